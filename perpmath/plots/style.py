@@ -1,0 +1,133 @@
+"""Shared look of every perpmath figure.
+
+Palette: Okabe & Ito, "Color Universal Design" (2008), safe for the common
+forms of colour blindness. Price levels are always drawn the same way:
+
+=============  ==================  ==========
+level          colour              line
+=============  ==================  ==========
+entry          blue                solid
+liquidation    orange              dashed
+bankruptcy     vermillion          dotted
+mark / other   grey                dash-dot
+=============  ==================  ==========
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+PALETTE = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky": "#56B4E9",
+    "green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "grey": "#7F7F7F",
+}
+
+#: Order in which series take colours.
+CYCLE = [PALETTE[k] for k in ("blue", "orange", "green", "vermillion", "purple", "sky", "black")]
+
+LEVEL_STYLES = {
+    "entry": {"color": PALETTE["blue"], "linestyle": "-", "linewidth": 1.4, "label": "entry"},
+    "liquidation": {
+        "color": PALETTE["orange"],
+        "linestyle": "--",
+        "linewidth": 1.6,
+        "label": "liquidation",
+    },
+    "bankruptcy": {
+        "color": PALETTE["vermillion"],
+        "linestyle": ":",
+        "linewidth": 1.8,
+        "label": "bankruptcy",
+    },
+    "stop": {"color": PALETTE["purple"], "linestyle": "-.", "linewidth": 1.4, "label": "stop"},
+    "other": {"color": PALETTE["grey"], "linestyle": "-.", "linewidth": 1.2, "label": None},
+}
+
+
+def price_formatter(unit: str = "$", decimals: int = 0) -> FuncFormatter:
+    """Tick formatter showing prices as ``$96,000`` (or ``96,000 USDT`` for a word unit)."""
+
+    def fmt(x: float, _pos: int | None = None) -> str:
+        body = f"{abs(x):,.{decimals}f}"
+        sign = "-" if x < 0 else ""
+        if len(unit) <= 1:
+            return f"{sign}{unit}{body}"
+        return f"{sign}{body} {unit}"
+
+    return FuncFormatter(fmt)
+
+
+def format_price_axis(ax: Axes, axis: str = "y", unit: str = "$", decimals: int = 0) -> None:
+    """Format the x or y axis of ``ax`` as prices."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(price_formatter(unit, decimals))
+
+
+def new_figure(
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    *,
+    figsize: tuple[float, float] = (8.0, 4.5),
+    ncols: int = 1,
+) -> tuple[Figure, Axes | list[Axes]]:
+    """A titled figure with labelled axes, grid and the course palette.
+
+    Built without pyplot, so it is not shown twice and never leaks; display
+    it by returning it from a notebook cell.
+    """
+    fig = Figure(figsize=figsize, layout="constrained")
+    axes = fig.subplots(1, ncols, squeeze=False)[0]
+    for ax in axes:
+        ax.set_prop_cycle(color=CYCLE)
+        ax.grid(True, alpha=0.3)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+    fig.suptitle(title, fontsize=12, fontweight="bold")
+    return fig, (axes[0] if ncols == 1 else list(axes))
+
+
+def mark_levels(
+    ax: Axes,
+    *,
+    entry: float | None = None,
+    liquidation: float | None = None,
+    bankruptcy: float | None = None,
+    stop: float | None = None,
+    orientation: str = "horizontal",
+    unit: str = "$",
+    annotate: bool = True,
+    extra: Iterable[tuple[str, float]] = (),
+) -> None:
+    """Draw entry, liquidation and bankruptcy (and stop) prices in the course's style.
+
+    ``orientation="horizontal"`` draws lines across a time axis (price on y);
+    ``"vertical"`` draws them on a price x-axis.
+    """
+    fmt = price_formatter(unit, 0 if unit in ("$", "USDT", "USD") else 2)
+    levels = [("entry", entry), ("liquidation", liquidation), ("bankruptcy", bankruptcy)]
+    levels.append(("stop", stop))
+    for key, value in levels:
+        if value is None:
+            continue
+        style = dict(LEVEL_STYLES[key])
+        label = f"{style.pop('label')} {fmt(value)}" if annotate else style.pop("label")
+        line = ax.axhline if orientation == "horizontal" else ax.axvline
+        line(value, label=label, **style)
+    for label, value in extra:
+        style = dict(LEVEL_STYLES["other"])
+        style.pop("label")
+        line = ax.axhline if orientation == "horizontal" else ax.axvline
+        line(value, label=f"{label} {fmt(value)}" if annotate else label, **style)

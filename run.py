@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Set up the course environment and launch it, or run every test.
+
+    python3 run.py lab     install (first time only) and open the course in JupyterLab
+    python3 run.py test    install (first time only) and run lint, unit tests and nbval
+
+Maintainers also have ``python3 run.py execute [NOTEBOOK ...]``, which
+re-executes the course notebooks in place so their stored outputs are current.
+
+Both create a virtual environment in ``.venv`` from the pinned
+``binder/requirements.txt`` (the same pins Binder builds from) and reuse it
+while the pins are unchanged, so only the first run downloads anything.
+Only the Python standard library is used here, so a machine with Python 3.11
+or newer needs nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".perpmath-installed"
+PINS = ROOT / "binder" / "requirements.txt"
+
+
+def _say(message: str) -> None:
+    print(f"[run.py] {message}", flush=True)
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in (PINS, ROOT / "pyproject.toml"):
+        digest.update(path.read_bytes())
+    digest.update(sys.version.encode())
+    return digest.hexdigest()
+
+
+def _run(*args: str | Path, **kwargs) -> None:
+    result = subprocess.run([str(a) for a in args], cwd=ROOT, **kwargs)
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def ensure_environment() -> None:
+    """Create .venv and install the pinned requirements unless already done."""
+    if sys.version_info < (3, 11):  # noqa: UP036 (run.py may be started by an older Python)
+        sys.exit(f"perpmath needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+    wanted = _fingerprint()
+    if STAMP.exists() and STAMP.read_text() == wanted and PYTHON.exists():
+        _say("environment .venv is up to date")
+        return
+    if not PYTHON.exists():
+        _say("creating virtual environment in .venv")
+        _run(sys.executable, "-m", "venv", VENV)
+    _say("installing the pinned requirements (first run: about a minute)")
+    _run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    # The pins end with a line '.' that installs the repository itself (as
+    # Binder needs); locally it is installed editable so changes apply at once.
+    lines = ["-e ." if line.strip() == "." else line for line in PINS.read_text().splitlines()]
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
+        handle.write("\n".join(lines) + "\n")
+    try:
+        _run(PYTHON, "-m", "pip", "install", "--quiet", "-r", handle.name)
+    finally:
+        os.unlink(handle.name)
+    STAMP.write_text(wanted)
+    _say("environment ready")
+
+
+def lab(extra: list[str]) -> None:
+    args = [
+        BIN / "jupyter",
+        "lab",
+        "course/00_welcome.ipynb",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        args.append("--allow-root")
+    _say("starting JupyterLab (stop it with Ctrl-C)")
+    os.chdir(ROOT)
+    os.execv(str(args[0]), [str(a) for a in args + extra])
+
+
+def test(extra: list[str]) -> None:
+    _say("lint: ruff check and ruff format --check over perpmath/ tests/ benchmarks/")
+    _run(BIN / "ruff", "check", "perpmath", "tests", "benchmarks", "run.py")
+    _run(BIN / "ruff", "format", "--check", "perpmath", "tests", "benchmarks", "run.py")
+    _say("pytest: unit tests, then strict nbval over every notebook in course/")
+    _run(
+        PYTHON,
+        "-m",
+        "pytest",
+        "tests",
+        "course",
+        "--nbval",
+        "--nbval-current-env",
+        "--nbval-sanitize-with",
+        "course/nbval_sanitize.cfg",
+        *extra,
+        env={**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"},
+    )
+
+
+def execute(notebooks: list[str]) -> None:
+    """Re-execute notebooks in place (maintainers: after changing perpmath or the pins)."""
+    targets = notebooks or sorted(
+        str(p.relative_to(ROOT)) for p in ROOT.glob("course/[0-9]*.ipynb")
+    )
+    _say(f"executing {len(targets)} notebook(s) in place")
+    _run(
+        BIN / "jupyter",
+        "nbconvert",
+        "--to",
+        "notebook",
+        "--execute",
+        "--inplace",
+        "--ExecutePreprocessor.timeout=600",
+        *targets,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+
+
+def main(argv: list[str]) -> None:
+    commands = {"lab": lab, "test": test, "execute": execute}
+    if not argv or argv[0] not in commands:
+        sys.exit(__doc__)
+    ensure_environment()
+    commands[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
