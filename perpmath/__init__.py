@@ -5,7 +5,22 @@ The core modules import only NumPy and pandas. Plot helpers live in
 ``perpmath.widgets`` (ipywidgets); import those explicitly.
 """
 
+from perpmath.account import *
 from perpmath.contracts import *
+from perpmath.conventions import *
+from perpmath.exchange import *
+from perpmath.funding import *
+from perpmath.heatmap import *
+from perpmath.leveraged_tokens import *
+from perpmath.liquidation import *
+from perpmath.margin import *
+from perpmath.markprice import *
+from perpmath.montecarlo import *
+from perpmath.orderbook import *
+from perpmath.paths import *
+from perpmath.risk import *
+from perpmath.spot import *
+from perpmath.stepwise import *
 from perpmath.tiers import *
 
 __version__ = "0.1.0"

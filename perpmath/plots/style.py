@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
@@ -55,6 +56,17 @@ LEVEL_STYLES = {
 }
 
 
+class CourseFigure(Figure):
+    """A Figure that shows itself as a PNG in Jupyter, with or without pyplot."""
+
+    def _repr_png_(self) -> bytes:
+        from io import BytesIO
+
+        buffer = BytesIO()
+        self.savefig(buffer, format="png", dpi=100)
+        return buffer.getvalue()
+
+
 def price_formatter(unit: str = "$", decimals: int = 0) -> FuncFormatter:
     """Tick formatter showing prices as ``$96,000`` (or ``96,000 USDT`` for a word unit)."""
 
@@ -87,7 +99,8 @@ def new_figure(
     Built without pyplot, so it is not shown twice and never leaks; display
     it by returning it from a notebook cell.
     """
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = CourseFigure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(fig)
     axes = fig.subplots(1, ncols, squeeze=False)[0]
     for ax in axes:
         ax.set_prop_cycle(color=CYCLE)

@@ -1,0 +1,3 @@
+"""Exchange simulator (in progress)."""
+
+__all__: list[str] = []
