@@ -1,3 +1,316 @@
-"""(in progress)"""
+"""Margin: initial margin, margin balance, maintenance margin and the margin ratio.
 
-__all__: list[str] = []
+Vocabulary (Binance, "Leverage and Margin of USDⓈ-M Futures",
+https://www.binance.com/en/support/faq/360033162192):
+
+* initial margin = position value / leverage (what opening the position locks);
+* maintenance margin = position value x MMR(tier) - maintenance amount(tier)
+  (see :mod:`perpmath.tiers`), measured at the mark price;
+* margin balance = wallet balance + unrealised PnL.
+
+A position (isolated) or an account (cross) is liquidated when its margin
+balance falls to its maintenance margin. Exchanges report how close that is
+with a "margin ratio", but under three different definitions that share the
+name. :data:`MARGIN_RATIO_DEFINITIONS` names each one, with its threshold,
+the direction of the comparison and who uses it, and
+:func:`convert_margin_ratio` translates between them. All three agree on
+*when* liquidation happens (margin balance <= maintenance margin); they
+differ in the number shown and in which way it moves as risk grows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from perpmath import _validate as v
+from perpmath.contracts import notional as _notional
+from perpmath.tiers import TierTable
+
+__all__ = [
+    "MARGIN_RATIO_DEFINITIONS",
+    "MarginRatioDefinition",
+    "convert_margin_ratio",
+    "initial_margin",
+    "is_liquidatable",
+    "liquidation_threshold",
+    "maintenance_margin",
+    "margin_balance",
+    "margin_ratio",
+]
+
+
+@dataclass(frozen=True)
+class MarginRatioDefinition:
+    """One exchange definition of the "margin ratio".
+
+    ``liquidation_when`` is ``"<="`` if liquidation happens when the ratio
+    falls to the threshold or below, ``">="`` if it happens when the ratio
+    rises to it or above. ``threshold`` is the text form of the trigger
+    level (:func:`liquidation_threshold` gives the number).
+    """
+
+    name: str
+    formula: str
+    threshold: str
+    liquidation_when: str
+    exchanges: tuple[str, ...]
+    source: str
+    rises_with_risk: bool
+
+
+MARGIN_RATIO_DEFINITIONS: dict[str, MarginRatioDefinition] = {
+    "margin_to_notional": MarginRatioDefinition(
+        name="margin_to_notional",
+        formula="margin balance / position value",
+        threshold="the effective maintenance margin rate, maintenance margin / position value",
+        liquidation_when="<=",
+        exchanges=("dYdX v3 and FTX ('margin fraction')", "Orderly ('futures margin ratio')"),
+        source=(
+            "Orderly, 'Formulas and Definitions' (margin ratio = total collateral / "
+            "sum of |position notional|, liquidation below the maintenance margin ratio), "
+            "https://orderly.network/docs/introduction/trade-on-orderly/perpetual-futures/"
+            "formulas-definitions; dYdX v3 documentation, 'Margin' (account margin "
+            "fraction = total account value / total open notional)"
+        ),
+        rises_with_risk=False,
+    ),
+    "maintenance_to_balance": MarginRatioDefinition(
+        name="maintenance_to_balance",
+        formula="maintenance margin / margin balance",
+        threshold="100%",
+        liquidation_when=">=",
+        exchanges=("Binance USDⓈ-M and COIN-M futures", "Bybit unified account ('MMR')"),
+        source=(
+            "Binance, 'Margin Ratio' FAQ and 'Leverage and Margin of USDⓈ-M Futures' "
+            "(margin ratio = maintenance margin / margin balance; liquidation when it "
+            "reaches 100%), https://www.binance.com/en/support/faq/360033162192"
+        ),
+        rises_with_risk=True,
+    ),
+    "equity_to_maintenance": MarginRatioDefinition(
+        name="equity_to_maintenance",
+        formula="margin balance (equity) / maintenance margin",
+        threshold="100%",
+        liquidation_when="<=",
+        exchanges=("OKX ('maintenance margin ratio', isolated and cross)",),
+        source=(
+            "OKX, 'Margin ratio' in the help centre (margin ratio = (margin + unrealised "
+            "PnL) / (maintenance margin + fees); liquidation when it falls to 100% or "
+            "below), https://www.okx.com/help-center"
+        ),
+        rises_with_risk=False,
+    ),
+}
+
+DEFINITION_NAMES = tuple(MARGIN_RATIO_DEFINITIONS)
+
+
+def _definition(value: str, name: str = "definition") -> str:
+    return v.choice(name, value, DEFINITION_NAMES)
+
+
+def initial_margin(
+    quantity: ArrayLike,
+    price: ArrayLike,
+    leverage: ArrayLike,
+    contract: str = "linear",
+    contract_size: ArrayLike = 1.0,
+) -> v.Float:
+    """Margin locked to open a position: notional / leverage.
+
+    linear:  IM = quantity x price / leverage                   (quote, e.g. USDT)
+    inverse: IM = quantity x contract_size / price / leverage   (coin, e.g. BTC)
+
+    The initial margin rate is 1 / leverage. Source: Binance, "Leverage and
+    Margin of USDⓈ-M Futures" (initial margin = notional value / leverage);
+    Bybit, "Initial Margin" (inverse: contracts / entry price / leverage).
+    """
+    lev = v.leverage(leverage)
+    return v.result(np.asarray(_notional(quantity, price, contract, contract_size)) / lev)
+
+
+def margin_balance(wallet_balance: ArrayLike, unrealized_pnl: ArrayLike) -> v.Float:
+    """Margin balance (equity) = wallet balance + unrealised PnL.
+
+    Both in the margin currency. The wallet balance may be negative after a
+    loss beyond the margin (a negative balance), so only finiteness is
+    checked. Source: Binance, "Margin Balance" in "Leverage and Margin of
+    USDⓈ-M Futures"; OKX calls the same quantity equity.
+    """
+    wb = v.as_float_array("wallet_balance", wallet_balance)
+    upnl = v.as_float_array("unrealized_pnl", unrealized_pnl)
+    return v.result(wb + upnl)
+
+
+def maintenance_margin(
+    quantity: ArrayLike,
+    mark_price: ArrayLike,
+    maintenance: TierTable | ArrayLike = 0.004,
+    contract: str = "linear",
+    contract_size: ArrayLike = 1.0,
+) -> v.Float:
+    """Maintenance margin of a position valued at the mark price.
+
+    With a rate:  MM = notional(mark) x rate
+    With a table: MM = notional(mark) x MMR(tier) - maintenance amount(tier),
+                  the tier being the one whose (floor, cap] holds the notional.
+
+    Notional is in the quote currency for linear contracts and in coin for
+    inverse ones (the table's unit must match). Source: Binance, "Leverage
+    and Margin of USDⓈ-M Futures" (maintenance margin = notional x MMR -
+    maintenance amount).
+    """
+    n = np.asarray(_notional(quantity, mark_price, contract, contract_size))
+    if isinstance(maintenance, TierTable):
+        return v.result(maintenance.maintenance_margin(n))
+    rate = v.in_range("maintenance", maintenance, 0.0, 1.0)
+    bad = rate <= 0
+    if bad.any():
+        raise ValueError(
+            f"maintenance must be a rate in (0, 1) or a TierTable, got {np.ravel(rate)[0]!r}"
+        )
+    return v.result(n * rate)
+
+
+def _checked(
+    margin_balance: ArrayLike, maintenance_margin: ArrayLike, position_value: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    mb = v.as_float_array("margin_balance", margin_balance)
+    mm = v.positive("maintenance_margin", maintenance_margin)
+    pv = v.positive("position_value", position_value)
+    return mb, mm, pv
+
+
+def margin_ratio(
+    margin_balance: ArrayLike,
+    maintenance_margin: ArrayLike,
+    position_value: ArrayLike,
+    definition: str,
+) -> v.Float:
+    """Margin ratio under a named definition (a fraction: 1.0 means 100%).
+
+    ``"margin_to_notional"``:     MB / position value; liquidation when it falls
+                                  to MM / position value (the effective MMR).
+    ``"maintenance_to_balance"``: MM / MB (Binance); liquidation at >= 1. When
+                                  MB <= 0 the ratio is returned as +inf (the
+                                  account is past liquidation; the quotient
+                                  would be negative and misleading).
+    ``"equity_to_maintenance"``:  MB / MM (OKX); liquidation at <= 1.
+
+    ``margin_balance`` is wallet balance + unrealised PnL (any sign),
+    ``maintenance_margin`` and ``position_value`` (notional at the mark price)
+    must be greater than 0, all in the same currency. Sources: see
+    ``MARGIN_RATIO_DEFINITIONS[definition].source``.
+    """
+    d = _definition(definition)
+    mb, mm, pv = _checked(margin_balance, maintenance_margin, position_value)
+    if d == "margin_to_notional":
+        out = mb / pv * np.ones_like(mm)
+    elif d == "equity_to_maintenance":
+        out = mb / mm * np.ones_like(pv)
+    else:
+        safe = np.where(mb > 0, mb, 1.0)
+        out = np.where(mb > 0, mm / safe, np.inf) * np.ones_like(pv)
+    return v.result(out)
+
+
+def liquidation_threshold(
+    definition: str,
+    maintenance_margin: ArrayLike | None = None,
+    position_value: ArrayLike | None = None,
+) -> v.Float:
+    """The margin-ratio level at which liquidation is triggered.
+
+    1.0 for ``"maintenance_to_balance"`` (reached from below) and
+    ``"equity_to_maintenance"`` (reached from above); for
+    ``"margin_to_notional"`` it is the effective maintenance margin rate
+    MM / position value, so both arguments are then required.
+    """
+    d = _definition(definition)
+    if d != "margin_to_notional":
+        return 1.0
+    if maintenance_margin is None or position_value is None:
+        raise ValueError(
+            "maintenance_margin and position_value are required for the "
+            "'margin_to_notional' threshold (it is maintenance_margin / position_value), "
+            f"got maintenance_margin={maintenance_margin!r}, position_value={position_value!r}"
+        )
+    mm = v.positive("maintenance_margin", maintenance_margin)
+    pv = v.positive("position_value", position_value)
+    return v.result(mm / pv)
+
+
+def is_liquidatable(
+    margin_balance: ArrayLike,
+    maintenance_margin: ArrayLike,
+    position_value: ArrayLike,
+    definition: str = "maintenance_to_balance",
+) -> bool | NDArray[np.bool_]:
+    """Whether the margin ratio has reached its liquidation threshold.
+
+    Compares :func:`margin_ratio` with :func:`liquidation_threshold` in the
+    direction of the definition (``>=`` for Binance's maintenance/balance,
+    ``<=`` for the other two). All three definitions flag exactly the same
+    cases, margin balance <= maintenance margin (reaching the threshold
+    counts), so the choice only matters for how the ratio is reported.
+    Returns a bool for scalar input and a boolean array otherwise.
+    """
+    d = _definition(definition)
+    ratio = np.asarray(margin_ratio(margin_balance, maintenance_margin, position_value, d))
+    thr = np.asarray(liquidation_threshold(d, maintenance_margin, position_value))
+    out = ratio >= thr if MARGIN_RATIO_DEFINITIONS[d].liquidation_when == ">=" else ratio <= thr
+    return bool(out) if out.ndim == 0 else out
+
+
+def convert_margin_ratio(
+    value: ArrayLike,
+    from_definition: str,
+    to_definition: str,
+    *,
+    maintenance_margin: ArrayLike | None = None,
+    position_value: ArrayLike | None = None,
+) -> v.Float:
+    """Translate a margin ratio from one named definition to another.
+
+    The margin balance is recovered from ``value`` and re-expressed:
+
+    margin_to_notional -> MB = value x position value
+    maintenance_to_balance -> MB = MM / value   (value must be > 0; +inf means MB <= 0
+                                                 and cannot be converted)
+    equity_to_maintenance -> MB = value x MM
+
+    ``maintenance_margin`` is needed whenever either side involves MM and
+    ``position_value`` whenever either side is ``"margin_to_notional"``
+    (between Binance's and OKX's forms the ratio is simply inverted).
+    """
+    f = _definition(from_definition, "from_definition")
+    t = _definition(to_definition, "to_definition")
+    val = v.as_float_array("value", value)
+    needs_pv = "margin_to_notional" in (f, t)
+    needs_mm = f != t and (f != "margin_to_notional" or t != "margin_to_notional")
+    if needs_mm and maintenance_margin is None:
+        raise ValueError(f"maintenance_margin is required to convert from {f!r} to {t!r}, got None")
+    if needs_pv and position_value is None and f != t:
+        raise ValueError(f"position_value is required to convert from {f!r} to {t!r}, got None")
+    if f == t:
+        if f == "maintenance_to_balance":
+            v.positive("value", val)
+        return v.result(val)
+    mm = v.positive("maintenance_margin", maintenance_margin) if needs_mm else None
+    pv = v.positive("position_value", position_value) if needs_pv else None
+    if f == "maintenance_to_balance":
+        val = v.positive("value", val)
+        mb = mm / val
+    elif f == "equity_to_maintenance":
+        mb = val * mm
+    else:
+        mb = val * pv
+    if t == "margin_to_notional":
+        return v.result(mb / pv)
+    if t == "equity_to_maintenance":
+        return v.result(mb / mm)
+    safe = np.where(mb > 0, mb, 1.0)
+    return v.result(np.where(mb > 0, mm / safe, np.inf))
