@@ -1,3 +1,152 @@
-"""(in progress)"""
+"""Spot holding vs perpetual futures along one price path (course section 01).
 
-__all__: list[str] = []
+A spot buyer spends ``capital`` on coin and owns it: the holding is worth
+``capital x price / price[0]`` and can fall towards zero but never below.
+A perpetual futures trader posts the same ``capital`` as isolated margin on a
+linear (USDT-margined) contract and controls ``capital x leverage`` of
+notional. Its equity (margin balance) moves by the unrealised PnL, and the
+exchange liquidates the position as soon as the equity falls to the
+maintenance margin; from then on the position is gone and its equity is 0.
+
+Sources: Binance, "How to Calculate Unrealized PnL" (USDⓈ-M: PnL = side x
+quantity x (mark - entry)); Binance, "Leverage and Margin of USDⓈ-M Futures"
+(maintenance margin = notional x MMR - maintenance amount); Binance,
+"Liquidation" FAQ (https://www.binance.com/en/support/faq/360033525271: a
+position is liquidated when the margin balance falls to the maintenance
+margin).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+
+from perpmath import _validate as v
+from perpmath.tiers import TierTable, load_tier_table
+
+__all__ = ["MAINTENANCE_BASES", "spot_vs_perpetual"]
+
+#: Names accepted by ``maintenance_basis`` (see ``spot_vs_perpetual``).
+MAINTENANCE_BASES = ("mark", "entry")
+
+
+def _path(prices: ArrayLike) -> tuple[np.ndarray, pd.Index]:
+    index = prices.index if isinstance(prices, pd.Series) else None
+    p = v.positive("prices", prices)
+    if p.ndim != 1 or p.size < 1:
+        raise ValueError(
+            f"prices must be a one-dimensional path with at least one price, got shape {p.shape}"
+        )
+    if index is None:
+        index = pd.RangeIndex(p.size, name="step")
+    return p, index
+
+
+def _as_tuple(name: str, value: object) -> tuple:
+    if isinstance(value, str) or np.ndim(value) == 0:
+        return (value,)
+    items = tuple(np.ravel(np.asarray(value, dtype=object)))
+    if not items:
+        raise ValueError(f"{name} must not be empty")
+    return items
+
+
+def spot_vs_perpetual(
+    prices: ArrayLike,
+    capital: float,
+    leverages: float | Sequence[float] = (1.0, 10.0),
+    sides: str | Sequence[str] = ("long",),
+    maintenance: TierTable | float | None = None,
+    maintenance_basis: str = "mark",
+) -> pd.DataFrame:
+    """Equity of a spot holding and of leveraged perpetuals along one price path.
+
+    Parameters
+    ----------
+    prices:
+        The price path (USDT per coin), one value per step; ``prices[0]`` is
+        the purchase / entry price. A pandas Series keeps its index.
+    capital:
+        What the trader commits (USDT): the spot purchase, and the isolated
+        margin of each perpetual.
+    leverages, sides:
+        Every combination of side and leverage becomes one perpetual column
+        named like ``"long 10x"``.
+    maintenance:
+        A TierTable (maintenance margin = notional x MMR - amount of the tier
+        the notional falls in) or a constant maintenance rate; ``None`` uses
+        the Binance BTCUSDT USDⓈ-M table. With a table, a leverage above the
+        tier's maximum at entry is rejected.
+    maintenance_basis:
+        Which notional the maintenance margin is computed on; exchanges
+        differ. ``"mark"`` (Binance USDⓈ-M): the notional at the current
+        price, quantity x price. ``"entry"`` (Bybit, "Liquidation Price (USDT
+        Contract)", isolated mode): the position value at entry, quantity x
+        price[0], so the liquidation price is entry - (IM - MM) / quantity
+        for a long.
+
+    Returns
+    -------
+    DataFrame indexed by step with columns ``price``, ``spot`` and one per
+    perpetual, all in USDT:
+
+        spot equity      = capital x price / price[0]
+        quantity         = capital x leverage / price[0]           (coin)
+        perpetual equity = capital + s x quantity x (price - price[0])
+        liquidated once  equity <= maintenance margin(quantity x price)
+
+    A liquidated position's equity is 0 from the liquidation step on: the
+    isolated margin is lost (what is left of it at the liquidation price
+    goes to the exchange's liquidation fee / insurance fund, section 06).
+    Fees and funding are ignored. ``df.attrs["liquidated_at"]`` maps each
+    perpetual column to the index label of its liquidation step (or None),
+    ``df.attrs["quantity"]`` to its size in coin.
+    """
+    p, index = _path(prices)
+    cap = float(v.positive("capital", capital))
+    lev = np.atleast_1d(v.leverage(list(_as_tuple("leverages", leverages)), "leverages"))
+    side_list = _as_tuple("sides", sides)
+    signs = np.atleast_1d(v.side_sign(np.asarray(side_list, dtype=object)))
+    names_side = [str(s).strip().lower() for s in side_list]
+
+    # one column per (side, leverage), side-major
+    s = np.repeat(signs, lev.size)
+    L = np.tile(lev, signs.size)
+    columns = [f"{name} {x:g}x" for name in names_side for x in lev]
+    if len(set(columns)) != len(columns):
+        raise ValueError(f"sides and leverages must not repeat, got columns {columns}")
+
+    if maintenance is None:
+        maintenance = load_tier_table("binance_usdm_btcusdt")
+    rate = 0.0
+    qty = cap * L / p[0]
+    if isinstance(maintenance, TierTable):
+        maintenance.check_leverage(qty * p[0], L)
+    else:
+        if np.ndim(maintenance) != 0:
+            raise ValueError(f"maintenance must be one rate or a TierTable, got {maintenance!r}")
+        rate = float(v.in_range("maintenance", maintenance, 0.0, 1.0))
+
+    basis = v.choice("maintenance_basis", maintenance_basis, MAINTENANCE_BASES)
+    ref = p[:, None] if basis == "mark" else np.full((p.size, 1), p[0])
+    notional = qty[None, :] * ref
+    equity = cap + s[None, :] * qty[None, :] * (p[:, None] - p[0])
+    if isinstance(maintenance, TierTable):
+        required = maintenance.maintenance_margin(notional)
+    else:
+        required = notional * rate
+    dead = np.logical_or.accumulate(equity <= required, axis=0)
+    equity = np.where(dead, 0.0, equity)
+
+    frame = pd.DataFrame(equity, index=index, columns=columns)
+    frame.insert(0, "spot", cap * p / p[0])
+    frame.insert(0, "price", p)
+    first = np.where(dead.any(axis=0), dead.argmax(axis=0), -1)
+    frame.attrs["liquidated_at"] = {
+        col: (index[int(i)] if i >= 0 else None) for col, i in zip(columns, first, strict=True)
+    }
+    frame.attrs["quantity"] = dict(zip(columns, qty.tolist(), strict=True))
+    return frame
