@@ -1,3 +1,384 @@
-"""(in progress)"""
+"""Funding: the periodic payment between longs and shorts that anchors a perpetual to spot.
 
-__all__: list[str] = []
+A perpetual never expires, so nothing forces its price back to the index at a
+settlement date (a dated future converges at expiry; rolling it over means
+closing it and opening the next one). Instead, every funding interval the
+side that pushed the contract away from the index pays the other side:
+
+* positive rate: longs pay shorts; negative rate: shorts pay longs;
+* payment = position notional at the mark price x rate (not the margin, not
+  the unrealised PnL, independent of leverage).
+
+The rate has an interest part and a premium part, joined by a clamp. The
+8-hour form published by Binance, BitMEX and Hyperliquid is
+
+    F8 = P + clamp(I - P, -c, +c)         (c = 0.05 %, I = 0.01 % per 8 h)
+
+with P the (averaged) premium index
+
+    P = [max(0, impact bid - index) - max(0, index - impact ask)] / index
+
+and I = (quote interest - base interest) / intervals per day. The venues
+differ in how often they pay and in caps, so :data:`FUNDING_CONVENTIONS`
+names each one:
+
+* ``"binance"`` ("Introduction to Binance Futures Funding Rates",
+  https://www.binance.com/en/support/faq/360033525031): F = F8 / (8 / N)
+  for an N-hour interval (8 by default), paid on the mark-price notional;
+  the premium index is averaged with linearly rising weights.
+* ``"bitmex"`` ("Perpetual Contracts Guide" and "Guide Examples",
+  https://www.bitmex.com/app/perpetualContractsGuide): F = F8 every 8 hours
+  (04:00, 12:00, 20:00 UTC), premium index averaged arithmetically.
+* ``"hyperliquid"`` (Hyperliquid docs, "Funding",
+  https://hyperliquid.gitbook.io/hyperliquid-docs/trading/funding): F8 is
+  computed as above but paid every hour at one eighth of it, capped at 4 %
+  per hour, on the oracle-price notional.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+
+from perpmath import _validate as v
+from perpmath.contracts import notional as _notional
+from perpmath.liquidation import liquidation_price as _liquidation_price
+from perpmath.tiers import TierTable
+
+__all__ = [
+    "FUNDING_CONVENTIONS",
+    "FundingConvention",
+    "accumulated_funding",
+    "annualized_funding_rate",
+    "average_premium_index",
+    "funding_interest_rate",
+    "funding_over_time",
+    "funding_payment",
+    "funding_rate",
+    "funding_settlements",
+    "funding_share_of_margin",
+    "premium_index",
+]
+
+
+@dataclass(frozen=True)
+class FundingConvention:
+    """How one venue turns the 8-hour formula into a payment.
+
+    ``interval_hours``: hours between payments; ``divisor``: the 8-hour rate is
+    divided by this before it is paid (1 for an 8-hour venue, 8 for hourly
+    payment of an 8-hour rate); ``cap``: largest absolute rate per payment
+    (None: no cap beyond the clamp); ``averaging``: how premium samples are
+    averaged; ``payment_price``: which price the notional is taken at.
+    """
+
+    name: str
+    interval_hours: float
+    divisor: float
+    cap: float | None
+    averaging: str
+    payment_price: str
+    source: str
+
+
+FUNDING_CONVENTIONS: dict[str, FundingConvention] = {
+    "binance": FundingConvention(
+        "binance",
+        8.0,
+        1.0,
+        None,
+        "linear_weights",
+        "mark",
+        "Binance, Introduction to Binance Futures Funding Rates "
+        "(https://www.binance.com/en/support/faq/360033525031)",
+    ),
+    "bitmex": FundingConvention(
+        "bitmex",
+        8.0,
+        1.0,
+        None,
+        "mean",
+        "mark",
+        "BitMEX, Perpetual Contracts Guide (https://www.bitmex.com/app/perpetualContractsGuide)",
+    ),
+    "hyperliquid": FundingConvention(
+        "hyperliquid",
+        1.0,
+        8.0,
+        0.04,
+        "mean",
+        "oracle",
+        "Hyperliquid docs, Funding (https://hyperliquid.gitbook.io/hyperliquid-docs/trading/funding)",
+    ),
+}
+_NAMES = tuple(FUNDING_CONVENTIONS)
+
+
+def _convention(name: str) -> FundingConvention:
+    return FUNDING_CONVENTIONS[v.choice("convention", name, _NAMES)]
+
+
+def premium_index(impact_bid: ArrayLike, impact_ask: ArrayLike, index_price: ArrayLike) -> v.Float:
+    """Premium index from the impact bid/ask prices and the index (a fraction).
+
+    P = [max(0, impact bid - index) - max(0, index - impact ask)] / index
+
+    Zero while the index lies between the impact bid and ask; positive when
+    even the impact bid is above the index (the perpetual trades rich).
+    The impact prices are the average fill prices of a market order of the
+    impact margin notional (Binance: 200 USDT of margin at the maximum
+    leverage). Sources: Binance, "Introduction to Binance Futures Funding
+    Rates"; Hyperliquid docs, "Funding" (impact_price_difference /
+    oracle_px); BitMEX uses the mark price in place of the index.
+    """
+    bid = v.positive("impact_bid", impact_bid)
+    ask = v.positive("impact_ask", impact_ask)
+    idx = v.positive("index_price", index_price)
+    bad = bid > ask
+    if np.any(bad):
+        b, a = np.broadcast_arrays(bid, ask)
+        k = tuple(np.argwhere(np.broadcast_to(bad, b.shape))[0]) if b.ndim else ()
+        raise ValueError(
+            f"impact_bid must not exceed impact_ask, got impact_bid {float(b[k])!r} "
+            f"above impact_ask {float(a[k])!r}"
+        )
+    return v.result((np.maximum(0.0, bid - idx) - np.maximum(0.0, idx - ask)) / idx)
+
+
+def average_premium_index(samples: ArrayLike, convention: str = "binance") -> v.Float:
+    """Average of premium-index samples over one funding interval (last axis).
+
+    ``"binance"``: time-weighted with weights 1, 2, ..., n (later samples
+    weigh more): sum(i x P_i) / sum(i) (Binance, "Introduction to Binance
+    Futures Funding Rates"). ``"bitmex"``, ``"hyperliquid"``: arithmetic mean
+    of the samples (BitMEX support, "Why is the Funding Rate for a contract
+    higher or lower than I expect"; Hyperliquid docs, "Funding").
+    """
+    conv = _convention(convention)
+    p = v.as_float_array("samples", samples)
+    if p.ndim == 0 or p.shape[-1] == 0:
+        raise ValueError(f"samples must be a non-empty array of premium indices, got {samples!r}")
+    if conv.averaging == "linear_weights":
+        w = np.arange(1, p.shape[-1] + 1, dtype=float)
+        return v.result((p * w).sum(axis=-1) / w.sum())
+    return v.result(p.mean(axis=-1))
+
+
+def funding_interest_rate(
+    quote_rate: ArrayLike, base_rate: ArrayLike, intervals_per_day: ArrayLike = 3
+) -> v.Float:
+    """Interest component per funding interval from daily borrowing rates.
+
+    I = (quote interest - base interest) / intervals per day
+
+    Binance: (0.06 % - 0.03 %) / 3 = 0.01 % per 8 hours; BitMEX, "Perpetual
+    Contracts Guide": (Interest Quote Index - Interest Base Index) / Funding
+    Interval, with 3 intervals a day.
+    """
+    q = v.as_float_array("quote_rate", quote_rate)
+    b = v.as_float_array("base_rate", base_rate)
+    n = v.positive("intervals_per_day", intervals_per_day)
+    return v.result((q - b) / n)
+
+
+def funding_rate(
+    premium_index: ArrayLike,
+    interest_rate: ArrayLike = 0.0001,
+    clamp: ArrayLike = 0.0005,
+    convention: str = "binance",
+    *,
+    interval_hours: ArrayLike | None = None,
+    cap: ArrayLike | None = None,
+) -> v.Float:
+    """Funding rate charged at one settlement of ``convention`` (a fraction).
+
+    F8 = P + clamp(I - P, -clamp, +clamp), with ``interest_rate`` and
+    ``clamp`` quoted per 8 hours, then per venue:
+
+    * ``"binance"``: F = F8 / (8 / N), N = ``interval_hours`` (default 8);
+    * ``"bitmex"``: F = F8 (8-hour interval);
+    * ``"hyperliquid"``: F = F8 / 8, paid every hour, capped at +/-4 %.
+
+    ``cap`` (optional) clips the result to +/-cap (Binance caps each
+    symbol's rate, e.g. at a multiple of the maintenance margin rate).
+    Sources: see :data:`FUNDING_CONVENTIONS`.
+    """
+    conv = _convention(convention)
+    p = v.as_float_array("premium_index", premium_index)
+    i = v.as_float_array("interest_rate", interest_rate)
+    c = v.non_negative("clamp", clamp)
+    f8 = p + np.clip(i - p, -c, c)
+    if conv.name == "binance":
+        n = 8.0 if interval_hours is None else v.positive("interval_hours", interval_hours)
+        rate = f8 / (8.0 / n)
+    else:
+        if interval_hours is not None:
+            h = v.positive("interval_hours", interval_hours)
+            if np.any(h != conv.interval_hours):
+                raise ValueError(
+                    f"interval_hours for convention {conv.name!r} must be "
+                    f"{conv.interval_hours:g}, got {interval_hours!r}"
+                )
+        rate = f8 / conv.divisor
+    limit = conv.cap if cap is None else v.non_negative("cap", cap)
+    if limit is not None:
+        rate = np.clip(rate, -limit, limit)
+    return v.result(rate)
+
+
+def funding_payment(
+    side: str | ArrayLike,
+    quantity: ArrayLike,
+    mark_price: ArrayLike,
+    rate: ArrayLike,
+    contract: str = "linear",
+    contract_size: ArrayLike = 1.0,
+) -> v.Float:
+    """Funding paid by the holder at one settlement (positive: the trader pays).
+
+    payment = s x notional(quantity, mark price) x rate, s = +1 long, -1 short
+
+    so a long pays when the rate is positive and receives when it is
+    negative. linear: notional = quantity x mark (quote currency); inverse:
+    quantity x contract_size / mark (coin). It depends on neither leverage
+    nor unrealised PnL. Sources: Binance, "Introduction to Binance Futures
+    Funding Rates" (Funding Amount = Nominal Value of Positions x Funding
+    Rate, nominal value = mark price x size); BitMEX, "Perpetual Contracts
+    Guide Examples" (Funding Amount = Mark Value x Funding Rate).
+    """
+    s = v.side_sign(side)
+    r = v.as_float_array("rate", rate)
+    value = np.asarray(_notional(quantity, mark_price, contract, contract_size), dtype=float)
+    return v.result(s * value * r)
+
+
+def funding_settlements(hours: ArrayLike, interval_hours: ArrayLike = 8.0) -> v.Float:
+    """Number of funding settlements in a holding period of ``hours``.
+
+    floor(hours / interval): a position opened just after a settlement and
+    held ``hours`` crosses this many funding timestamps (only positions open
+    at a funding timestamp pay or receive).
+    """
+    h = v.non_negative("hours", hours)
+    n = v.positive("interval_hours", interval_hours)
+    return v.result(np.floor(h / n + 1e-9))
+
+
+def annualized_funding_rate(rate: ArrayLike, interval_hours: ArrayLike = 8.0) -> v.Float:
+    """Simple annualisation: rate x (24 / interval) x 365 (a fraction per year)."""
+    r = v.as_float_array("rate", rate)
+    n = v.positive("interval_hours", interval_hours)
+    return v.result(r * 24.0 / n * 365.0)
+
+
+def funding_share_of_margin(
+    rate: ArrayLike, leverage: ArrayLike, settlements: ArrayLike = 1
+) -> v.Float:
+    """Funding paid over ``settlements`` as a share of the initial margin (price unchanged).
+
+    cost / margin = rate x settlements x notional / (notional / leverage)
+                  = rate x settlements x leverage
+
+    The payment per unit of notional is the same at every leverage; relative
+    to the margin it grows in proportion to leverage.
+    """
+    r = v.as_float_array("rate", rate)
+    lev = v.leverage(leverage)
+    n = v.non_negative("settlements", settlements)
+    return v.result(r * n * lev)
+
+
+def accumulated_funding(
+    side: str | ArrayLike,
+    quantity: ArrayLike,
+    mark_prices: ArrayLike,
+    rates: ArrayLike,
+    contract: str = "linear",
+    contract_size: ArrayLike = 1.0,
+) -> v.Float:
+    """Cumulative funding paid along a sequence of settlements (last axis).
+
+    cum_k = sum_{j<=k} s x notional(mark_j) x rate_j   (positive: paid)
+
+    ``mark_prices`` and ``rates`` hold one value per settlement and
+    broadcast against each other; the last element is the total.
+    """
+    m = v.positive("mark_prices", mark_prices)
+    r = v.as_float_array("rates", rates)
+    m, r = np.broadcast_arrays(m, r)
+    if m.ndim == 0:
+        m, r = m.reshape(1), r.reshape(1)
+    each = np.asarray(funding_payment(side, quantity, m, r, contract, contract_size), dtype=float)
+    return v.result(np.cumsum(each, axis=-1))
+
+
+def funding_over_time(
+    side: str,
+    entry_price: float,
+    leverage: float,
+    rates: ArrayLike,
+    *,
+    quantity: float = 1.0,
+    mark_prices: ArrayLike | None = None,
+    interval_hours: float = 8.0,
+    maintenance: TierTable | float = 0.004,
+    margin: float | None = None,
+) -> pd.DataFrame:
+    """Funding settlement by settlement, its drain on isolated margin, and the liquidation price.
+
+    One row per settlement k = 1..n (``rates`` holds one rate per
+    settlement; ``mark_prices`` defaults to the entry price): the payment,
+    the cumulative funding, the isolated margin left (initial margin, or
+    ``margin``, minus cumulative funding paid) and the liquidation price
+    with that margin, from :func:`perpmath.liquidation.liquidation_price`
+    (``margin=``). Paying funding moves a long's liquidation price up and a
+    short's down, towards the entry; receiving it moves it away. Rows after
+    the margin is used up report ``margin_left`` <= 0 and the liquidation
+    price at the entry price's side is meaningless, so the frame stops at
+    the last settlement with margin left and flags ``exhausted``.
+    """
+    s = v.side_sign(side)
+    if not isinstance(s, float):
+        raise ValueError(f"side must be a single 'long' or 'short', got {side!r}")
+    e = float(v.positive("entry_price", entry_price))
+    lev = float(v.leverage(leverage))
+    q = float(v.positive("quantity", quantity))
+    r = np.atleast_1d(v.as_float_array("rates", rates))
+    if r.ndim != 1 or r.size == 0:
+        raise ValueError(f"rates must be a non-empty one-dimensional sequence, got {rates!r}")
+    marks = np.full(r.shape, e) if mark_prices is None else v.positive("mark_prices", mark_prices)
+    marks, r = np.broadcast_arrays(np.atleast_1d(marks), r)
+    hours = v.positive("interval_hours", interval_hours)
+    m0 = q * e / lev if margin is None else float(v.positive("margin", margin))
+    paid = np.asarray(funding_payment(side, q, marks, r), dtype=float)
+    cum = np.cumsum(paid)
+    left = m0 - cum
+    alive = left > 0
+    exhausted = not bool(alive.all())
+    n_ok = int(np.argmin(alive)) if exhausted else r.size
+    liq = np.full(r.shape, np.nan)
+    if n_ok:
+        liq[:n_ok] = _liquidation_price(
+            side, e, lev, q, maintenance=maintenance, margin=left[:n_ok]
+        )
+    frame = pd.DataFrame(
+        {
+            "settlement": np.arange(1, r.size + 1),
+            "hours": np.arange(1, r.size + 1) * float(hours),
+            "rate": r,
+            "mark_price": marks,
+            "payment": paid,
+            "cumulative_funding": cum,
+            "margin_left": left,
+            "liquidation_price": liq,
+        }
+    ).iloc[:n_ok]
+    frame.attrs["initial_liquidation_price"] = float(
+        _liquidation_price(side, e, lev, q, maintenance=maintenance, margin=m0)
+    )
+    frame.attrs["initial_margin"] = m0
+    frame.attrs["exhausted"] = exhausted
+    return frame.reset_index(drop=True)
