@@ -27,7 +27,7 @@ from numpy.typing import ArrayLike
 from perpmath import _validate as v
 from perpmath.tiers import TierTable, load_tier_table
 
-__all__ = ["MAINTENANCE_BASES", "spot_vs_perpetual"]
+__all__ = ["MAINTENANCE_BASES", "scripted_path", "spot_vs_perpetual"]
 
 #: Names accepted by ``maintenance_basis`` (see ``spot_vs_perpetual``).
 MAINTENANCE_BASES = ("mark", "entry")
@@ -150,3 +150,42 @@ def spot_vs_perpetual(
     }
     frame.attrs["quantity"] = dict(zip(columns, qty.tolist(), strict=True))
     return frame
+
+
+def scripted_path(
+    anchors: Sequence[float] = (96_000.0, 101_000.0, 84_000.0, 99_000.0),
+    steps_per_leg: int = 60,
+    wiggle: float = 0.002,
+    seed: int | np.random.Generator | None = 7,
+) -> np.ndarray:
+    """A price path that passes exactly through ``anchors``, with small seeded wiggles.
+
+    Between consecutive anchors the price moves in a straight line over
+    ``steps_per_leg`` steps; each interior step is then multiplied by
+    ``exp(wiggle x N(0, 1))`` drawn from ``numpy.random.default_rng(seed)``
+    (``wiggle=0`` gives the straight legs). The anchors themselves are hit
+    exactly, so a course example can say "the price falls from 101,000 to
+    84,000 and recovers to 99,000" and be right. Returns an array of
+    ``(len(anchors) - 1) x steps_per_leg + 1`` prices.
+
+    The default tells the running example's story: a rally, a 17% fall, and
+    a recovery to above the starting price.
+    """
+    a = v.positive("anchors", anchors)
+    if a.ndim != 1 or a.size < 2:
+        raise ValueError(f"anchors must hold at least two prices, got {anchors!r}")
+    n = int(steps_per_leg)
+    if n != steps_per_leg or n < 1:
+        raise ValueError(
+            f"steps_per_leg must be a whole number of at least 1, got {steps_per_leg!r}"
+        )
+    w = float(v.non_negative("wiggle", wiggle))
+    if w > 0.05:
+        raise ValueError(f"wiggle must lie in [0, 0.05] (a fraction per step), got {wiggle!r}")
+    legs = a.size - 1
+    t = np.arange(legs * n + 1) / n
+    path = np.interp(t, np.arange(a.size), a)
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    shocks = w * rng.standard_normal(path.size)
+    shocks[::n] = 0.0
+    return path * np.exp(shocks)
