@@ -1,3 +1,423 @@
-"""(in progress)"""
+"""Exchange conventions for liquidation and bankruptcy prices, by name.
 
-__all__: list[str] = []
+Venues agree on the idea (a position is taken over when its margin balance
+falls to the maintenance margin) but not on the details, and the details
+move the price by tens of dollars on a BTC position:
+
+* the contract family: linear (USDT/USDC-margined, quantity in coin) or
+  inverse (coin-margined, quantity in contracts of ``contract_size`` USD);
+* which price triggers liquidation: a mark price (Binance, Bybit, OKX,
+  BitMEX "fair price", Hyperliquid) or an oracle price (dYdX v4);
+* the maintenance model: a tier table with maintenance amounts (Binance,
+  Bybit, OKX, BitMEX risk limits), half the initial margin at the maximum
+  leverage (Hyperliquid) or a maintenance margin fraction (dYdX v4);
+* whether the maintenance margin is valued at the liquidation price
+  (Binance, OKX, ...) or at the entry price (Bybit's published isolated and
+  cross formulas use the position value at entry);
+* fees: OKX and BitMEX add the taker fee rate to the maintenance rate; Bybit's
+  inverse formulas reserve the fee to close at the bankruptcy price, which
+  therefore enters both the bankruptcy and the liquidation price;
+* rounding of the displayed liquidation price to the tick, and in which
+  direction.
+
+``perpmath.liquidation.liquidation_price(..., convention=name)`` applies a
+convention; ``convention=None`` uses the plain formula without fees or
+rounding. Each convention carries the address of the page it follows.
+Parameters that change over time (fee rates, first-tier rates, maximum
+leverage) are given for the BTC contract and can be overridden with
+``dataclasses.replace(get_convention(name), taker_fee=...)``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from perpmath import _validate as v
+from perpmath.tiers import TierTable, load_tier_table
+
+__all__ = [
+    "CONVENTIONS",
+    "Convention",
+    "convention_names",
+    "get_convention",
+]
+
+TRIGGERS = ("mark", "last", "oracle")
+MAINTENANCE_MODELS = ("tiers", "half_initial_at_max_leverage", "fraction")
+MAINTENANCE_BASES = ("liquidation", "entry")
+ROUNDINGS = ("none", "nearest", "toward_entry", "away_from_entry")
+
+
+@dataclass(frozen=True)
+class Convention:
+    """How one venue computes liquidation and bankruptcy prices.
+
+    Attributes
+    ----------
+    name, exchange, product:
+        Registry key, venue, and the product family it describes.
+    contract:
+        ``"linear"`` or ``"inverse"``.
+    contract_size:
+        USD per contract for inverse products (100 on Binance COIN-M BTCUSD,
+        1 on Bybit and BitMEX); 1 for linear products (quantity in coin).
+    trigger:
+        Price compared with the liquidation price: ``"mark"``, ``"last"`` or
+        ``"oracle"``.
+    maintenance_model:
+        ``"tiers"`` (table with maintenance amounts), ``"half_initial_at_max_leverage"``
+        (rate = 1 / (2 x max_leverage)) or ``"fraction"`` (a maintenance
+        margin fraction).
+    maintenance_rate:
+        First-tier maintenance margin rate (fraction) used when no table is
+        shipped; for ``half_initial_at_max_leverage`` it equals
+        1 / (2 x max_leverage).
+    max_leverage:
+        Highest leverage of the first tier.
+    tier_table:
+        Name of a table shipped with perpmath (``load_tier_table``) or None.
+    maintenance_basis:
+        ``"liquidation"``: maintenance margin = notional at the liquidation
+        price x rate - amount; ``"entry"``: notional at the entry price.
+    taker_fee:
+        Taker fee rate (fraction) used by the fee terms below.
+    fee_in_maintenance:
+        True if the taker rate is added to the maintenance rate.
+    fee_in_bankruptcy:
+        True if the fee to close at the bankruptcy price is part of the
+        bankruptcy price (margin = loss + fee).
+    fee_in_liquidation:
+        True if that fee to close is reserved in the liquidation condition
+        (margin balance = maintenance margin + fee to close).
+    tick_size, rounding:
+        Tick of the liquidation price and the rounding direction:
+        ``"none"``, ``"nearest"``, ``"toward_entry"`` (a long's price rounded
+        up, a short's down: liquidation slightly earlier) or ``"away_from_entry"``.
+    source:
+        Public page the convention follows; ``sources`` holds further pages.
+    """
+
+    name: str
+    exchange: str
+    product: str
+    contract: str
+    contract_size: float
+    trigger: str
+    maintenance_model: str
+    maintenance_rate: float
+    max_leverage: float
+    tier_table: str | None
+    maintenance_basis: str
+    taker_fee: float
+    fee_in_maintenance: bool
+    fee_in_bankruptcy: bool
+    fee_in_liquidation: bool
+    tick_size: float
+    rounding: str
+    source: str
+    sources: tuple[str, ...] = ()
+    notes: str = ""
+    meta: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        v.contract_type(self.contract)
+        v.choice("trigger", self.trigger, TRIGGERS)
+        v.choice("maintenance_model", self.maintenance_model, MAINTENANCE_MODELS)
+        v.choice("maintenance_basis", self.maintenance_basis, MAINTENANCE_BASES)
+        v.choice("rounding", self.rounding, ROUNDINGS)
+        v.positive("contract_size", self.contract_size)
+        v.in_range("maintenance_rate", self.maintenance_rate, 0.0, 1.0)
+        v.positive("max_leverage", self.max_leverage)
+        v.in_range("taker_fee", self.taker_fee, 0.0, 1.0)
+        v.non_negative("tick_size", self.tick_size)
+
+    def tiers(self) -> TierTable:
+        """The maintenance model as a TierTable (one flat tier if no table is shipped)."""
+        unit = "USDT" if self.contract == "linear" else "BTC"
+        if self.tier_table is not None:
+            return load_tier_table(self.tier_table)
+        if self.maintenance_model == "half_initial_at_max_leverage":
+            rate = 1.0 / (2.0 * self.max_leverage)
+        else:
+            rate = self.maintenance_rate
+        return TierTable.flat(rate, self.max_leverage, name=self.name, unit=unit)
+
+    def round_price(self, price: ArrayLike, side: str | ArrayLike) -> v.Float:
+        """Round a liquidation price to the tick in this venue's direction.
+
+        ``inf`` (never liquidated) and 0 stay as they are.
+        """
+        p = np.asarray(price, dtype=float)
+        if self.rounding == "none" or self.tick_size == 0:
+            return v.result(p)
+        s = v.side_sign(side)
+        t = self.tick_size
+        finite = np.isfinite(p)
+        q = np.where(finite, p, 0.0) / t
+        # guard against representation noise (9.999999 ticks is 10 ticks)
+        q = np.where(np.abs(q - np.round(q)) < 1e-9, np.round(q), q)
+        if self.rounding == "nearest":
+            r = np.floor(q + 0.5)
+        elif self.rounding == "toward_entry":
+            r = np.where(np.asarray(s) > 0, np.ceil(q), np.floor(q))
+        else:
+            r = np.where(np.asarray(s) > 0, np.floor(q), np.ceil(q))
+        # fix the decimals of the tick (0.1 x 3 is 0.30000000000000004)
+        decimals = max(0, -math.floor(math.log10(t)) + 2)
+        out = np.where(finite, np.round(r * t, decimals), p)
+        return v.result(np.maximum(out, 0.0))
+
+
+_BINANCE_USDM = "https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93"
+_BINANCE_COINM = "https://www.binance.com/en/support/faq/ceccfcfb4e3a45e3b48b0b1bb1a8ae46"
+
+CONVENTIONS: dict[str, Convention] = {
+    c.name: c
+    for c in (
+        Convention(
+            name="binance_usdm",
+            exchange="Binance",
+            product="USDⓈ-M perpetual (BTCUSDT)",
+            contract="linear",
+            contract_size=1.0,
+            trigger="mark",
+            maintenance_model="tiers",
+            maintenance_rate=0.004,
+            max_leverage=125.0,
+            tier_table="binance_usdm_btcusdt",
+            maintenance_basis="liquidation",
+            taker_fee=0.0005,
+            fee_in_maintenance=False,
+            fee_in_bankruptcy=False,
+            fee_in_liquidation=False,
+            tick_size=0.01,
+            rounding="nearest",
+            source=_BINANCE_USDM,
+            sources=(
+                "https://www.binance.com/en/support/faq/360033162192",
+                "https://www.binance.com/en/support/faq/25edcd7fe0e544839d0847b8cbb2e400",
+            ),
+            notes=(
+                "Liquidation price formula with wallet balance, other positions' maintenance "
+                "margin (TMM1) and unrealised PnL (UPNL1), maintenance amounts cumB/cumL/cumS; "
+                "tier taken at the liquidation price. No fees in the formula. A negative "
+                "result is shown as '--' (never liquidated)."
+            ),
+        ),
+        Convention(
+            name="binance_coinm",
+            exchange="Binance",
+            product="COIN-M perpetual (BTCUSD, 100 USD per contract)",
+            contract="inverse",
+            contract_size=100.0,
+            trigger="mark",
+            maintenance_model="tiers",
+            maintenance_rate=0.004,
+            max_leverage=125.0,
+            tier_table=None,
+            maintenance_basis="liquidation",
+            taker_fee=0.0005,
+            fee_in_maintenance=False,
+            fee_in_bankruptcy=False,
+            fee_in_liquidation=False,
+            tick_size=0.1,
+            rounding="nearest",
+            source=_BINANCE_COINM,
+            notes=(
+                "LP = [Q x CS x (MMR + side)] / [WB + cum + side x Q x CS / EP] for one position "
+                "(hedge terms analogous). The page's example places a 0.4 BTC BTCUSD position in "
+                "level 1 with MMR 0.4%; the full COIN-M bracket table is not shipped, pass a "
+                "TierTable in coin as maintenance= for larger positions."
+            ),
+        ),
+        Convention(
+            name="bybit_linear",
+            exchange="Bybit",
+            product="USDT perpetual (BTCUSDT)",
+            contract="linear",
+            contract_size=1.0,
+            trigger="mark",
+            maintenance_model="tiers",
+            maintenance_rate=0.005,
+            max_leverage=100.0,
+            tier_table=None,
+            maintenance_basis="entry",
+            taker_fee=0.00055,
+            fee_in_maintenance=False,
+            fee_in_bankruptcy=False,
+            fee_in_liquidation=False,
+            tick_size=0.1,
+            rounding="toward_entry",
+            source="https://www.bybit.com/en/help-center/article/Liquidation-Price-USDT-Contract",
+            sources=(
+                "https://www.bybit.com/en/help-center/article/Bankruptcy-Price-USDT-Contract",
+                "https://www.bybit.com/en/help-center/article/"
+                "Liquidation-Price-Calculation-under-Isolated-Mode-Unified-Trading-Account",
+            ),
+            notes=(
+                "Isolated: LP = EP -/+ (IM - MM)/size -/+ extra margin/size with IM = value/lev "
+                "and MM = value x MMR - deduction, value at the ENTRY price. Bankruptcy price "
+                "EP x (1 -/+ 1/lev): the estimated fee to close is reserved in the position "
+                "margin on top of IM, so it does not move either price. First risk-limit tier "
+                "of BTCUSDT: MMR 0.5%."
+            ),
+        ),
+        Convention(
+            name="bybit_inverse",
+            exchange="Bybit",
+            product="Inverse perpetual (BTCUSD, 1 USD per contract)",
+            contract="inverse",
+            contract_size=1.0,
+            trigger="mark",
+            maintenance_model="tiers",
+            maintenance_rate=0.005,
+            max_leverage=100.0,
+            tier_table=None,
+            maintenance_basis="entry",
+            taker_fee=0.00055,
+            fee_in_maintenance=False,
+            fee_in_bankruptcy=True,
+            fee_in_liquidation=True,
+            tick_size=0.5,
+            rounding="toward_entry",
+            source=(
+                "https://help.bybit.com/hc/en-us/articles/"
+                "360039261334-How-to-calculate-Liquidation-Price-Inverse-Contract-"
+            ),
+            sources=(
+                "https://www.bybit.com/en/help-center/article/Bankruptcy-Price-Inverse-Contract",
+            ),
+            notes=(
+                "Bankruptcy price (long) = (1 + fee) x Q / (Q/EP + margin); liquidation where "
+                "Q x (1/EP - 1/LP) = -(margin - Q/EP x MMR - Q x fee / BP). The page's example "
+                "uses the 0.075% taker fee of the time; the current fee is 0.055%."
+            ),
+        ),
+        Convention(
+            name="okx",
+            exchange="OKX",
+            product="USDT-margined perpetual swap (BTC-USDT-SWAP)",
+            contract="linear",
+            contract_size=1.0,
+            trigger="mark",
+            maintenance_model="tiers",
+            maintenance_rate=0.004,
+            max_leverage=100.0,
+            tier_table=None,
+            maintenance_basis="liquidation",
+            taker_fee=0.0005,
+            fee_in_maintenance=True,
+            fee_in_bankruptcy=False,
+            fee_in_liquidation=False,
+            tick_size=0.1,
+            rounding="none",
+            source="https://www.okx.com/help/iii-isolated-margin-mode",
+            sources=("https://www.okx.com/help/v-tiered-maintenance-margin-ratio-rules",),
+            notes=(
+                "Isolated margin ratio = (margin balance + PnL) / (face value x |contracts| x "
+                "mark price x (tiered MMR + fee rate)); liquidation at 100%, so the taker rate "
+                "adds to the maintenance rate. Bankruptcy: maintenance margin 0."
+            ),
+        ),
+        Convention(
+            name="bitmex",
+            exchange="BitMEX",
+            product="XBTUSD inverse perpetual (1 USD per contract)",
+            contract="inverse",
+            contract_size=1.0,
+            trigger="mark",
+            maintenance_model="tiers",
+            maintenance_rate=0.005,
+            max_leverage=100.0,
+            tier_table=None,
+            maintenance_basis="liquidation",
+            taker_fee=0.00075,
+            fee_in_maintenance=True,
+            fee_in_bankruptcy=False,
+            fee_in_liquidation=False,
+            tick_size=0.5,
+            rounding="toward_entry",
+            source="https://www.bitmex.com/app/liquidation",
+            sources=(
+                "https://www.bitmex.com/app/riskLimits",
+                "https://www.bitmex.com/app/fairPriceMarking",
+            ),
+            notes=(
+                "Maintenance requirement of XBTUSD = 0.5% x value + taker fee x value (BitMEX "
+                "support), so the 0.075% taker rate is added to the maintenance rate; "
+                "positions are marked at the Fair Price. BitMEX also reserves the next funding "
+                "payment, not modelled here."
+            ),
+        ),
+        Convention(
+            name="hyperliquid",
+            exchange="Hyperliquid",
+            product="USDC-margined perpetual (BTC)",
+            contract="linear",
+            contract_size=1.0,
+            trigger="mark",
+            maintenance_model="half_initial_at_max_leverage",
+            maintenance_rate=1.0 / 80.0,
+            max_leverage=40.0,
+            tier_table=None,
+            maintenance_basis="liquidation",
+            taker_fee=0.00045,
+            fee_in_maintenance=False,
+            fee_in_bankruptcy=False,
+            fee_in_liquidation=False,
+            tick_size=0.0,
+            rounding="none",
+            source="https://hyperliquid.gitbook.io/hyperliquid-docs/trading/liquidations",
+            sources=("https://hyperliquid.gitbook.io/hyperliquid-docs/trading/margining",),
+            notes=(
+                "Maintenance margin = half the initial margin at maximum leverage "
+                "(1.25% for BTC at 40x). liq_price = price - side x margin_available / "
+                "position_size / (1 - l x side) with l = 1 / maintenance leverage."
+            ),
+        ),
+        Convention(
+            name="dydx_v4",
+            exchange="dYdX v4",
+            product="USDC-margined perpetual (BTC-USD)",
+            contract="linear",
+            contract_size=1.0,
+            trigger="oracle",
+            maintenance_model="fraction",
+            maintenance_rate=0.03,
+            max_leverage=20.0,
+            tier_table=None,
+            maintenance_basis="liquidation",
+            taker_fee=0.0005,
+            fee_in_maintenance=False,
+            fee_in_bankruptcy=False,
+            fee_in_liquidation=False,
+            tick_size=0.0,
+            rounding="none",
+            source="https://docs.dydx.exchange/api_integration-trading/liquidations",
+            sources=("https://docs.dydx.exchange/api_integration-trading/margin",),
+            notes=(
+                "A subaccount is liquidatable when its total net collateral falls below its "
+                "maintenance margin requirement (|size| x oracle price x maintenance margin "
+                "fraction); BTC-USD: initial fraction 5% (20x), maintenance 3%. The "
+                "liquidation fee is charged on the fill, not in the trigger price."
+            ),
+        ),
+    )
+}
+
+
+def convention_names() -> list[str]:
+    """Names accepted by ``get_convention`` and by ``convention=`` arguments."""
+    return sorted(CONVENTIONS)
+
+
+def get_convention(name: str | Convention) -> Convention:
+    """The Convention registered under ``name`` (a Convention is returned as is)."""
+    if isinstance(name, Convention):
+        return name
+    key = v.choice("convention", name, tuple(convention_names()))
+    return CONVENTIONS[key]

@@ -1,57 +1,214 @@
-"""Liquidation and bankruptcy prices.
+"""Liquidation and bankruptcy prices, as exchanges compute them.
 
-Bankruptcy price: where the position's loss equals its margin (equity 0).
+Bankruptcy price: where the position's loss (plus, on some venues, the fee
+to close it) equals its margin: equity 0.
 Liquidation price: where the margin balance falls to the maintenance margin,
 so the engine acts before bankruptcy.
 
-Isolated margin, one position, Binance USDⓈ-M form ("How to Calculate
-Liquidation Price of USDⓈ-M Futures Contracts",
-https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93):
+Linear (USDⓈ-M) position of size Q (coin), entry price EP, side s (+1 long,
+-1 short), margin M (isolated margin, or for cross margin the wallet balance
+minus the other positions' maintenance margin plus their unrealised PnL,
+WB - TMM1 + UPNL1), maintenance rate MMR and maintenance amount cum:
 
-    LP = (WB + cum - s x Q x EP) / (Q x MMR - s x Q)
+    LP = (M + cum - s x Q x EP) / (Q x MMR - s x Q)
 
-with WB the isolated margin, cum the tier's maintenance amount, s = +1 long,
--1 short. With WB = Q x EP / leverage and cum = 0 this is
-EP x (1 - s/leverage) / (1 - s x MMR).
+Inverse (COIN-M) position of Q contracts of CS USD each (margin in coin):
+
+    LP = Q x CS x (MMR + s) / (M + cum + s x Q x CS / EP)
+
+Source: Binance, "How to Calculate Liquidation Price of USDⓈ-M Futures
+Contracts" (https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93)
+and "... of COIN-M Futures Contracts"
+(https://www.binance.com/en/support/faq/ceccfcfb4e3a45e3b48b0b1bb1a8ae46).
+With a tier table the rate and amount are those of the tier that holds the
+notional *at the liquidation price*: each tier is tried and the one whose
+bracket contains the resulting notional is kept, as those pages describe.
+
+Other venues differ in fees, in where the maintenance margin is valued and
+in rounding; ``convention=`` applies them by name (``perpmath.conventions``).
+
+Special values (never NaN): a long that cannot be liquidated above a price of
+0 returns 0.0 (Binance shows "--"); a short that can never be liquidated or
+bankrupted (an inverse short at 1x or less: its equity in coin never reaches
+zero however high the price goes) returns ``inf``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from perpmath import _validate as v
+from perpmath.conventions import Convention, get_convention
 from perpmath.tiers import TierTable
 
-__all__ = ["bankruptcy_price", "liquidation_price"]
+__all__ = [
+    "bankruptcy_price",
+    "distance_to_bankruptcy",
+    "distance_to_liquidation",
+    "hedge_liquidation_price",
+    "liquidation_price",
+    "liquidation_price_after",
+]
+
+MARGIN_MODES = ("isolated", "cross")
+DEFAULT_MAINTENANCE_RATE = 0.004
+
+Arr = NDArray[np.float64]
 
 
-def bankruptcy_price(
-    side: str | ArrayLike,
-    entry_price: ArrayLike,
-    leverage: ArrayLike,
-    contract: str = "linear",
-) -> v.Float:
-    """Price at which an isolated position's margin is exactly used up (no fees).
+@dataclass(frozen=True)
+class _Setup:
+    kind: str
+    cs: Arr
+    table: TierTable | None
+    mmr: Arr | None
+    fee_m: float  # added to the maintenance rate
+    fee_b: float  # close fee rate inside the bankruptcy price
+    fee_l: float  # close fee (at the bankruptcy price) reserved at liquidation
+    basis: str
+    conv: Convention | None
 
-    linear:  BP = EP x (1 - s / leverage)
-    inverse: BP = EP x leverage / (leverage + s)   (short at 1x: never bankrupt, inf)
 
-    Source: Bybit, "Bankruptcy Price" (USDT and inverse contracts).
-    """
-    s = v.side_sign(side)
-    e = v.positive("entry_price", entry_price)
-    lev = v.leverage(leverage)
-    kind = v.contract_type(contract)
+def _setup(
+    convention: str | Convention | None,
+    contract: str | None,
+    contract_size: ArrayLike | None,
+    maintenance: TierTable | ArrayLike | None,
+    taker_fee: float | None,
+) -> _Setup:
+    conv = None if convention is None else get_convention(convention)
+    if contract is None:
+        kind = conv.contract if conv else "linear"
+    else:
+        kind = v.contract_type(contract)
+        if conv is not None and kind != conv.contract:
+            raise ValueError(
+                f"contract {contract!r} does not match convention {conv.name!r}, "
+                f"whose contracts are {conv.contract!r}"
+            )
+    if contract_size is None:
+        cs = np.asarray(conv.contract_size if conv else 1.0, dtype=float)
+    else:
+        cs = v.positive("contract_size", contract_size)
+    table: TierTable | None = None
+    mmr: Arr | None = None
+    if isinstance(maintenance, TierTable):
+        table = maintenance
+    elif maintenance is None:
+        if conv is not None:
+            table = conv.tiers()
+        else:
+            mmr = np.asarray(DEFAULT_MAINTENANCE_RATE)
+    else:
+        mmr = v.in_range("maintenance", maintenance, 0.0, 1.0)
+    fee = 0.0
+    if conv is not None:
+        fee = (
+            conv.taker_fee if taker_fee is None else float(v.in_range("taker_fee", taker_fee, 0, 1))
+        )
+    elif taker_fee is not None:
+        raise ValueError(
+            "taker_fee is only used with a convention (which says where fees enter); "
+            f"got taker_fee={taker_fee!r} with convention=None"
+        )
+    return _Setup(
+        kind=kind,
+        cs=cs,
+        table=table,
+        mmr=mmr,
+        fee_m=fee if conv is not None and conv.fee_in_maintenance else 0.0,
+        fee_b=fee if conv is not None and conv.fee_in_bankruptcy else 0.0,
+        fee_l=fee if conv is not None and conv.fee_in_liquidation else 0.0,
+        basis=conv.maintenance_basis if conv is not None else "liquidation",
+        conv=conv,
+    )
+
+
+def _notional(kind: str, q: Arr, price: Arr, cs: Arr) -> Arr:
+    """Notional in the margin currency; 0 for a price of 0 (linear) or inf (inverse)."""
+    p = np.asarray(price, dtype=float)
     if kind == "linear":
-        bad = (s > 0) & (lev <= 1)
-        if np.any(bad):
-            # a linear long at 1x or less is bankrupt only at price 0
-            return v.result(np.where(bad, 0.0, e * (1 - s / lev)))
-        return v.result(e * (1 - s / lev))
-    with np.errstate(divide="ignore"):
-        denom = lev + s
-        return v.result(np.where(denom > 0, e * lev / np.where(denom > 0, denom, 1), np.inf))
+        return q * np.where(np.isfinite(p), np.maximum(p, 0.0), 0.0)
+    ok = np.isfinite(p) & (p > 0)
+    return np.where(ok, q * cs / np.where(ok, p, 1.0), 0.0)
+
+
+def _bankruptcy(s: Any, e: Arr, q: Arr, m: Arr, kind: str, cs: Arr, fee: float) -> Arr:
+    """Bankruptcy price for margin ``m`` (margin = loss + fee x notional at BP)."""
+    if kind == "linear":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bp = (e - s * m / q) / (1.0 - s * fee)
+        return np.maximum(bp, 0.0)
+    num = q * cs * (s + fee)
+    denom = m + s * q * cs / e
+    ok = num * denom > 0  # otherwise an inverse short whose equity never reaches 0: inf
+    return np.where(ok, num / np.where(ok, denom, 1.0), np.inf)
+
+
+def _solve(
+    s: Any,
+    e: Arr,
+    q: Arr,
+    m: Arr,
+    mmr: Any,
+    cum: Any,
+    reserve: Arr,
+    st: _Setup,
+) -> Arr:
+    """Liquidation price for one maintenance rate and amount (no tier search)."""
+    rate = mmr + st.fee_m
+    if st.kind == "linear":
+        if st.basis == "liquidation":
+            lp = (m + cum - reserve - s * q * e) / (q * rate - s * q)
+        else:
+            lp = e - s * (m + cum - reserve - q * e * rate) / q
+        return np.maximum(lp, 0.0)
+    cs = st.cs
+    if st.basis == "liquidation":
+        num = q * cs * (rate + s)
+        denom = m + cum - reserve + s * q * cs / e
+    else:
+        num = s * q * cs
+        denom = m + cum - reserve + s * q * cs / e - q * cs * rate / e
+    # a positive ratio is a price; otherwise a short is never liquidated (inf) and a
+    # long is liquidated at any price (inf too, rejected by _check_not_liquidated)
+    ok = num * denom > 0
+    return np.where(ok, num / np.where(ok, denom, 1.0), np.inf)
+
+
+def _search_tiers(
+    s: Any, e: Arr, q: Arr, m: Arr, reserve: Arr, st: _Setup, table: TierTable
+) -> Arr:
+    """Try each tier; keep the one whose bracket holds the notional at the result."""
+    shape = np.broadcast_shapes(np.shape(s), e.shape, q.shape, m.shape, reserve.shape, st.cs.shape)
+    if st.basis == "entry":  # the maintenance margin is valued at entry: tier at entry
+        idx = table.tier_index(np.broadcast_to(_notional(st.kind, q, e, st.cs), shape))
+        return _solve(
+            s, e, q, m, table.maintenance_rate[idx], table.maintenance_amount[idx], reserve, st
+        )
+    lp = np.zeros(shape)
+    found = np.zeros(shape, dtype=bool)
+    for k in range(len(table)):
+        cand = _solve(
+            s, e, q, m, table.maintenance_rate[k], table.maintenance_amount[k], reserve, st
+        )
+        n = _notional(st.kind, q, cand, st.cs)
+        inside = (n <= table.cap[k] * (1 + 1e-12)) & ((n > table.floor[k]) | (k == 0))
+        ok = ~found & inside
+        lp = np.where(ok, cand, lp)
+        found |= ok
+        if found.all():
+            break
+    if not found.all():
+        raise ValueError(
+            f"the notional at the liquidation price exceeds the largest tier of {table.name} "
+            f"(cap {table.cap[-1]:,.0f} {table.unit}); reduce the position size"
+        )
+    return lp
 
 
 def liquidation_price(
@@ -60,36 +217,393 @@ def liquidation_price(
     leverage: ArrayLike,
     quantity: ArrayLike = 1.0,
     *,
-    maintenance: TierTable | ArrayLike = 0.004,
-    contract: str = "linear",
+    maintenance: TierTable | ArrayLike | None = None,
+    contract: str | None = None,
+    margin: ArrayLike | None = None,
+    convention: str | Convention | None = None,
+    margin_mode: str = "isolated",
+    wallet_balance: ArrayLike | None = None,
+    other_maintenance: ArrayLike = 0.0,
+    other_unrealized_pnl: ArrayLike = 0.0,
+    contract_size: ArrayLike | None = None,
+    taker_fee: float | None = None,
+    mark_price: ArrayLike | None = None,
 ) -> v.Float:
-    """Liquidation price of an isolated linear position (Binance USDⓈ-M form).
+    """Price at which the position is liquidated (quote currency per coin).
 
-    ``maintenance`` is a maintenance margin rate (fraction) or a TierTable;
-    with a table, the tier is the one whose bracket holds the notional at the
-    liquidation price, found by trying each tier as Binance documents.
-    Margin is the initial margin Q x EP / leverage.
+    Parameters
+    ----------
+    side, entry_price, leverage, quantity:
+        ``"long"``/``"short"``, entry price, leverage (> 0) and size: coin for
+        linear contracts, number of contracts for inverse ones.
+    maintenance:
+        Maintenance margin rate (fraction, may be an array) or a TierTable
+        (rate and maintenance amount of the tier holding the notional at the
+        liquidation price). None: 0.004, or the convention's model.
+    contract, contract_size:
+        ``"linear"``/``"inverse"`` (None: linear or the convention's) and USD
+        per inverse contract (None: 1 or the convention's).
+    margin:
+        Isolated margin in the settlement currency (USDT linear, coin
+        inverse). None: the initial margin, notional at entry / leverage.
+        More margin moves the liquidation price away from the entry.
+    convention:
+        Venue name (see ``perpmath.conventions``) or a Convention: fees,
+        maintenance model and basis, rounding to the tick. None: the plain
+        formula without fees or rounding.
+    margin_mode, wallet_balance, other_maintenance, other_unrealized_pnl:
+        ``"cross"`` uses M = WB - TMM1 + UPNL1 (wallet balance, maintenance
+        margin and unrealised PnL of the account's other positions) instead of
+        the isolated margin (Binance's cross formula).
+    taker_fee:
+        Overrides the convention's taker fee rate.
+    mark_price:
+        If given, a position already at or past its liquidation price at this
+        mark raises ValueError.
+
+    Formula (see the module docstring): linear
+    LP = (M + cum - s Q EP) / (Q (MMR + fee_m) - s Q); inverse
+    LP = Q CS (MMR + fee_m + s) / (M + cum + s Q CS / EP), with the
+    convention's fee terms. Returns 0.0 for a long that is never liquidated
+    and ``inf`` for a short that is never liquidated.
+
+    Sources: Binance USDⓈ-M and COIN-M liquidation price pages (see module
+    docstring); each convention's page (``get_convention(name).source``).
     """
     s = v.side_sign(side)
     e = v.positive("entry_price", entry_price)
     lev = v.leverage(leverage)
     q = v.positive("quantity", quantity)
-    if v.contract_type(contract) != "linear":
-        raise ValueError("contract must be 'linear' for this function in this version")
-    wb = q * e / lev
-    if isinstance(maintenance, TierTable):
-        s_b, e_b, q_b, wb_b = np.broadcast_arrays(s, e, q, wb)
-        lp = np.full(s_b.shape, np.nan)
-        for k in range(len(maintenance)):
-            mmr, cum = maintenance.maintenance_rate[k], maintenance.maintenance_amount[k]
-            cand = (wb_b + cum - s_b * q_b * e_b) / (q_b * mmr - s_b * q_b)
-            n = np.abs(cand) * q_b
-            ok = np.isnan(lp) & (n > maintenance.floor[k]) & (n <= maintenance.cap[k])
-            ok |= np.isnan(lp) & (k == 0) & (n <= maintenance.cap[0])
-            lp = np.where(ok, cand, lp)
-        if np.isnan(lp).any():
-            raise ValueError("no tier of the table contains the notional at liquidation")
+    mode = v.choice("margin_mode", margin_mode, MARGIN_MODES)
+    st = _setup(convention, contract, contract_size, maintenance, taker_fee)
+    n_entry = _notional(st.kind, q, e, st.cs)
+    if st.table is not None:
+        st.table.check_leverage(n_entry, lev)
+    m_liq, m_bank = _margins(
+        mode, n_entry, lev, margin, wallet_balance, other_maintenance, other_unrealized_pnl
+    )
+    reserve = np.zeros(())
+    if st.fee_l:
+        bp = _bankruptcy(s, e, q, m_bank, st.kind, st.cs, st.fee_b)
+        reserve = st.fee_l * _notional(st.kind, q, bp, st.cs)
+    if st.table is not None:
+        lp = _search_tiers(s, e, q, m_liq, reserve, st, st.table)
     else:
-        mmr = v.in_range("maintenance", maintenance, 0.0, 1.0)
-        lp = (wb - s * q * e) / (q * mmr - s * q)
-    return v.result(np.maximum(lp, 0.0))
+        assert st.mmr is not None
+        lp = _solve(s, e, q, m_liq, st.mmr, 0.0, reserve, st)
+    lp = np.asarray(lp, dtype=float)
+    _check_not_liquidated(s, e, lp, mode)
+    if mark_price is not None:
+        mark = v.positive("mark_price", mark_price)
+        past = np.where(np.asarray(s) > 0, mark <= lp, mark >= lp)
+        if np.any(past):
+            mb, lb = np.broadcast_arrays(mark, lp)
+            i = tuple(np.argwhere(np.broadcast_to(past, lb.shape))[0]) if lb.ndim else ()
+            raise ValueError(
+                f"mark_price {mb[i]:,.2f} is already at or past the liquidation price "
+                f"{lb[i]:,.2f}: the position would be liquidated now"
+            )
+    if st.conv is not None:
+        lp = np.asarray(st.conv.round_price(lp, side), dtype=float)
+    return v.result(lp)
+
+
+def _margins(
+    mode: str,
+    n_entry: Arr,
+    lev: Arr,
+    margin: ArrayLike | None,
+    wallet_balance: ArrayLike | None,
+    other_maintenance: ArrayLike,
+    other_unrealized_pnl: ArrayLike,
+) -> tuple[Arr, Arr]:
+    """(margin for the liquidation condition, margin for bankruptcy)."""
+    if mode == "isolated":
+        if wallet_balance is not None:
+            raise ValueError(
+                "wallet_balance is used with margin_mode='cross'; for an isolated position "
+                "pass margin= (the isolated margin)"
+            )
+        m = n_entry / lev if margin is None else v.positive("margin", margin)
+        return m, m
+    if wallet_balance is None:
+        raise ValueError("margin_mode='cross' needs wallet_balance= (the cross wallet balance)")
+    if margin is not None:
+        raise ValueError(
+            "margin= is the isolated margin; with margin_mode='cross' pass wallet_balance="
+        )
+    wb = v.positive("wallet_balance", wallet_balance)
+    tmm = v.non_negative("other_maintenance", other_maintenance)
+    upnl = v.as_float_array("other_unrealized_pnl", other_unrealized_pnl)
+    return wb - tmm + upnl, wb + upnl
+
+
+def _check_not_liquidated(s: Any, e: Arr, lp: Arr, mode: str) -> None:
+    bad = np.where(np.asarray(s) > 0, lp >= e, lp <= e)
+    if np.any(bad):
+        eb, lb = np.broadcast_arrays(e, lp)
+        i = tuple(np.argwhere(np.broadcast_to(bad, lb.shape))[0]) if lb.ndim else ()
+        what = "margin" if mode == "isolated" else "wallet balance"
+        raise ValueError(
+            f"the position would be liquidated at its own entry price {eb[i]:,.2f} "
+            f"(liquidation price {lb[i]:,.2f}): its {what} does not cover the maintenance "
+            "margin; lower the leverage or add margin"
+        )
+
+
+def bankruptcy_price(
+    side: str | ArrayLike,
+    entry_price: ArrayLike,
+    leverage: ArrayLike,
+    contract: str | None = None,
+    *,
+    quantity: ArrayLike = 1.0,
+    margin: ArrayLike | None = None,
+    convention: str | Convention | None = None,
+    margin_mode: str = "isolated",
+    wallet_balance: ArrayLike | None = None,
+    other_unrealized_pnl: ArrayLike = 0.0,
+    contract_size: ArrayLike | None = None,
+    taker_fee: float | None = None,
+) -> v.Float:
+    """Price at which the position's margin is used up (equity 0).
+
+    linear:  BP = (EP - s x M / Q) / (1 - s x f)     = EP x (1 - s / leverage) for M = IM, f = 0
+    inverse: BP = Q x CS x (s + f) / (M + s x Q x CS / EP) = EP x leverage / (leverage + s)
+
+    M is the isolated margin (default: initial margin) or, with
+    ``margin_mode="cross"``, the wallet balance plus the other positions'
+    unrealised PnL. f is the taker fee rate if the convention charges the fee
+    to close inside the bankruptcy price (Bybit inverse: BP = 1.00075 x Q /
+    (Q/EP + margin) for a long at a 0.075% fee), otherwise 0.
+
+    Returns 0.0 for a linear long that cannot go bankrupt above 0 (1x or less)
+    and ``inf`` for an inverse short that never does (1x or less).
+
+    Sources: Bybit, "Bankruptcy Price (USDT Contract)" and "What is Bankruptcy
+    Price? (Inverse Contract)", https://www.bybit.com/en/help-center/article/Bankruptcy-Price-USDT-Contract.
+    """
+    s = v.side_sign(side)
+    e = v.positive("entry_price", entry_price)
+    lev = v.leverage(leverage)
+    q = v.positive("quantity", quantity)
+    mode = v.choice("margin_mode", margin_mode, MARGIN_MODES)
+    st = _setup(convention, contract, contract_size, DEFAULT_MAINTENANCE_RATE, taker_fee)
+    n_entry = _notional(st.kind, q, e, st.cs)
+    _, m_bank = _margins(mode, n_entry, lev, margin, wallet_balance, 0.0, other_unrealized_pnl)
+    if mode == "cross" and np.any(m_bank <= 0):
+        raise ValueError(
+            "wallet_balance + other_unrealized_pnl must be greater than 0 (the account is "
+            "already bankrupt)"
+        )
+    return v.result(_bankruptcy(s, e, q, m_bank, st.kind, st.cs, st.fee_b))
+
+
+def hedge_liquidation_price(
+    wallet_balance: ArrayLike,
+    long_quantity: ArrayLike,
+    long_entry_price: ArrayLike,
+    short_quantity: ArrayLike,
+    short_entry_price: ArrayLike,
+    *,
+    maintenance: TierTable | ArrayLike | None = None,
+    other_maintenance: ArrayLike = 0.0,
+    other_unrealized_pnl: ArrayLike = 0.0,
+    contract: str = "linear",
+    contract_size: ArrayLike = 1.0,
+) -> v.Float:
+    """Shared liquidation price of a LONG and a SHORT position in one symbol (hedge mode, cross).
+
+    Binance's cross formula with its hedge-mode terms (L = LONG, S = SHORT):
+
+    linear:  LP = (WB - TMM1 + UPNL1 + cumL + cumS - QL x EPL + QS x EPS)
+                  / (QL x MMRL + QS x MMRS - QL + QS)
+    inverse: LP = CS x (QL x MMRL + QS x MMRS + QL - QS)
+                  / (WB - TMM1 + UPNL1 + cumL + cumS + QL x CS / EPL - QS x CS / EPS)
+
+    Each leg's rate and amount come from the tier holding that leg's notional
+    at the liquidation price. Quantities may be 0 (then that leg is absent).
+    Returns 0.0 if the result is not positive (Binance shows "--": no
+    liquidation price) and ``inf`` if the account can never be liquidated.
+
+    Source: Binance, "How to Calculate Liquidation Price of USDⓈ-M Futures
+    Contracts" (https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93)
+    and the COIN-M page: "under cross margin, the long and short position of
+    the same symbol share the same liquidation price".
+    """
+    kind = v.contract_type(contract)
+    wb = v.positive("wallet_balance", wallet_balance)
+    ql = v.non_negative("long_quantity", long_quantity)
+    qs = v.non_negative("short_quantity", short_quantity)
+    el = v.positive("long_entry_price", long_entry_price)
+    es = v.positive("short_entry_price", short_entry_price)
+    cs = v.positive("contract_size", contract_size)
+    if np.any((ql == 0) & (qs == 0)):
+        raise ValueError("long_quantity and short_quantity must not both be 0")
+    tmm = v.non_negative("other_maintenance", other_maintenance)
+    upnl = v.as_float_array("other_unrealized_pnl", other_unrealized_pnl)
+    m = wb - tmm + upnl
+    if isinstance(maintenance, TierTable):
+        table = maintenance
+    else:
+        rate = DEFAULT_MAINTENANCE_RATE if maintenance is None else maintenance
+        r = v.in_range("maintenance", rate, 0.0, 1.0)
+        if r.ndim:
+            raise ValueError("maintenance must be a single rate or a TierTable here")
+        table = TierTable.flat(float(r), 1.0 / max(float(r), 1e-12) if r > 0 else 1e12)
+
+    def solve(mr_l: float, cum_l: float, mr_s: float, cum_s: float) -> Arr:
+        if kind == "linear":
+            num = m + cum_l + cum_s - ql * el + qs * es
+            den = ql * mr_l + qs * mr_s - ql + qs
+        else:
+            num = cs * (ql * mr_l + qs * mr_s + ql - qs)
+            den = m + cum_l + cum_s + ql * cs / el - qs * cs / es
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.where(den != 0, num / np.where(den != 0, den, 1.0), np.inf)
+        return np.where(out > 0, out, 0.0)
+
+    shape = np.broadcast_shapes(m.shape, ql.shape, qs.shape, el.shape, es.shape, cs.shape)
+    lp = np.zeros(shape)
+    found = np.zeros(shape, dtype=bool)
+
+    def inside(qty: Arr, price: Arr, k: int) -> NDArray[np.bool_]:
+        n = (
+            _notional(kind, qty, price, cs)
+            if kind == "linear"
+            else np.where(
+                np.isfinite(price) & (price > 0), qty * cs / np.where(price > 0, price, 1.0), 0.0
+            )
+        )
+        return (n <= table.cap[k] * (1 + 1e-12)) & ((n > table.floor[k]) | (k == 0))
+
+    for kl in range(len(table)):
+        for ks in range(len(table)):
+            cand = solve(
+                table.maintenance_rate[kl],
+                table.maintenance_amount[kl],
+                table.maintenance_rate[ks],
+                table.maintenance_amount[ks],
+            )
+            ok = ~found & inside(ql, cand, kl) & inside(qs, cand, ks)
+            lp = np.where(ok, cand, lp)
+            found |= ok
+    if not found.all():
+        raise ValueError(
+            f"the notional at the liquidation price exceeds the largest tier of {table.name}; "
+            "reduce the position sizes"
+        )
+    return v.result(lp)
+
+
+def distance_to_liquidation(
+    side: str | ArrayLike,
+    entry_price: ArrayLike,
+    leverage: ArrayLike,
+    quantity: ArrayLike = 1.0,
+    **kwargs: Any,
+) -> v.Float:
+    """|LP - EP| / EP: the adverse price move, as a fraction of the entry price, that liquidates.
+
+    Takes the same keywords as ``liquidation_price``. A long never
+    liquidated gives 1.0 (price 0); a short never liquidated gives ``inf``.
+    Roughly 1/leverage - MMR for an isolated linear position, shorter than the
+    distance to bankruptcy (1/leverage).
+    """
+    lp = np.asarray(liquidation_price(side, entry_price, leverage, quantity, **kwargs))
+    e = v.positive("entry_price", entry_price)
+    return v.result(np.abs(lp - e) / e)
+
+
+def distance_to_bankruptcy(
+    side: str | ArrayLike,
+    entry_price: ArrayLike,
+    leverage: ArrayLike,
+    contract: str | None = None,
+    **kwargs: Any,
+) -> v.Float:
+    """|BP - EP| / EP as a fraction of the entry price (1/leverage for linear, no fees).
+
+    Inverse: 1/(leverage + 1) for a long, 1/(leverage - 1) for a short
+    (``inf`` at 1x or less). Same keywords as ``bankruptcy_price``.
+    """
+    bp = np.asarray(bankruptcy_price(side, entry_price, leverage, contract, **kwargs))
+    e = v.positive("entry_price", entry_price)
+    return v.result(np.abs(bp - e) / e)
+
+
+def liquidation_price_after(
+    side: str | ArrayLike,
+    entry_price: ArrayLike,
+    leverage: ArrayLike,
+    quantity: ArrayLike = 1.0,
+    *,
+    add_margin: ArrayLike = 0.0,
+    reduce_quantity: ArrayLike = 0.0,
+    close_price: ArrayLike | None = None,
+    release_margin: bool = True,
+    margin: ArrayLike | None = None,
+    margin_mode: str = "isolated",
+    wallet_balance: ArrayLike | None = None,
+    **kwargs: Any,
+) -> v.Float:
+    """Liquidation price after adding margin and/or closing part of the position.
+
+    * ``add_margin`` (settlement currency) is added to the isolated margin,
+      or to the wallet balance under cross margin: the price moves away.
+    * ``reduce_quantity`` closes that much at ``close_price`` (default: the
+      entry price, so no PnL is realised). Isolated: with ``release_margin``
+      (what exchanges do) the margin shrinks in proportion to the size, the
+      effective leverage is unchanged and so is the price, apart from tier
+      effects; without it the whole margin stays on the smaller position and
+      the price moves away. The realised PnL stays in the position's margin
+      when margin is kept and goes to the wallet when released. Cross: the
+      realised PnL goes to the wallet balance, which now backs a smaller
+      position, so the price moves away.
+
+    Other keywords as in ``liquidation_price``.
+    """
+    s = v.side_sign(side)
+    e = v.positive("entry_price", entry_price)
+    lev = v.leverage(leverage)
+    q = v.positive("quantity", quantity)
+    add = v.non_negative("add_margin", add_margin)
+    red = v.non_negative("reduce_quantity", reduce_quantity)
+    if np.any(red >= q):
+        raise ValueError(
+            f"reduce_quantity must be smaller than quantity (closing everything leaves no "
+            f"liquidation price), got {np.max(red)!r} for quantity {np.min(q)!r}"
+        )
+    mode = v.choice("margin_mode", margin_mode, MARGIN_MODES)
+    st = _setup(
+        kwargs.get("convention"),
+        kwargs.get("contract"),
+        kwargs.get("contract_size"),
+        0.0,
+        kwargs.get("taker_fee"),
+    )
+    close = e if close_price is None else v.positive("close_price", close_price)
+    if st.kind == "linear":
+        realized = s * red * (close - e)
+    else:
+        realized = s * red * st.cs * (1.0 / e - 1.0 / close)
+    q_after = q - red
+    if mode == "isolated":
+        m0 = (
+            _notional(st.kind, q, e, st.cs) / lev
+            if margin is None
+            else v.positive("margin", margin)
+        )
+        m1 = m0 * q_after / q if release_margin else m0 + realized
+        m1 = m1 + add
+        if np.any(m1 <= 0):
+            raise ValueError("the margin left after the change must be greater than 0")
+        return liquidation_price(side, e, lev, q_after, margin=m1, margin_mode="isolated", **kwargs)
+    if wallet_balance is None:
+        raise ValueError("margin_mode='cross' needs wallet_balance= (the cross wallet balance)")
+    wb = v.positive("wallet_balance", wallet_balance) + realized + add
+    if np.any(wb <= 0):
+        raise ValueError("the wallet balance left after the change must be greater than 0")
+    return liquidation_price(
+        side, e, lev, q_after, margin_mode="cross", wallet_balance=wb, **kwargs
+    )
