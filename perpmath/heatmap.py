@@ -1,3 +1,206 @@
-"""(in progress)"""
+"""Liquidation heatmap: where the liquidation prices of many positions cluster.
 
-__all__: list[str] = []
+Data sites such as CoinGlass publish "liquidation heatmaps": an estimate of
+how much notional would be force-closed if the price reached each level,
+built from open positions and the leverage traders typically use. Here the
+population is explicit (arrays of sides, entry prices, leverages and
+sizes), each position's liquidation price comes from
+``perpmath.liquidation.liquidation_price`` and the notional that would be
+liquidated (quantity x liquidation price) is summed per price bin, longs
+(liquidated by falls) and shorts (by rises) separately.
+
+Vectorized: a million positions take a fraction of a second (see
+``benchmarks/``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from perpmath import _validate as v
+from perpmath.tiers import TierTable
+
+__all__ = ["LiquidationHeatmap", "liquidation_heatmap", "random_population"]
+
+
+@dataclass(frozen=True)
+class LiquidationHeatmap:
+    """Notional liquidated per price bin: ``edges`` (n + 1), ``long``/``short`` (n).
+
+    ``outside`` counts positions whose liquidation price fell outside the
+    bins; ``liquidation_prices`` holds every position's liquidation price.
+    """
+
+    edges: NDArray[np.float64]
+    long: NDArray[np.float64]
+    short: NDArray[np.float64]
+    outside: int
+    liquidation_prices: NDArray[np.float64]
+
+    @property
+    def centers(self) -> NDArray[np.float64]:
+        """Middle price of each bin."""
+        return (self.edges[:-1] + self.edges[1:]) / 2
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per bin: low, high, long and short notional (USDT)."""
+        return pd.DataFrame(
+            {
+                "low": self.edges[:-1],
+                "high": self.edges[1:],
+                "long_notional": self.long,
+                "short_notional": self.short,
+            }
+        )
+
+
+def _side_signs(sides: ArrayLike) -> NDArray[np.float64]:
+    if isinstance(sides, str):
+        return np.asarray(v.side_sign(sides), dtype=float)
+    arr = np.asarray(sides)
+    if arr.dtype.kind in "USO" and arr.ndim > 0:
+        # fast path: exact lower-case names compare element-wise in C
+        is_long = arr == "long"
+        if np.all(is_long | (arr == "short")):
+            return np.where(is_long, 1.0, -1.0)
+    if arr.dtype.kind in "US":
+        low = np.char.lower(np.char.strip(arr.astype(str)))
+        ok = (low == "long") | (low == "short")
+        if not ok.all():
+            i = int(np.argmax(~ok.ravel()))
+            raise ValueError(
+                f"sides must be 'long' or 'short', got {arr.ravel()[i]!r} at index {i}"
+            )
+        return np.where(low == "long", 1.0, -1.0)
+    return np.asarray(v.side_sign(arr), dtype=float)
+
+
+def liquidation_heatmap(
+    sides: ArrayLike,
+    entries: ArrayLike,
+    leverages: ArrayLike,
+    sizes: ArrayLike,
+    *,
+    bins: int | ArrayLike = 60,
+    price_range: tuple[float, float] | None = None,
+    maintenance: TierTable | ArrayLike = 0.004,
+) -> LiquidationHeatmap:
+    """Bin the liquidation prices of a population of isolated linear positions.
+
+    ``sides`` ('long'/'short'), ``entries`` (USDT), ``leverages`` and
+    ``sizes`` (quantity in coin) broadcast together. ``bins`` is a number of
+    equal bins over ``price_range`` (default: the range of the liquidation
+    prices) or an increasing array of edges. Each position adds quantity x
+    liquidation price (USDT) to its bin. Liquidation prices:
+    ``perpmath.liquidation.liquidation_price`` (Binance USDⓈ-M isolated form,
+    ``maintenance`` a rate or a TierTable).
+    """
+    from perpmath.liquidation import liquidation_price
+
+    s = _side_signs(sides)
+    e = v.positive("entries", entries)
+    lev = v.leverage(leverages, "leverages")
+    q = v.positive("sizes", sizes)
+    s, e, lev, q = (np.ravel(a) for a in np.broadcast_arrays(s, e, lev, q))
+    if s.size == 0:
+        raise ValueError("the population is empty: give at least one position")
+    lp = np.empty(s.size)
+    for sign, name in ((1.0, "long"), (-1.0, "short")):
+        mask = s == sign
+        if mask.any():
+            lp[mask] = liquidation_price(name, e[mask], lev[mask], q[mask], maintenance=maintenance)
+    if np.ndim(bins) == 0:
+        n = bins
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+            raise ValueError(f"bins must be a whole number, 1 or more, or an array, got {bins!r}")
+        if price_range is None:
+            low, high = float(lp.min()), float(lp.max())
+            if high <= low:
+                low, high = low * 0.999, high * 1.001
+        else:
+            low, high = (float(x) for x in price_range)
+            v.positive("price_range", [low, high])
+            if high <= low:
+                raise ValueError(
+                    f"price_range must be (low, high) with low < high, got {price_range}"
+                )
+        edges = np.linspace(low, high, int(n) + 1)
+    else:
+        edges = v.positive("bins", bins)
+        if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
+            raise ValueError("bins given as edges must be an increasing array of 2 or more prices")
+    notional = q * lp
+    inside = (lp >= edges[0]) & (lp <= edges[-1])
+    long_n, _ = np.histogram(lp[s > 0], edges, weights=notional[s > 0])
+    short_n, _ = np.histogram(lp[s < 0], edges, weights=notional[s < 0])
+    return LiquidationHeatmap(
+        edges=edges,
+        long=long_n.astype(float),
+        short=short_n.astype(float),
+        outside=int((~inside).sum()),
+        liquidation_prices=lp,
+    )
+
+
+def random_population(
+    n: int,
+    *,
+    seed: int | np.random.Generator,
+    price: float = 96_000.0,
+    entry_spread: float = 0.03,
+    leverages: ArrayLike = (2, 3, 5, 10, 20, 25, 50, 75, 100),
+    leverage_weights: ArrayLike | None = (5, 5, 15, 25, 20, 10, 12, 4, 4),
+    long_share: float = 0.55,
+    median_notional: float = 5_000.0,
+    notional_sigma: float = 1.5,
+) -> pd.DataFrame:
+    """A reproducible population of positions around ``price``.
+
+    Entries are log-normal around ``price`` (relative spread
+    ``entry_spread``), leverages drawn from ``leverages`` with
+    ``leverage_weights``, sides long with probability ``long_share``, and
+    notionals log-normal with median ``median_notional`` USDT (sizes =
+    notional / entry). Columns: side, entry, leverage, size, notional.
+    A modelling choice for teaching, not exchange data; all randomness comes
+    from ``seed`` (an int or a ``numpy.random.Generator``).
+    """
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        raise ValueError(f"n must be a whole number of positions, 1 or more, got {n!r}")
+    if isinstance(seed, np.random.Generator):
+        rng = seed
+    elif isinstance(seed, int | np.integer) and not isinstance(seed, bool):
+        rng = np.random.default_rng(int(seed))
+    else:
+        raise ValueError(f"seed must be an int or a numpy.random.Generator, got {seed!r}")
+    p = float(v.positive("price", price))
+    spread = float(v.non_negative("entry_spread", entry_spread))
+    levs = v.leverage(leverages, "leverages")
+    if levs.ndim != 1 or levs.size == 0:
+        raise ValueError("leverages must be a non-empty list of leverages")
+    if leverage_weights is None:
+        probs = np.full(levs.size, 1 / levs.size)
+    else:
+        w = v.non_negative("leverage_weights", leverage_weights)
+        if w.shape != levs.shape or w.sum() <= 0:
+            raise ValueError("leverage_weights must have one weight per leverage, not all 0")
+        probs = w / w.sum()
+    share = float(v.in_range("long_share", long_share, 0.0, 1.0, high_inclusive=True))
+    med = float(v.positive("median_notional", median_notional))
+    sigma = float(v.non_negative("notional_sigma", notional_sigma))
+    entry = p * np.exp(rng.normal(0.0, spread, n))
+    lev = rng.choice(levs, size=n, p=probs)
+    side = np.where(rng.random(n) < share, "long", "short")
+    notional = med * np.exp(rng.normal(0.0, sigma, n))
+    return pd.DataFrame(
+        {
+            "side": side,
+            "entry": entry,
+            "leverage": lev,
+            "size": notional / entry,
+            "notional": notional,
+        }
+    )

@@ -1,3 +1,212 @@
-"""(in progress)"""
+"""How the liquidation engine acts, step by step.
 
-__all__: list[str] = []
+When the mark price reaches a position's liquidation price the engine does
+not simply dump everything. The published procedures share a shape:
+
+1. cancel the trader's open orders (their reserved margin is released);
+2. reduce the position, then check whether the margin has recovered
+   (margin balance above the maintenance margin of what is left);
+3. if it has not, keep reducing; what cannot be saved is taken over at the
+   bankruptcy price (the remaining margin goes to the insurance fund).
+
+Three reduction modes are supported by name (``mode``):
+
+* ``"all_at_once"``: close the whole position in one step, taken over at the
+  bankruptcy price (Bybit for positions in the lowest risk-limit tier:
+  "Liquidation Process (USDT Contract)",
+  https://help.bybit.com/hc/en-us/articles/900000167723-Liquidation-Process-USDT-Contract-).
+* ``"tier_by_tier"``: lower the risk limit one tier, liquidate the part of the
+  position above the new tier's cap, check recovery, repeat; at the lowest
+  tier the rest is taken over at the bankruptcy price (Gate.io's stepwise
+  liquidation by risk-limit tiers; Bybit's FillOrKill order "of the
+  difference between the current position value and the lower tier value";
+  Binance: "reduce the user's margin limit with one large Immediate or
+  Cancel order without fully liquidating the user", Binance "Liquidation
+  Protocol", https://www.binance.com/en/support/faq/360033525271).
+* ``"fraction"``: close a fixed ``fraction`` of the position per step at the
+  market price for ``partial_steps`` steps, then, if the margin has still not
+  recovered, the rest at the market; the trader keeps whatever margin is
+  left, or owes a negative balance (Hyperliquid: 20 % of a position above
+  100k USDC, then after a 30-second cool-down the entire position,
+  "Liquidations", https://hyperliquid.gitbook.io/hyperliquid-docs/trading/liquidations;
+  dYdX v4 likewise caps how much of a position is liquidated per block).
+
+The state is that of one isolated linear position at a fixed mark price:
+margin balance = isolated margin + realised PnL of closed parts + s x Q x
+(mark - entry) - fees; maintenance margin = ``TierTable.maintenance_margin``
+of Q x mark. Partial closes fill at ``fill_price`` (default: the mark price)
+and pay ``fee_rate`` x closed notional (the liquidation clearance fee).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from perpmath import _validate as v
+from perpmath.tiers import TierTable, load_tier_table
+
+__all__ = ["LIQUIDATION_MODES", "liquidation_trace"]
+
+#: Names of the reduction modes (see the module docstring).
+LIQUIDATION_MODES = ("all_at_once", "tier_by_tier", "fraction")
+
+_COLUMNS = [
+    "action",
+    "quantity",
+    "closed",
+    "notional",
+    "tier",
+    "maintenance_margin",
+    "margin_balance",
+    "recovered",
+]
+
+
+def liquidation_trace(
+    side: str,
+    entry_price: float,
+    quantity: float,
+    mark_price: float,
+    margin: float,
+    *,
+    tiers: TierTable | None = None,
+    mode: str = "tier_by_tier",
+    fraction: float = 0.2,
+    partial_steps: int = 1,
+    open_orders: int = 0,
+    order_margin: float = 0.0,
+    fill_price: float | None = None,
+    fee_rate: float = 0.0,
+    max_steps: int = 100,
+) -> pd.DataFrame:
+    """Step-by-step trace of the liquidation of one isolated linear position.
+
+    ``margin`` is the position's isolated margin (USDT); ``tiers`` the
+    risk-limit table (default: Binance BTCUSDT). ``open_orders`` orders
+    reserving ``order_margin`` are cancelled first and that margin is added to
+    the position's (as in cross margin, where the released balance backs the
+    position). One row per step with the columns action, quantity (left),
+    closed (this step), notional (left, at the mark), tier (1-based, 0 when
+    nothing is left), maintenance_margin, margin_balance and recovered
+    (a position is left and its margin balance exceeds its maintenance
+    margin: the engine stops). The trace ends when the margin has recovered
+    or nothing is left.
+    Raises ValueError if the position is not liquidatable at ``mark_price``.
+    Sources and modes: see the module docstring.
+    """
+    s = float(v.side_sign(side))
+    e = float(v.positive("entry_price", entry_price))
+    q = float(v.positive("quantity", quantity))
+    m = float(v.positive("mark_price", mark_price))
+    wb = float(v.non_negative("margin", margin))
+    table = load_tier_table() if tiers is None else tiers
+    if not isinstance(table, TierTable):
+        raise ValueError(f"tiers must be a TierTable or None, got {type(tiers).__name__}")
+    kind = v.choice("mode", mode, LIQUIDATION_MODES)
+    frac = float(v.in_range("fraction", fraction, 0.0, 1.0, high_inclusive=True))
+    if frac == 0:
+        raise ValueError("fraction must be greater than 0, got 0.0")
+    if isinstance(open_orders, bool) or not isinstance(open_orders, int | np.integer):
+        raise ValueError(f"open_orders must be a whole number, got {open_orders!r}")
+    if open_orders < 0:
+        raise ValueError(f"open_orders must be 0 or more, got {open_orders!r}")
+    released = float(v.non_negative("order_margin", order_margin))
+    if released > 0 and open_orders == 0:
+        raise ValueError("order_margin must be 0 when there are no open orders to cancel")
+    fill = m if fill_price is None else float(v.positive("fill_price", fill_price))
+    fee = float(v.in_range("fee_rate", fee_rate, 0.0, 0.1))
+    if isinstance(partial_steps, bool) or not isinstance(partial_steps, int | np.integer):
+        raise ValueError(f"partial_steps must be a whole number, got {partial_steps!r}")
+    if partial_steps < 1:
+        raise ValueError(f"partial_steps must be 1 or more, got {partial_steps!r}")
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int | np.integer) or max_steps < 1:
+        raise ValueError(f"max_steps must be a whole number, 1 or more, got {max_steps!r}")
+
+    realised = 0.0  # PnL of closed parts, minus fees, added to the isolated margin
+    rows: list[dict[str, object]] = []
+
+    def state(qty: float) -> tuple[float, int, float, float]:
+        notional = qty * m
+        if qty <= 0:
+            return 0.0, 0, 0.0, wb + realised
+        # a size cut to a tier's cap must land in that tier despite rounding
+        inside = notional * (1 - 1e-12)
+        tier = int(table.tier_index(inside))
+        mm = float(table.maintenance_margin(inside))
+        mb = wb + realised + s * qty * (m - e)
+        return notional, tier + 1, mm, mb
+
+    def record(action: str, qty: float, closed: float) -> bool:
+        notional, tier, mm, mb = state(qty)
+        ok = bool(qty > 0 and mb > mm)
+        rows.append(
+            dict(
+                action=action,
+                quantity=qty,
+                closed=closed,
+                notional=notional,
+                tier=tier,
+                maintenance_margin=mm,
+                margin_balance=mb,
+                recovered=ok,
+            )
+        )
+        return ok or qty <= 0
+
+    if record("liquidation triggered at the mark price", q, 0.0):
+        _, _, mm0, mb0 = state(q)
+        raise ValueError(
+            f"the position is not liquidatable at mark_price {m:,.2f}: margin balance "
+            f"{mb0:,.2f} exceeds the maintenance margin {mm0:,.2f}"
+        )
+    if open_orders:
+        wb += released
+        done = record(f"cancel {open_orders} open order{'s' if open_orders != 1 else ''}", q, 0.0)
+        if done:
+            return _frame(rows)
+
+    def take_over(qty: float) -> None:
+        # The engine takes what is left at the bankruptcy price: the position's
+        # remaining margin goes to the insurance fund, which also makes good a
+        # negative balance, so the position's margin ends at exactly 0.
+        nonlocal realised
+        realised = -wb
+        record("rest taken over at the bankruptcy price", 0.0, qty)
+
+    if kind == "all_at_once":
+        take_over(q)
+        return _frame(rows)
+
+    partial_done = 0
+    for _ in range(max_steps):
+        _, tier, _, _ = state(q)
+        if kind == "tier_by_tier":
+            if tier <= 1:
+                take_over(q)
+                break
+            target = float(table.cap[tier - 2]) / m  # largest size in the next lower tier
+            action = f"lower risk limit to tier {tier - 1}, liquidate the excess"
+            closed = q - target
+        elif partial_done < partial_steps:
+            partial_done += 1
+            closed = q * frac
+            if (q - closed) * m < 1e-9:
+                closed = q
+            action = f"close {frac:.0%} of the position at the market"
+        else:
+            closed = q
+            action = "close the rest at the market"
+        realised += s * closed * (fill - e) - fee * closed * fill
+        q -= closed
+        if q * m < 1e-9:
+            q = 0.0
+        if record(action, q, closed):
+            break
+    return _frame(rows)
+
+
+def _frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=_COLUMNS)
+    frame.index = pd.RangeIndex(len(frame), name="step")
+    return frame

@@ -1,0 +1,83 @@
+"""Liquidation heatmap (perpmath.heatmap)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from perpmath.heatmap import liquidation_heatmap, random_population
+from perpmath.liquidation import liquidation_price
+
+
+def test_single_positions_land_in_their_bins():
+    lp_long = liquidation_price("long", 96_000, 10, 2.0)
+    lp_short = liquidation_price("short", 96_000, 10, 1.0)
+    h = liquidation_heatmap(
+        ["long", "short"], 96_000, 10, [2.0, 1.0], bins=[80_000, 96_000, 110_000]
+    )
+    assert h.long == pytest.approx([2.0 * lp_long, 0.0])
+    assert h.short == pytest.approx([0.0, 1.0 * lp_short])
+    assert h.outside == 0
+    np.testing.assert_allclose(h.liquidation_prices, [lp_long, lp_short])
+
+
+def test_totals_match_population_and_bins_split_sides():
+    pop = random_population(20_000, seed=7)
+    h = liquidation_heatmap(pop["side"], pop["entry"], pop["leverage"], pop["size"], bins=50)
+    lp = h.liquidation_prices
+    total = float((pop["size"].to_numpy() * lp).sum())
+    assert h.long.sum() + h.short.sum() == pytest.approx(total)
+    assert h.outside == 0
+    # longs are liquidated below their entries, shorts above
+    longs = pop["side"].to_numpy() == "long"
+    assert np.all(lp[longs] < pop["entry"].to_numpy()[longs])
+    assert np.all(lp[~longs] > pop["entry"].to_numpy()[~longs])
+    frame = h.to_frame()
+    assert list(frame.columns) == ["low", "high", "long_notional", "short_notional"]
+    assert len(frame) == 50 and len(h.centers) == 50
+
+
+def test_price_range_counts_outside():
+    pop = random_population(5_000, seed=3)
+    h = liquidation_heatmap(
+        pop["side"],
+        pop["entry"],
+        pop["leverage"],
+        pop["size"],
+        bins=10,
+        price_range=(94_000, 98_000),
+    )
+    lp = h.liquidation_prices
+    assert h.outside == int(((lp < 94_000) | (lp > 98_000)).sum())
+
+
+def test_seeded_population_is_reproducible():
+    a = random_population(100, seed=1)
+    b = random_population(100, seed=np.random.default_rng(1))
+    assert a.equals(b)
+    assert set(a["side"]) <= {"long", "short"}
+
+
+def test_equals_scalar_calls():
+    pop = random_population(30, seed=11)
+    h = liquidation_heatmap(pop["side"], pop["entry"], pop["leverage"], pop["size"])
+    for i in (0, 9, 29):
+        row = pop.iloc[i]
+        assert h.liquidation_prices[i] == pytest.approx(
+            liquidation_price(row["side"], row["entry"], row["leverage"], row["size"])
+        )
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="sides"):
+        liquidation_heatmap(["long", "up"], 96_000, 10, 1.0)
+    with pytest.raises(ValueError, match="leverages"):
+        liquidation_heatmap("long", 96_000, 0.0, 1.0)
+    with pytest.raises(ValueError, match="bins"):
+        liquidation_heatmap("long", 96_000, 10, 1.0, bins=[3, 2, 1])
+    with pytest.raises(ValueError, match="price_range"):
+        liquidation_heatmap("long", 96_000, 10, 1.0, bins=5, price_range=(2.0, 1.0))
+    with pytest.raises(ValueError, match="seed"):
+        random_population(10, seed="x")
+    with pytest.raises(ValueError, match="n must"):
+        random_population(0, seed=1)

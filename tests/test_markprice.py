@@ -1,0 +1,152 @@
+"""Index and mark price (perpmath.markprice)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from perpmath.markprice import (
+    funding_basis_price,
+    mark_price,
+    moving_average_basis,
+    price_index,
+    wick_demo,
+)
+
+
+def test_weighted_index_is_the_published_weighted_average():
+    # Binance, "What Are Mark Price and Price Index in USDⓈ-M Futures?":
+    # index = sum(weight_i x price_i) with weights summing to 1.
+    prices = [96_000.0, 96_100.0, 95_900.0]
+    weights = [0.5, 0.3, 0.2]
+    assert price_index(prices, weights) == pytest.approx(0.5 * 96_000 + 0.3 * 96_100 + 0.2 * 95_900)
+
+
+def test_cap_rule_reproduces_binance_example():
+    # Binance price index rule: a source deviating beyond 3 % of the median is
+    # counted at median x 1.03 (or 0.97): median 20,000 and +7 % -> 20,600,
+    # -6 % -> 19,400. With three venues [20,000, 20,000, 21,400] the counted
+    # prices are [20,000, 20,000, 20,600], equal weights.
+    assert price_index([20_000, 20_000, 21_400], outlier_rule="cap", band=0.03) == pytest.approx(
+        (20_000 + 20_000 + 20_600) / 3
+    )
+    assert price_index([20_000, 20_000, 18_800], outlier_rule="cap", band=0.03) == pytest.approx(
+        (20_000 + 20_000 + 19_400) / 3
+    )
+
+
+def test_exclude_rule_drops_one_outlier_and_falls_back_to_median_for_two():
+    # Binance "Price Index" (2020): one source beyond 5 % of the median gets
+    # weight 0; more than one -> the index is the median of all sources.
+    assert price_index([100.0, 101.0, 130.0], outlier_rule="exclude") == pytest.approx(100.5)
+    assert price_index([100.0, 101.0, 102.0, 130.0, 60.0], outlier_rule="exclude") == 101.0
+
+
+def test_stale_venue_gets_weight_zero():
+    idx = price_index([100.0, 102.0, 90.0], age=[1, 1, 600], stale_after=300)
+    assert idx == pytest.approx(101.0)
+    with pytest.raises(ValueError, match="stale"):
+        price_index([100.0, 102.0], age=[600, 600], stale_after=300)
+    with pytest.raises(ValueError, match="stale_after"):
+        price_index([100.0, 102.0], age=[1, 1])
+
+
+def test_median_index_ignores_one_wild_venue():
+    assert price_index([100.0, 101.0, 1_000.0], method="median") == 101.0
+
+
+def test_index_over_time_rows_equals_scalar_per_row():
+    rng = np.random.default_rng(0)
+    prices = 96_000 * (1 + rng.normal(0, 0.001, (50, 5)))
+    rows = price_index(prices, outlier_rule="cap", band=0.001)
+    assert rows.shape == (50,)
+    for t in (0, 17, 49):
+        assert rows[t] == pytest.approx(price_index(prices[t], outlier_rule="cap", band=0.001))
+
+
+def test_bitmex_fair_price():
+    # BitMEX "Fair Price Marking": Funding Basis = rate x (time until funding /
+    # interval); Fair Price = Index x (1 + Funding Basis). No worked numbers are
+    # published on the page; the identity is checked with rate 0.01 %, 4 h of 8.
+    assert mark_price(50_000, convention="bitmex", funding_rate=0.0001, time_until_funding=4) == (
+        pytest.approx(50_000 * (1 + 0.0001 * 0.5))
+    )
+    assert funding_basis_price(50_000, 0.0001, 0.0) == 50_000
+
+
+def test_binance_mark_is_median_of_three():
+    # Binance "Mark Price in Coin-Margined Futures": median(P1, P2, contract
+    # price); "if Price 1 < Price 2 < Contract Price, then take Price 2".
+    p1 = funding_basis_price(100.0, 0.0001, 8.0)  # 100.01
+    mark = mark_price(
+        100.0,
+        convention="binance",
+        funding_rate=0.0001,
+        time_until_funding=8.0,
+        basis=0.05,
+        last_price=101.0,
+    )
+    assert p1 < 100.05 < 101.0
+    assert mark == pytest.approx(100.05)
+    # the last price alone cannot drag the mark: it is the median
+    low = mark_price(100.0, convention="bybit", basis=0.0, last_price=50.0)
+    assert low == pytest.approx(100.0)
+
+
+def test_okx_mark_is_index_plus_basis():
+    assert mark_price(100.0, convention="okx", basis=-0.3) == pytest.approx(99.7)
+
+
+def test_mark_price_errors():
+    with pytest.raises(ValueError, match="last_price"):
+        mark_price(100.0, convention="binance")
+    with pytest.raises(ValueError, match="convention"):
+        mark_price(100.0, convention="kraken", last_price=100.0)
+    with pytest.raises(ValueError, match="index"):
+        mark_price(-1.0, convention="bitmex")
+    with pytest.raises(ValueError, match="time_until_funding"):
+        mark_price(100.0, convention="bitmex", time_until_funding=9.0)
+
+
+def test_moving_average_basis_window():
+    bid = np.array([101.0, 103.0, 105.0, 107.0])
+    ma = moving_average_basis(bid, bid, np.full(4, 100.0), window=2)
+    np.testing.assert_allclose(ma, [1.0, 2.0, 4.0, 6.0])
+    assert moving_average_basis(101.0, 103.0, 100.0) == 2.0
+    with pytest.raises(ValueError, match="window"):
+        moving_average_basis(bid, bid, bid, window=0)
+
+
+def test_index_errors():
+    with pytest.raises(ValueError, match="prices"):
+        price_index([100.0, float("nan")])
+    with pytest.raises(ValueError, match="method"):
+        price_index([100.0], method="mean")
+    with pytest.raises(ValueError, match="weights"):
+        price_index([100.0, 101.0], [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="weight 0"):
+        price_index([100.0, 101.0], [0.0, 0.0])
+
+
+@pytest.mark.parametrize("side", ["long", "short"])
+def test_wick_liquidates_on_last_but_not_on_mark(side):
+    demo = wick_demo(side, 96_000, 50, wick=0.03)
+    assert demo.liquidated_on_last and not demo.liquidated_on_mark
+    frame = demo.frame
+    assert {"index", "last", "mark"} <= set(frame.columns)
+    # the mark price moves much less than the wick
+    move_last = np.abs(frame["last"] / 96_000 - 1).max()
+    move_mark = np.abs(frame["mark"] / 96_000 - 1).max()
+    assert move_mark < move_last / 5
+
+
+def test_small_wick_liquidates_neither():
+    demo = wick_demo("long", 96_000, 50, wick=0.005)
+    assert not demo.liquidated_on_last and not demo.liquidated_on_mark
+
+
+def test_wick_demo_errors():
+    with pytest.raises(ValueError, match="wick_start"):
+        wick_demo(wick_start=1_000)
+    with pytest.raises(ValueError, match="side"):
+        wick_demo("up")

@@ -1,0 +1,113 @@
+"""Stepwise liquidation trace (perpmath.stepwise)."""
+
+from __future__ import annotations
+
+import pytest
+
+from perpmath.stepwise import liquidation_trace
+from perpmath.tiers import TierTable, load_tier_table
+
+TABLE = load_tier_table("binance_usdm_btcusdt")
+# 30 BTC long at 96,000 with 20x (notional 2.88M, tier 4 of the Binance
+# BTCUSDT table: 2.5 %, amount 16,300); at mark 91,500 the margin balance is
+# 144,000 - 30 x 4,500 = 9,000 and the maintenance margin 52,325.
+BIG = dict(side="long", entry_price=96_000.0, quantity=30.0, mark_price=91_500.0, margin=144_000.0)
+
+
+def test_columns_and_trigger_row():
+    trace = liquidation_trace(**BIG, tiers=TABLE, mode="tier_by_tier")
+    assert list(trace.columns) == [
+        "action",
+        "quantity",
+        "closed",
+        "notional",
+        "tier",
+        "maintenance_margin",
+        "margin_balance",
+        "recovered",
+    ]
+    first = trace.iloc[0]
+    assert first["tier"] == 4
+    assert first["margin_balance"] == pytest.approx(9_000.0)
+    assert first["maintenance_margin"] == pytest.approx(2_745_000 * 0.025 - 16_300)
+    assert not first["recovered"]
+
+
+def test_tier_by_tier_cuts_to_the_lower_cap_and_stops_when_recovered():
+    # Gate.io / Bybit: lower the risk limit one tier, liquidate the excess above
+    # its cap, stop once the margin balance exceeds the maintenance margin.
+    trace = liquidation_trace(**BIG, tiers=TABLE, mode="tier_by_tier")
+    step = trace.iloc[1]
+    assert step["notional"] == pytest.approx(1_000_000.0)  # tier 3's cap
+    assert step["tier"] == 3
+    assert step["maintenance_margin"] == pytest.approx(1_000_000 * 0.01 - 1_300)
+    assert step["recovered"] and len(trace) == 2
+    assert trace["quantity"].iloc[-1] > 0
+
+
+def test_tier_by_tier_with_fee_goes_to_the_lowest_tier_then_takeover():
+    trace = liquidation_trace(**BIG, tiers=TABLE, mode="tier_by_tier", fee_rate=0.0125)
+    assert list(trace["tier"]) == [4, 3, 2, 1, 0]
+    assert trace["action"].iloc[-1].startswith("rest taken over")
+    assert trace["margin_balance"].iloc[-1] == 0.0
+    assert not trace["recovered"].any()
+
+
+def test_all_at_once_closes_everything_at_bankruptcy():
+    trace = liquidation_trace(**BIG, tiers=TABLE, mode="all_at_once")
+    assert len(trace) == 2
+    assert trace["quantity"].iloc[-1] == 0
+    assert trace["closed"].iloc[-1] == 30.0
+    assert trace["margin_balance"].iloc[-1] == 0.0
+
+
+def test_fraction_mode_closes_twenty_percent_per_step():
+    trace = liquidation_trace(**BIG, tiers=TABLE, mode="fraction", fraction=0.2, partial_steps=10)
+    closed = trace["closed"].iloc[1:]
+    left = trace["quantity"].iloc[:-1].to_numpy()
+    assert closed.to_numpy() == pytest.approx(0.2 * left)
+    assert trace["recovered"].iloc[-1]
+    # closing at the mark keeps the margin balance; only the requirement falls
+    assert trace["margin_balance"].nunique() == 1
+
+
+def test_fraction_mode_then_whole_rest_like_hyperliquid():
+    # Hyperliquid: 20 % first, then the entire remaining position.
+    trace = liquidation_trace("long", 96_000, 1.0, 94_000, 1_920, mode="fraction")
+    assert list(trace["closed"]) == pytest.approx([0.0, 0.2, 0.8])
+    assert trace["action"].iloc[-1] == "close the rest at the market"
+    assert trace["margin_balance"].iloc[-1] == pytest.approx(-80.0)  # negative balance
+
+
+def test_cancel_orders_first_and_released_margin_can_rescue():
+    trace = liquidation_trace(**BIG, tiers=TABLE, open_orders=3, order_margin=50_000.0)
+    assert trace["action"].iloc[1] == "cancel 3 open orders"
+    assert trace["margin_balance"].iloc[1] == pytest.approx(59_000.0)
+    assert trace["recovered"].iloc[1] and len(trace) == 2
+
+
+def test_short_mirrors_long():
+    trace = liquidation_trace("short", 96_000, 30.0, 100_500, 144_000, tiers=TABLE)
+    assert trace["margin_balance"].iloc[0] == pytest.approx(144_000 - 30 * 4_500)
+    assert trace["recovered"].iloc[-1]
+
+
+def test_flat_table_recovers_after_one_cut_when_solvent():
+    flat = TierTable.from_rates([1e6, 1e7], [50, 20], [0.01, 0.02])
+    trace = liquidation_trace("long", 100.0, 50_000, 96.5, 250_000, tiers=flat)
+    assert trace["recovered"].iloc[-1]
+
+
+def test_errors():
+    with pytest.raises(ValueError, match="not liquidatable"):
+        liquidation_trace("long", 96_000, 1.0, 96_000, 1_920)
+    with pytest.raises(ValueError, match="mode"):
+        liquidation_trace(**BIG, mode="gradual")
+    with pytest.raises(ValueError, match="fraction"):
+        liquidation_trace(**BIG, mode="fraction", fraction=0.0)
+    with pytest.raises(ValueError, match="mark_price"):
+        liquidation_trace("long", 96_000, 1.0, -5.0, 1_920)
+    with pytest.raises(ValueError, match="order_margin"):
+        liquidation_trace(**BIG, order_margin=10.0)
+    with pytest.raises(ValueError, match="side"):
+        liquidation_trace("flat", 96_000, 1.0, 90_000, 1_920)
