@@ -135,7 +135,7 @@ class Position:
     def entry_notional(self) -> float:
         """Notional at the entry price (quote for linear, coin for inverse)."""
         if self.contract == "linear":
-            return self.quantity * self.entry_price
+            return self.quantity * self.contract_size * self.entry_price
         return self.quantity * self.contract_size / self.entry_price
 
     @property
@@ -147,7 +147,7 @@ class Position:
 
     # values at a mark price (vectorized over the mark) -------------------
     def notional(self, mark: ArrayLike) -> v.Float:
-        """Position value at ``mark`` (linear: q x mark; inverse: q x size / mark)."""
+        """Position value at ``mark`` (linear: q x size x mark; inverse: q x size / mark)."""
         m = v.positive(f"marks[{self.symbol!r}]", mark)
         return v.result(self._notional(m))
 
@@ -168,12 +168,12 @@ class Position:
 
     def _notional(self, m: NDArray[np.float64]) -> NDArray[np.float64]:
         if self.contract == "linear":
-            return self.quantity * m
+            return self.quantity * self.contract_size * m
         return self.quantity * self.contract_size / m
 
     def _pnl(self, m: NDArray[np.float64]) -> NDArray[np.float64]:
         if self.contract == "linear":
-            return self.sign * self.quantity * (m - self.entry_price)
+            return self.sign * self.quantity * self.contract_size * (m - self.entry_price)
         return self.sign * self.quantity * self.contract_size * (1 / self.entry_price - 1 / m)
 
 
@@ -291,8 +291,8 @@ class Account:
             notional = q * cs / m
             pnl = s * q * cs * (1 / e - 1 / m)
         else:
-            notional = q * m
-            pnl = s * q * (m - e)
+            notional = q * cs * m
+            pnl = s * q * cs * (m - e)
         mm = np.empty_like(notional)
         tables: dict[int, list[int]] = {}
         for i, p in enumerate(self.positions):

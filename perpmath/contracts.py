@@ -3,7 +3,10 @@
 Two contract families are supported by name:
 
 * ``"linear"`` (USDT- or USDC-margined, "USDⓈ-M"): quantity is in coin
-  (e.g. 0.5 BTC), notional and PnL are in the quote currency (USDT).
+  (e.g. 0.5 BTC), notional and PnL are in the quote currency (USDT). Venues
+  that count linear contracts (OKX: 1 BTC-USDT-SWAP contract = 0.01 BTC)
+  pass that face value as ``contract_size``; the default 1 means "quantity
+  in coin" (Binance, Bybit).
 * ``"inverse"`` (coin-margined, "COIN-M"): quantity is a number of contracts
   each worth ``contract_size`` US dollars (100 USD on Binance COIN-M BTCUSD,
   1 USD on Bybit and BitMEX), notional and PnL are in coin.
@@ -37,19 +40,19 @@ def notional(
 ) -> v.Float:
     """Position value at ``price``.
 
-    linear:  notional = quantity x price               (quote currency, e.g. USDT)
-    inverse: notional = quantity x contract_size / price (coin, e.g. BTC)
+    linear:  notional = quantity x contract_size x price   (quote currency, e.g. USDT)
+    inverse: notional = quantity x contract_size / price   (coin, e.g. BTC)
 
     Source: Binance, "USDⓈ-M Futures Contract Specifications" and "COIN-M
     Futures Contract Specifications" (notional value = contracts x multiplier
-    / price for COIN-M).
+    / price for COIN-M); OKX, "Contract specifications" (face value).
     """
     kind = v.contract_type(contract)
     q = v.positive("quantity", quantity)
     p = v.positive("price", price)
-    if kind == "linear":
-        return v.result(q * p)
     cs = v.positive("contract_size", contract_size)
+    if kind == "linear":
+        return v.result(q * cs * p)
     return v.result(q * cs / p)
 
 
@@ -63,8 +66,8 @@ def unrealized_pnl(
 ) -> v.Float:
     """Profit or loss of an open position marked at ``price``.
 
-    linear:  PnL = s x quantity x (price - entry_price)                    (quote)
-    inverse: PnL = s x quantity x contract_size x (1/entry_price - 1/price) (coin)
+    linear:  PnL = s x quantity x contract_size x (price - entry_price)       (quote)
+    inverse: PnL = s x quantity x contract_size x (1/entry_price - 1/price)  (coin)
 
     with s = +1 for a long and -1 for a short. Source: Binance, "How to
     Calculate Unrealized PnL" (USDⓈ-M and COIN-M); Bybit, "Profit and Loss
@@ -75,9 +78,9 @@ def unrealized_pnl(
     q = v.positive("quantity", quantity)
     e = v.positive("entry_price", entry_price)
     p = v.positive("price", price)
-    if kind == "linear":
-        return v.result(s * q * (p - e))
     cs = v.positive("contract_size", contract_size)
+    if kind == "linear":
+        return v.result(s * q * cs * (p - e))
     return v.result(s * q * cs * (1.0 / e - 1.0 / p))
 
 

@@ -39,6 +39,8 @@ __all__ = [
     "maintenance_margin",
     "margin_balance",
     "margin_ratio",
+    "open_loss",
+    "order_cost",
 ]
 
 
@@ -130,6 +132,58 @@ def initial_margin(
     """
     lev = v.leverage(leverage)
     return v.result(np.asarray(_notional(quantity, price, contract, contract_size)) / lev)
+
+
+def open_loss(
+    side: str | ArrayLike,
+    quantity: ArrayLike,
+    order_price: ArrayLike,
+    mark_price: ArrayLike,
+    contract: str = "linear",
+    contract_size: ArrayLike = 1.0,
+) -> v.Float:
+    """Loss a new order would show at once against the mark price (0 if none).
+
+    linear:  open loss = quantity x size x |min(0, s x (mark - order price))|
+    inverse: open loss = quantity x size x |min(0, s x (1/order price - 1/mark))|
+
+    A long bought above the mark, or a short sold below it, starts with an
+    unrealised loss; Binance charges it on top of the initial margin so the
+    new position is not born close to liquidation. Source: Binance, "Cost
+    Required to Open a Position in Perpetual Futures Contracts"
+    (https://www.binance.com/en/support/faq/87fa7ee33b574f7084d42bd2ce2e463b).
+    """
+    s = v.side_sign(side)
+    kind = v.contract_type(contract)
+    q = v.positive("quantity", quantity)
+    o = v.positive("order_price", order_price)
+    m = v.positive("mark_price", mark_price)
+    cs = v.positive("contract_size", contract_size)
+    move = (m - o) if kind == "linear" else (1.0 / o - 1.0 / m)
+    return v.result(q * cs * np.abs(np.minimum(0.0, s * move)))
+
+
+def order_cost(
+    side: str | ArrayLike,
+    quantity: ArrayLike,
+    order_price: ArrayLike,
+    mark_price: ArrayLike,
+    leverage: ArrayLike,
+    contract: str = "linear",
+    contract_size: ArrayLike = 1.0,
+) -> v.Float:
+    """Balance needed to open a position: initial margin at the order price + open loss.
+
+    cost = notional(order price) / leverage + open_loss(...)
+
+    This is the form of Binance's worked example, "Cost Required to Open a
+    Position in Perpetual Futures Contracts" (2020 version; Binance has
+    since priced short orders at max(order price, mark, last x 1.0015)).
+    Fees are not included.
+    """
+    im = np.asarray(initial_margin(quantity, order_price, leverage, contract, contract_size))
+    loss = np.asarray(open_loss(side, quantity, order_price, mark_price, contract, contract_size))
+    return v.result(im + loss)
 
 
 def margin_balance(wallet_balance: ArrayLike, unrealized_pnl: ArrayLike) -> v.Float:
