@@ -5,7 +5,15 @@
     python3 run.py test    install (first time only) and run lint, unit tests and nbval
 
 Maintainers also have ``python3 run.py execute [NOTEBOOK ...]``, which
-re-executes the course notebooks in place so their stored outputs are current.
+re-executes the course notebooks in place so their stored outputs are current,
+``python3 run.py site``, which builds the course as an offline HTML site in
+``_build/site`` (``scripts/build_site.py``), and ``python3 run.py exercises``,
+which regenerates the exercise notebooks in ``course/exercises``.
+
+The tests include an end-to-end test in a real browser (JupyterLab driven by
+Playwright in Debian's ``chromium``). When ``/usr/bin/chromium`` is missing
+and this runs as root (as CI does), ``test`` installs it with apt-get first;
+otherwise that test is skipped with a message saying how to install it.
 
 Both create a virtual environment in ``.venv`` from the pinned
 ``binder/requirements.txt`` (the same pins Binder builds from) and reuse it
@@ -88,10 +96,32 @@ def lab(extra: list[str]) -> None:
     os.execv(str(args[0]), [str(a) for a in args + extra])
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def ensure_chromium() -> None:
+    """Install Debian's chromium for the browser test when missing and allowed to (root)."""
+    if CHROMIUM.exists():
+        return
+    is_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    if not is_root or not Path("/usr/bin/apt-get").exists():
+        _say(f"{CHROMIUM} not found: the browser test will be skipped (install 'chromium')")
+        return
+    _say("installing Debian's chromium for the browser test (about 20 s)")
+    quiet = {
+        "stdout": subprocess.DEVNULL,
+        "env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    }
+    _run("apt-get", "update", "-qq", **quiet)
+    _run("apt-get", "install", "-y", "-qq", "chromium", **quiet)
+
+
 def test(extra: list[str]) -> None:
-    _say("lint: ruff check and ruff format --check over perpmath/ tests/ benchmarks/")
-    _run(BIN / "ruff", "check", "perpmath", "tests", "benchmarks", "run.py")
-    _run(BIN / "ruff", "format", "--check", "perpmath", "tests", "benchmarks", "run.py")
+    lint = ["perpmath", "tests", "benchmarks", "scripts", "run.py"]
+    _say("lint: ruff check and ruff format --check over " + " ".join(lint))
+    _run(BIN / "ruff", "check", *lint)
+    _run(BIN / "ruff", "format", "--check", *lint)
+    ensure_chromium()
     _say("pytest: unit tests, then strict nbval over every notebook in course/")
     _run(
         PYTHON,
@@ -127,8 +157,29 @@ def execute(notebooks: list[str]) -> None:
     )
 
 
+def site(extra: list[str]) -> None:
+    """Build the course as an offline HTML site (``_build/site/index.html``)."""
+    _run(PYTHON, ROOT / "scripts" / "build_site.py", *extra, env=_kernel_env())
+
+
+def exercises(extra: list[str]) -> None:
+    """Regenerate course/exercises/ from the solution cells of the course notebooks."""
+    _run(PYTHON, ROOT / "scripts" / "make_exercises.py", *extra)
+
+
+def _kernel_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    return {**env, "PYTHONHASHSEED": "0"}
+
+
 def main(argv: list[str]) -> None:
-    commands = {"lab": lab, "test": test, "execute": execute}
+    commands = {
+        "lab": lab,
+        "test": test,
+        "execute": execute,
+        "site": site,
+        "exercises": exercises,
+    }
     if not argv or argv[0] not in commands:
         sys.exit(__doc__)
     ensure_environment()

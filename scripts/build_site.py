@@ -1,0 +1,238 @@
+"""Build the whole course as a static, offline HTML site.
+
+    python3 run.py site                 # executes the notebooks, writes _build/site/
+    .venv/bin/python scripts/build_site.py --out DIR [--stored] [--jobs N]
+
+Every numbered notebook in ``course/`` (and ``course/dashboard.ipynb`` when it
+exists) is executed from a clean kernel with ``course/`` as the working
+directory, its widget state is kept, and it is rendered with nbconvert's lab
+template made offline (``site/templates/perpmath``): require.js, the widget
+renderer and MathJax come from ``site/vendor/`` copied beside the pages, so the
+site needs no network to build or to read. ``--stored`` renders the committed
+outputs instead of executing again (they are executed outputs too: the
+notebook tests keep them current). The site also has a contents page
+(``index.html``) and the glossary (``course/glossary.md``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import re
+import shutil
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import nbformat
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import ExecutePreprocessor
+
+ROOT = Path(__file__).resolve().parents[1]
+COURSE = ROOT / "course"
+SITE_SRC = ROOT / "site"
+DEFAULT_OUT = ROOT / "_build" / "site"
+TITLE = "perpmath: leverage, liquidation and negative balance in perpetual futures"
+
+
+def course_notebooks(course: Path = COURSE) -> list[Path]:
+    """The section notebooks in course order, then the dashboard if it exists."""
+    found = sorted(course.glob("[0-9][0-9]_*.ipynb"))
+    dashboard = course / "dashboard.ipynb"
+    return found + ([dashboard] if dashboard.exists() else [])
+
+
+def notebook_title(nb: nbformat.NotebookNode, fallback: str) -> str:
+    """The first markdown heading of the notebook (``# 02 Leverage``), else ``fallback``."""
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            if line.startswith("# "):
+                return line[2:].strip()
+    return fallback
+
+
+def notebook_summary(nb: nbformat.NotebookNode) -> str:
+    """The **Questions** line of the header cell, as plain text (may be empty)."""
+    for cell in nb.cells[:2]:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            text = line.lstrip("> ").strip()
+            if text.startswith("**Questions**"):
+                text = text.removeprefix("**Questions**").lstrip(":* ").strip()
+                return re.sub(r"[*_`]", "", text)
+    return ""
+
+
+def execute(path: Path) -> nbformat.NotebookNode:
+    """Run ``path`` from a fresh kernel in ``course/``, keeping the widget state."""
+    nb = nbformat.read(path, as_version=4)
+    ExecutePreprocessor(timeout=900, kernel_name="python3", store_widget_state=True).preprocess(
+        nb, {"metadata": {"path": str(path.parent)}}
+    )
+    return nb
+
+
+def _kernel_env() -> None:
+    # A kernel started with MPLBACKEND=Agg would show no inline figures.
+    os.environ.pop("MPLBACKEND", None)
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+
+
+def _exporter() -> HTMLExporter:
+    return HTMLExporter(
+        template_name="perpmath",
+        extra_template_basedirs=[str(SITE_SRC / "templates")],
+        require_js_url="vendor/require.js",
+        widget_renderer_url="vendor/embed-amd.js",
+        mathjax_url="vendor/tex-svg.js",
+        anchor_link_text="",
+    )
+
+
+def _link_pages(body: str, pages: set[str]) -> str:
+    """Point links to course notebooks at their pages (``02_leverage.ipynb`` -> ``.html``)."""
+
+    def swap(match: re.Match[str]) -> str:
+        target, anchor = match.group(2), match.group(3) or ""
+        name = Path(target).name
+        if name.removesuffix(".ipynb") + ".html" in pages and "/" not in target.lstrip("./"):
+            return f'{match.group(1)}{name.removesuffix(".ipynb")}.html{anchor}"'
+        return match.group(0)
+
+    return re.sub(r'(href=")([^"#:]+\.ipynb)(#[^"]*)?"', swap, body)
+
+
+def _render(
+    nb: nbformat.NotebookNode, name: str, nav: dict | None, pages: set[str], course: Path
+) -> str:
+    resources = {"metadata": {"name": name, "path": str(course)}, "perpmath_nav": nav}
+    body, _ = _exporter().from_notebook_node(nb, resources=resources)
+    return _link_pages(body, pages)
+
+
+def _markdown_page(title: str, markdown: str) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["title"] = title
+    nb.cells.append(nbformat.v4.new_markdown_cell(markdown))
+    return nb
+
+
+def contents_markdown(entries: list[dict], has_glossary: bool) -> str:
+    """The contents page: one line per notebook with its title and its questions."""
+    lines = [
+        f"# {TITLE}",
+        "",
+        "A course on leveraged perpetual futures, computed with the `perpmath` package. "
+        "Every page below was executed to produce its numbers, figures and explorers; "
+        "the explorers show the state they were saved in (sliders move the controls "
+        "but only a running kernel recomputes: open the notebook in JupyterLab or on "
+        "Binder for that).",
+        "",
+        "## Sections",
+        "",
+    ]
+    for entry in entries:
+        line = f"- [{entry['title']}]({entry['href']})"
+        if entry["summary"]:
+            line += f": {entry['summary']}"
+        lines.append(line)
+    if has_glossary:
+        lines += ["", "## Reference", "", "- [Glossary (English and Chinese terms)](glossary.html)"]
+    return "\n".join(lines) + "\n"
+
+
+def _execute_job(path: str) -> str:
+    _kernel_env()
+    return nbformat.writes(execute(Path(path)))
+
+
+def build(
+    out: Path = DEFAULT_OUT,
+    *,
+    course: Path = COURSE,
+    run: bool = True,
+    jobs: int = 2,
+    quiet: bool = False,
+) -> list[Path]:
+    """Build the site into ``out`` (emptied first); return the written HTML pages."""
+    started = time.perf_counter()
+    notebooks = course_notebooks(course)
+    if not notebooks:
+        raise SystemExit(f"no notebooks in {course}")
+    _kernel_env()
+    if run:
+        with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+            texts = list(pool.map(_execute_job, [str(p) for p in notebooks]))
+        executed = [nbformat.reads(t, as_version=4) for t in texts]
+    else:
+        executed = [nbformat.read(p, as_version=4) for p in notebooks]
+
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(SITE_SRC / "vendor", out / "vendor")
+
+    entries = [
+        {
+            "href": p.with_suffix(".html").name,
+            "title": notebook_title(nb, p.stem),
+            "summary": notebook_summary(nb),
+        }
+        for p, nb in zip(notebooks, executed, strict=True)
+    ]
+    glossary = course / "glossary.md"
+    pages = {e["href"] for e in entries} | {"index.html", "glossary.html"}
+    written = []
+    for i, (entry, nb) in enumerate(zip(entries, executed, strict=True)):
+        nav = {
+            "prev": entries[i - 1] if i > 0 else None,
+            "next": entries[i + 1] if i + 1 < len(entries) else None,
+        }
+        nb.metadata["title"] = entry["title"]
+        target = out / entry["href"]
+        target.write_text(_render(nb, target.stem, nav, pages, course), encoding="utf-8")
+        written.append(target)
+        if not quiet:
+            print(f"[site] {target.name}: {entry['title']}", flush=True)
+
+    index = _markdown_page("Contents", contents_markdown(entries, glossary.exists()))
+    nav = {"prev": None, "next": entries[0]}
+    (out / "index.html").write_text(_render(index, "index", nav, pages, course), encoding="utf-8")
+    written.insert(0, out / "index.html")
+    if glossary.exists():
+        page = _markdown_page("Glossary", glossary.read_text(encoding="utf-8"))
+        target = out / "glossary.html"
+        target.write_text(_render(page, "glossary", {}, pages, course), encoding="utf-8")
+        written.append(target)
+    (out / "manifest.json").write_text(
+        json.dumps({"pages": [p.name for p in written]}, indent=1), encoding="utf-8"
+    )
+    if not quiet:
+        seconds = time.perf_counter() - started
+        print(
+            f"[site] {len(written)} pages in {out} ({seconds:.0f} s); open "
+            f"{html.escape(str(out / 'index.html'))} in a browser",
+            flush=True,
+        )
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (emptied)")
+    parser.add_argument("--course", type=Path, default=COURSE, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--stored", action="store_true", help="render the committed outputs, do not execute"
+    )
+    parser.add_argument("--jobs", type=int, default=2, help="notebooks executed at once")
+    args = parser.parse_args(argv)
+    build(args.out.resolve(), course=args.course.resolve(), run=not args.stored, jobs=args.jobs)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,160 @@
+"""The static site: built by one command, offline, every page with its figures and no errors."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# PERPMATH_COURSE points the test at another folder of notebooks (e.g. a subset).
+COURSE = Path(os.environ.get("PERPMATH_COURSE", ROOT / "course")).resolve()
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def _load_builder():
+    spec = importlib.util.spec_from_file_location("build_site", ROOT / "scripts" / "build_site.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["build_site"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+build_site = _load_builder()
+NOTEBOOKS = build_site.course_notebooks(COURSE)
+
+pytestmark = pytest.mark.skipif(not NOTEBOOKS, reason="course/ has no notebooks yet")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("site") / "site"
+    build_site.build(out, course=COURSE, quiet=True)
+    return out
+
+
+def _stored(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _figures(nb: dict) -> int:
+    return sum(
+        "image/png" in out.get("data", {})
+        for cell in nb["cells"]
+        if cell["cell_type"] == "code"
+        for out in cell.get("outputs", [])
+    )
+
+
+def _explorer_cells(nb: dict) -> int:
+    return sum(
+        cell["cell_type"] == "code" and "_explorer(" in "".join(cell["source"])
+        for cell in nb["cells"]
+    )
+
+
+def test_every_notebook_has_a_page_plus_contents_and_glossary(site: Path):
+    names = {p.name for p in site.glob("*.html")}
+    expected = {p.with_suffix(".html").name for p in NOTEBOOKS} | {"index.html"}
+    if (COURSE / "glossary.md").exists():
+        expected.add("glossary.html")
+    assert expected <= names, f"missing pages: {sorted(expected - names)}"
+    index = (site / "index.html").read_text(encoding="utf-8")
+    for path in NOTEBOOKS:
+        assert f'href="{path.with_suffix(".html").name}"' in index, f"contents lacks {path.name}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_page_has_its_figures_and_no_error_output(site: Path, path: Path):
+    page = (site / path.with_suffix(".html").name).read_text(encoding="utf-8")
+    images = len(re.findall(r'<img[^>]+src="data:image/png;base64,', page))
+    assert images >= _figures(_stored(path)), f"{path.name}: {images} figures on the page"
+    if path.name[:2].isdigit() and path.name[:2] != "00":
+        assert images >= 1, f"{path.name}: a section page without a figure"
+    assert 'data-mime-type="application/vnd.jupyter.stderr"' not in page, f"{path.name}: stderr"
+    assert "jp-OutputArea-error" not in page and "Traceback (most recent call last)" not in page
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_explorers_keep_their_saved_widget_state(site: Path, path: Path):
+    explorers = _explorer_cells(_stored(path))
+    if not explorers:
+        pytest.skip(f"{path.name} shows no explorer")
+    page = (site / path.with_suffix(".html").name).read_text(encoding="utf-8")
+    assert 'type="application/vnd.jupyter.widget-state+json"' in page
+    views = page.count('type="application/vnd.jupyter.widget-view+json"')
+    assert views >= explorers, f"{path.name}: {views} widget views for {explorers} explorers"
+    state = re.search(
+        r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>', page, re.S
+    )
+    models = json.loads(state.group(1))["state"]
+    assert any(m["model_name"] == "OutputModel" and m["state"]["outputs"] for m in models.values())
+
+
+def test_pages_load_nothing_from_the_network(site: Path):
+    remote = re.compile(r"""(?:https?:)?//[^"'\s)]+""")
+    for page in site.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        for tag in re.findall(r"<script\b[^>]*>|<link\b[^>]*>", text):
+            src = re.search(r"""(?:src|href)=["']([^"']+)""", tag)
+            if src:
+                assert not remote.match(src.group(1)), f"{page.name}: {tag}"
+        for url in re.findall(r"""@import\s+(?:url\()?["']?([^"')\s]+)""", text):
+            assert not remote.match(url), f"{page.name}: @import {url}"
+        for url in re.findall(r"""(?:widgetRendererSrc|require_js_url)\s*=\s*'([^']*)'""", text):
+            assert not remote.match(url), f"{page.name}: loads {url}"
+        for src in re.findall(r"""<script\b[^>]*\bsrc=["']([^"']+)""", text):
+            assert (site / src).is_file(), f"{page.name}: script {src} is not in the site"
+
+
+def test_local_links_resolve(site: Path):
+    for page in site.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        for href in re.findall(r'<a\b[^>]*href="([^"#]+)(?:#[^"]*)?"', text):
+            if re.match(r"[a-z]+:", href):
+                continue
+            assert (site / href).exists(), f"{page.name} links to missing {href}"
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (run.py installs it)")
+def test_a_page_renders_its_explorer_offline_in_a_browser(site: Path, tmp_path: Path):
+    """Open a page from disk with every non-file request blocked: the explorer still shows."""
+    pages = [p for p in NOTEBOOKS if _explorer_cells(_stored(p))]
+    if not pages:
+        pytest.skip("no notebook shows an explorer yet")
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    page_file = site / pages[0].with_suffix(".html").name
+    blocked: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 1200})
+
+            def gate(route):
+                if route.request.url.startswith(("file:", "data:", "blob:")):
+                    route.continue_()
+                else:
+                    blocked.append(route.request.url)
+                    route.abort()
+
+            page.route("**/*", gate)
+            page.goto(page_file.as_uri())
+            page.wait_for_selector(".jupyter-widgets .widget-output", timeout=60_000)
+            page.locator(".jupyter-widgets .widget-output").first.scroll_into_view_if_needed()
+            shot = ROOT / "artifacts" / "site" / f"{page_file.stem}.png"
+            shot.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shot))
+        finally:
+            browser.close()
+    assert not blocked, f"the page asked the network for {blocked}"
+
+
+def test_build_command_is_wired_into_run_py():
+    assert '"site"' in (ROOT / "run.py").read_text(), "run.py has no site command"
