@@ -60,6 +60,7 @@ __all__ = [
     "funding_rate",
     "funding_settlements",
     "funding_share_of_margin",
+    "holding_events",
     "premium_index",
 ]
 
@@ -335,10 +336,12 @@ def funding_over_time(
     ``margin``, minus cumulative funding paid) and the liquidation price
     with that margin, from :func:`perpmath.liquidation.liquidation_price`
     (``margin=``). Paying funding moves a long's liquidation price up and a
-    short's down, towards the entry; receiving it moves it away. Rows after
-    the margin is used up report ``margin_left`` <= 0 and the liquidation
-    price at the entry price's side is meaningless, so the frame stops at
-    the last settlement with margin left and flags ``exhausted``.
+    short's down, towards the entry; receiving it moves it away. The frame
+    stops once the position is liquidated: at the settlement whose mark is
+    past the liquidation price, or before the first settlement after which
+    the margin left no longer covers the maintenance margin at the entry
+    (funding alone would liquidate it there). ``frame.attrs`` holds
+    ``initial_margin``, ``initial_liquidation_price`` and ``liquidated``.
     """
     s = v.side_sign(side)
     if not isinstance(s, float):
@@ -356,14 +359,23 @@ def funding_over_time(
     paid = np.asarray(funding_payment(side, q, marks, r), dtype=float)
     cum = np.cumsum(paid)
     left = m0 - cum
-    alive = left > 0
-    exhausted = not bool(alive.all())
-    n_ok = int(np.argmin(alive)) if exhausted else r.size
+    if isinstance(maintenance, TierTable):
+        mm_entry = float(maintenance.maintenance_margin(q * e))
+    else:
+        mm_entry = q * e * float(v.in_range("maintenance", maintenance, 0.0, 1.0))
+    alive = left > mm_entry
+    n_ok = r.size if alive.all() else int(np.argmin(alive))
     liq = np.full(r.shape, np.nan)
     if n_ok:
         liq[:n_ok] = _liquidation_price(
             side, e, lev, q, maintenance=maintenance, margin=left[:n_ok]
         )
+    crossed = s * (marks[:n_ok] - liq[:n_ok]) <= 0
+    if crossed.any():
+        n_end = int(np.argmax(crossed)) + 1
+    else:
+        n_end = n_ok
+    liquidated = n_end < r.size or bool(crossed.any())
     frame = pd.DataFrame(
         {
             "settlement": np.arange(1, r.size + 1),
@@ -375,10 +387,36 @@ def funding_over_time(
             "margin_left": left,
             "liquidation_price": liq,
         }
-    ).iloc[:n_ok]
+    ).iloc[:n_end]
     frame.attrs["initial_liquidation_price"] = float(
         _liquidation_price(side, e, lev, q, maintenance=maintenance, margin=m0)
     )
     frame.attrs["initial_margin"] = m0
-    frame.attrs["exhausted"] = exhausted
+    frame.attrs["liquidated"] = liquidated
     return frame.reset_index(drop=True)
+
+
+def holding_events(
+    days: float,
+    instrument: str = "perpetual",
+    *,
+    interval_hours: float = 8.0,
+    expiry_days: float = 91.0,
+) -> dict[str, int]:
+    """What holding a position for ``days`` involves: funding settlements and rollovers.
+
+    ``"perpetual"``: no expiry, so no rollover; one funding settlement every
+    ``interval_hours`` (:func:`funding_settlements`). ``"dated"`` (a
+    quarterly future by default): no funding, but the contract expires every
+    ``expiry_days`` and keeping the exposure means closing it and opening the
+    next one (a rollover) at each expiry inside the period. Source: Binance,
+    "What Are Perpetual Futures Contracts" and "Quarterly Futures" (delivery
+    every quarter); BitMEX, "Perpetual Contracts Guide".
+    """
+    kind = v.choice("instrument", instrument, ("perpetual", "dated"))
+    d = float(v.non_negative("days", days))
+    if kind == "perpetual":
+        n = int(funding_settlements(d * 24.0, interval_hours))
+        return {"funding_settlements": n, "rollovers": 0}
+    e = float(v.positive("expiry_days", expiry_days))
+    return {"funding_settlements": 0, "rollovers": int(np.floor(d / e + 1e-9))}
