@@ -223,9 +223,8 @@ def maintenance_margin(
     rate = v.in_range("maintenance", maintenance, 0.0, 1.0)
     bad = rate <= 0
     if bad.any():
-        raise ValueError(
-            f"maintenance must be a rate in (0, 1) or a TierTable, got {np.ravel(rate)[0]!r}"
-        )
+        first = float(np.ravel(rate)[np.argmax(np.ravel(bad))])
+        raise ValueError(f"maintenance must be a rate in (0, 1) or a TierTable, got {first!r}")
     return v.result(n * rate)
 
 

@@ -59,37 +59,58 @@ class TierTable:
             if attr == "cap":  # the last cap may be infinite (no upper limit)
                 arr = np.asarray(getattr(self, attr), dtype=float)
                 if np.isnan(arr).any():
-                    raise ValueError("cap must not contain NaN")
+                    raise ValueError(f"cap must not contain NaN, got {arr.tolist()}")
             else:
                 arr = v.as_float_array(attr, getattr(self, attr))
             if arr.ndim != 1 or arr.size == 0:
-                raise ValueError(f"{attr} must be a non-empty one-dimensional array")
+                raise ValueError(
+                    f"{attr} must be a non-empty one-dimensional array, got shape {arr.shape}"
+                )
             arrays[attr] = arr
             object.__setattr__(self, attr, arr)
         n = arrays["floor"].size
         if any(a.size != n for a in arrays.values()):
-            raise ValueError("all tier columns must have the same length")
+            sizes = {k: a.size for k, a in arrays.items()}
+            raise ValueError(f"all tier columns must have the same length, got {sizes}")
         floor, cap = arrays["floor"], arrays["cap"]
         rate, amount = arrays["maintenance_rate"], arrays["maintenance_amount"]
         if floor[0] != 0:
-            raise ValueError(f"the first tier must start at notional 0, got {floor[0]!r}")
+            raise ValueError(f"the first tier must start at notional 0, got {float(floor[0])!r}")
         if not np.all(cap > floor):
-            raise ValueError("each tier's cap must be greater than its floor")
+            k = int(np.argmin(cap > floor))
+            raise ValueError(
+                f"cap must be greater than floor in every tier, got cap {float(cap[k])!r} <= "
+                f"floor {float(floor[k])!r} in tier {k + 1}"
+            )
         if not np.array_equal(floor[1:], cap[:-1]):
-            raise ValueError("tiers must be contiguous: each floor must equal the previous cap")
+            k = int(np.argmax(floor[1:] != cap[:-1])) + 1
+            raise ValueError(
+                "tiers must be contiguous (each floor equal to the previous cap), got floor "
+                f"{float(floor[k])!r} in tier {k + 1} after cap {float(cap[k - 1])!r}"
+            )
         if np.any(rate <= 0) or np.any(rate >= 1) or np.any(np.diff(rate) < 0):
-            raise ValueError("maintenance rates must lie in (0, 1) and must not fall")
+            raise ValueError(
+                "maintenance_rate must lie in (0, 1) and must not fall from tier to tier, "
+                f"got {rate.tolist()}"
+            )
         lev = arrays["max_leverage"]
         if np.any(lev <= 0) or np.any(np.diff(lev) > 0):
-            raise ValueError("maximum leverage must be greater than 0 and must not rise")
+            raise ValueError(
+                "max_leverage must be greater than 0 and must not rise from tier to tier, "
+                f"got {lev.tolist()}"
+            )
         if np.any(rate * lev > 1 + 1e-12):
-            raise ValueError("each tier's maintenance rate must not exceed its initial rate")
+            k = int(np.argmax(rate * lev > 1 + 1e-12))
+            raise ValueError(
+                "maintenance_rate must not exceed the initial margin rate 1 / max_leverage, "
+                f"got {float(rate[k])!r} > 1/{lev[k]:g} in tier {k + 1}"
+            )
         expected = np.concatenate([[0.0], np.cumsum(floor[1:] * np.diff(rate))])
         if not np.allclose(amount, expected, rtol=1e-9, atol=1e-6):
             bad = int(np.argmax(~np.isclose(amount, expected, rtol=1e-9, atol=1e-6)))
             raise ValueError(
-                f"maintenance amount of tier {bad + 1} is {amount[bad]!r} but continuity "
-                f"requires {expected[bad]!r}"
+                f"maintenance_amount of tier {bad + 1} is {float(amount[bad])!r} but continuity "
+                f"requires {float(expected[bad])!r}"
             )
 
     # construction -------------------------------------------------------
@@ -103,11 +124,22 @@ class TierTable:
         unit: str = "USDT",
     ) -> TierTable:
         """Build a table from tier caps, computing floors and maintenance amounts."""
-        cap = np.asarray(caps, dtype=float)
+        try:
+            cap = np.atleast_1d(np.asarray(caps, dtype=float))
+        except (TypeError, ValueError):
+            raise ValueError(f"caps must be an array of numbers, got {caps!r}") from None
+        if cap.ndim != 1 or np.isnan(cap).any() or np.isneginf(cap).any():
+            raise ValueError(f"caps must be a one-dimensional array of numbers, got {caps!r}")
         floor = np.concatenate([[0.0], cap[:-1]])
-        rate = np.asarray(maintenance_rate, dtype=float)
+        rate = np.atleast_1d(v.as_float_array("maintenance_rate", maintenance_rate))
+        lev = np.atleast_1d(v.as_float_array("max_leverage", max_leverage))
+        if rate.shape != cap.shape or lev.shape != cap.shape:
+            raise ValueError(
+                "caps, max_leverage and maintenance_rate must have the same length, got "
+                f"{cap.size}, {lev.size} and {rate.size}"
+            )
         amount = np.concatenate([[0.0], np.cumsum(floor[1:] * np.diff(rate))])
-        return cls(floor, cap, np.asarray(max_leverage, float), rate, amount, name, unit)
+        return cls(floor, cap, lev, rate, amount, name, unit)
 
     @classmethod
     def flat(
@@ -126,7 +158,7 @@ class TierTable:
         if np.any(n > self.cap[-1]):
             bad = n[n > self.cap[-1]] if n.ndim else n
             raise ValueError(
-                f"notional {np.ravel(bad)[0]!r} exceeds the largest tier of {self.name} "
+                f"notional {float(np.ravel(bad)[0])!r} exceeds the largest tier of {self.name} "
                 f"(cap {self.cap[-1]:,.0f} {self.unit})"
             )
         idx = np.searchsorted(self.cap, n, side="left")

@@ -1,0 +1,223 @@
+"""perpmath.tiers: the shipped Binance table, published tier examples, look-ups, bad input."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from perpmath.tiers import TierTable, available_tier_tables, load_tier_table
+
+approx = pytest.approx
+
+# Binance, "Updates to Leverage and Margin Tiers of Binance Futures Contracts
+# (2021-03-18)", BTCUSDT 125x perpetual: (cap in USDT, max leverage, maintenance rate).
+BINANCE_BTCUSDT_2021_03_18 = [
+    (50_000, 125, 0.004),
+    (250_000, 100, 0.005),
+    (1_000_000, 50, 0.01),
+    (10_000_000, 20, 0.025),
+    (20_000_000, 10, 0.05),
+    (50_000_000, 5, 0.10),
+    (100_000_000, 4, 0.125),
+    (200_000_000, 3, 0.15),
+    (300_000_000, 2, 0.25),
+    (500_000_000, 1, 0.50),
+]
+# Maintenance amounts ("cum") Binance shows for those brackets (the same numbers appear
+# in the bracket data of Binance's web client, reproduced e.g. in the widely used
+# "CLI Binance liquidation calculation formula" gist of 2021-03-26).
+BINANCE_BTCUSDT_AMOUNTS = [
+    0,
+    50,
+    1_300,
+    16_300,
+    266_300,
+    1_266_300,
+    2_516_300,
+    5_016_300,
+    25_016_300,
+    100_016_300,
+]
+
+
+@pytest.fixture(scope="module")
+def binance():
+    return load_tier_table("binance_usdm_btcusdt")
+
+
+def bybit_xyz_table() -> TierTable:
+    # Bybit, "Maintenance Margin (Inverse Contract)", XYZUSD illustration: risk limits
+    # 0-10, >10-20, >20-30, >30-40, >40-50 XYZ at 1%, 2%, 3%, 4%, 5%. The example gives no
+    # maximum leverage; 1 / MMR is used so that the table is valid.
+    return TierTable.from_rates(
+        [10, 20, 30, 40, 50], [100, 50, 33, 25, 20], [0.01, 0.02, 0.03, 0.04, 0.05], unit="XYZ"
+    )
+
+
+# shipped table ----------------------------------------------------------------------
+def test_shipped_table_is_the_published_binance_table(binance):
+    caps, levs, rates = zip(*BINANCE_BTCUSDT_2021_03_18, strict=True)
+    assert binance.cap.tolist() == list(caps)
+    assert binance.max_leverage.tolist() == list(levs)
+    assert binance.maintenance_rate.tolist() == approx(list(rates))
+    assert binance.floor.tolist() == [0, *caps[:-1]]
+    assert binance.maintenance_amount.tolist() == approx(BINANCE_BTCUSDT_AMOUNTS)
+    assert binance.unit == "USDT"
+    assert binance.meta["effective"] == "2021-03-18"
+    assert "binance.com" in binance.meta["source"]
+
+
+def test_from_rates_recomputes_binance_maintenance_amounts():
+    # Binance: amount(n) = floor(n) x (MMR(n) - MMR(n-1)) + amount(n-1).
+    caps, levs, rates = zip(*BINANCE_BTCUSDT_2021_03_18, strict=True)
+    table = TierTable.from_rates(caps, levs, rates)
+    assert table.maintenance_amount.tolist() == approx(BINANCE_BTCUSDT_AMOUNTS)
+
+
+def test_available_and_unknown_tables():
+    assert "binance_usdm_btcusdt" in available_tier_tables()
+    with pytest.raises(ValueError, match=r"^name must be one of .*'binance_usdm_btcusdt'"):
+        load_tier_table("binance_btcusdt_2030")
+
+
+# published maintenance margin examples -----------------------------------------------------
+def test_bybit_tiered_maintenance_margin_example():
+    # Bybit, "Maintenance Margin (Inverse Contract)": a 25 XYZ position needs
+    # (10 x 1%) + (10 x 2%) + (5 x 3%) = 0.45 XYZ of maintenance margin.
+    table = bybit_xyz_table()
+    assert table.maintenance_margin(25) == approx(0.45)
+    assert table.maintenance_rate_at(25) == approx(0.03)
+    # the "deduction" form Bybit also publishes: 25 x 3% - 0.30
+    assert table.maintenance_amount_at(25) == approx(0.30)
+
+
+def test_binance_maintenance_margin_formula_in_each_tier(binance):
+    # Binance, "Leverage and Margin of USDⓈ-M Futures": maintenance margin =
+    # notional x MMR - maintenance amount, with the tier of the notional.
+    for cap, _lev, rate in BINANCE_BTCUSDT_2021_03_18:
+        n = cap * 0.9 if cap > 50_000 else 40_000
+        k = binance.tier_index(n)
+        expected = n * rate - BINANCE_BTCUSDT_AMOUNTS[k]
+        assert binance.maintenance_margin(n) == approx(expected)
+
+
+def test_binance_first_bracket_has_no_maintenance_amount(binance):
+    # From the published table (no worked number is published for it): a position up to
+    # 50,000 USDT pays 0.4% with no maintenance amount, so 40,000 USDT needs 160 USDT.
+    assert binance.maintenance_margin(40_000) == approx(160)
+
+
+# look-ups -------------------------------------------------------------------------
+def test_tier_index_uses_floor_exclusive_cap_inclusive(binance):
+    # Binance brackets read "50,000 < Position <= 250,000".
+    assert binance.tier_index(0) == 0
+    assert binance.tier_index(50_000) == 0
+    assert binance.tier_index(50_000.01) == 1
+    assert binance.tier_index(250_000) == 1
+    assert binance.tier_index(500_000_000) == 9
+    assert binance.tier_index([1, 60_000, 2e6]).tolist() == [0, 1, 3]
+
+
+def test_rate_amount_leverage_at(binance):
+    assert binance.maintenance_rate_at(60_000) == approx(0.005)
+    assert binance.maintenance_amount_at(60_000) == approx(50)
+    assert binance.max_leverage_at(60_000) == 100
+    assert binance.max_leverage_at([1, 2e8]).tolist() == [125, 3]
+    assert isinstance(binance.maintenance_margin(1.0), float)
+
+
+def test_notional_beyond_last_tier_is_rejected(binance):
+    with pytest.raises(ValueError, match=r"^notional 600000000.0 exceeds the largest tier"):
+        binance.maintenance_margin(6e8)
+
+
+def test_check_leverage(binance):
+    binance.check_leverage(50_000, 125)
+    binance.check_leverage(60_000, 100)
+    with pytest.raises(ValueError, match=r"^leverage 125x exceeds the maximum 100x"):
+        binance.check_leverage(60_000, 125)
+    with pytest.raises(ValueError, match=r"^leverage 10x exceeds the maximum 5x"):
+        binance.check_leverage([1_000, 30_000_000], [10, 10])
+    with pytest.raises(ValueError, match=r"^leverage must be greater than 0"):
+        binance.check_leverage(1_000, 0)
+
+
+def test_flat_table():
+    flat = TierTable.flat(0.005, 100)
+    assert len(flat) == 1
+    assert flat.maintenance_margin(1e12) == approx(5e9)
+    assert flat.max_leverage_at(1e12) == 100
+
+
+def test_to_frame(binance):
+    df = binance.to_frame()
+    assert list(df.columns) == [
+        "floor",
+        "cap",
+        "max_leverage",
+        "maintenance_rate",
+        "maintenance_amount",
+    ]
+    assert df.index.tolist() == list(range(1, 11))
+    assert df.index.name == "tier"
+    assert df.loc[4, "maintenance_amount"] == approx(16_300)
+
+
+# bad input --------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "caps, levs, rates, arg",
+    [
+        ([10, 5], [10, 5], [0.01, 0.02], "cap"),
+        ([10, 20], [10, 20], [0.01, 0.02], "max_leverage"),
+        ([10, 20], [10, 5], [0.02, 0.01], "maintenance_rate"),
+        ([10, 20], [10, 5], [0.0, 0.01], "maintenance_rate"),
+        ([10, 20], [10, 5], [0.2, 0.3], "maintenance_rate"),
+        ([10, 20], [10, 5], [0.01], "caps"),
+        ([10, math.nan], [10, 5], [0.01, 0.02], "caps"),
+        ("abc", [10], [0.01], "caps"),
+        ([10], [math.nan], [0.01], "max_leverage"),
+        ([10], [0], [0.01], "max_leverage"),
+        ([10], [10], ["x"], "maintenance_rate"),
+    ],
+)
+def test_bad_tables_name_the_column(caps, levs, rates, arg):
+    with pytest.raises(ValueError) as err:
+        TierTable.from_rates(caps, levs, rates)
+    assert str(err.value).startswith(arg), str(err.value)
+
+
+def test_inconsistent_maintenance_amount_is_rejected():
+    with pytest.raises(ValueError, match=r"^maintenance_amount of tier 2 is 10.0 but continuity"):
+        TierTable(
+            floor=[0, 10],
+            cap=[10, 20],
+            max_leverage=[10, 5],
+            maintenance_rate=[0.01, 0.02],
+            maintenance_amount=[0, 10],
+        )
+
+
+def test_non_contiguous_tiers_are_rejected():
+    with pytest.raises(ValueError, match=r"^tiers must be contiguous"):
+        TierTable(
+            floor=[0, 12],
+            cap=[10, 20],
+            max_leverage=[10, 5],
+            maintenance_rate=[0.01, 0.02],
+            maintenance_amount=[0, 0.12],
+        )
+
+
+def test_first_floor_must_be_zero():
+    with pytest.raises(ValueError, match=r"^the first tier must start at notional 0"):
+        TierTable([5], [10], [10], [0.01], [0])
+
+
+@pytest.mark.parametrize("bad", [-1.0, math.nan, math.inf])
+def test_lookups_reject_bad_notional(binance, bad):
+    with pytest.raises(ValueError, match=r"^notional must"):
+        binance.maintenance_margin(bad)
+    with pytest.raises(ValueError, match=r"^notional must"):
+        binance.tier_index(np.array([1.0, bad]))
