@@ -444,13 +444,15 @@ def hedge_liquidation_price(
     upnl = v.as_float_array("other_unrealized_pnl", other_unrealized_pnl)
     m = wb - tmm + upnl
     if isinstance(maintenance, TierTable):
-        table = maintenance
+        rates, amounts = maintenance.maintenance_rate, maintenance.maintenance_amount
+        floors, caps, name = maintenance.floor, maintenance.cap, maintenance.name
     else:
         rate = DEFAULT_MAINTENANCE_RATE if maintenance is None else maintenance
         r = v.in_range("maintenance", rate, 0.0, 1.0)
         if r.ndim:
             raise ValueError("maintenance must be a single rate or a TierTable here")
-        table = TierTable.flat(float(r), 1.0 / max(float(r), 1e-12) if r > 0 else 1e12)
+        rates, amounts = np.array([float(r)]), np.array([0.0])
+        floors, caps, name = np.array([0.0]), np.array([np.inf]), "flat"
 
     def solve(mr_l: float, cum_l: float, mr_s: float, cum_s: float) -> Arr:
         if kind == "linear":
@@ -459,38 +461,26 @@ def hedge_liquidation_price(
         else:
             num = cs * (ql * mr_l + qs * mr_s + ql - qs)
             den = m + cum_l + cum_s + ql * cs / el - qs * cs / es
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.where(den != 0, num / np.where(den != 0, den, 1.0), np.inf)
+        ok = den != 0
+        out = np.where(ok, num / np.where(ok, den, 1.0), np.inf)
         return np.where(out > 0, out, 0.0)
+
+    def inside(qty: Arr, price: Arr, k: int) -> NDArray[np.bool_]:
+        n = _notional(kind, qty, price, cs)
+        return (n <= caps[k] * (1 + 1e-12)) & ((n > floors[k]) | (k == 0))
 
     shape = np.broadcast_shapes(m.shape, ql.shape, qs.shape, el.shape, es.shape, cs.shape)
     lp = np.zeros(shape)
     found = np.zeros(shape, dtype=bool)
-
-    def inside(qty: Arr, price: Arr, k: int) -> NDArray[np.bool_]:
-        n = (
-            _notional(kind, qty, price, cs)
-            if kind == "linear"
-            else np.where(
-                np.isfinite(price) & (price > 0), qty * cs / np.where(price > 0, price, 1.0), 0.0
-            )
-        )
-        return (n <= table.cap[k] * (1 + 1e-12)) & ((n > table.floor[k]) | (k == 0))
-
-    for kl in range(len(table)):
-        for ks in range(len(table)):
-            cand = solve(
-                table.maintenance_rate[kl],
-                table.maintenance_amount[kl],
-                table.maintenance_rate[ks],
-                table.maintenance_amount[ks],
-            )
+    for kl in range(len(rates)):
+        for ks in range(len(rates)):
+            cand = solve(rates[kl], amounts[kl], rates[ks], amounts[ks])
             ok = ~found & inside(ql, cand, kl) & inside(qs, cand, ks)
             lp = np.where(ok, cand, lp)
             found |= ok
     if not found.all():
         raise ValueError(
-            f"the notional at the liquidation price exceeds the largest tier of {table.name}; "
+            f"the notional at the liquidation price exceeds the largest tier of {name}; "
             "reduce the position sizes"
         )
     return v.result(lp)

@@ -1,0 +1,478 @@
+"""Liquidation and bankruptcy prices: published worked examples, identities, errors.
+
+Every published number below is quoted with the page it comes from. Where a
+venue publishes a formula but no worked number (OKX, BitMEX, Hyperliquid in
+the pages we could find), the test checks the formula's defining identity
+instead: at the liquidation price the margin balance equals the venue's
+maintenance requirement.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from perpmath.conventions import get_convention
+from perpmath.liquidation import (
+    bankruptcy_price,
+    distance_to_bankruptcy,
+    distance_to_liquidation,
+    hedge_liquidation_price,
+    liquidation_price,
+    liquidation_price_after,
+)
+from perpmath.tiers import TierTable, load_tier_table
+
+BTC = load_tier_table("binance_usdm_btcusdt")
+
+
+def linear_equity(side, qty, entry, price, margin):
+    s = 1.0 if side == "long" else -1.0
+    return margin + s * qty * (price - entry)
+
+
+def inverse_equity(side, qty, cs, entry, price, margin):
+    s = 1.0 if side == "long" else -1.0
+    return margin + s * qty * cs * (1.0 / entry - 1.0 / price)
+
+
+# --------------------------------------------------------------------------
+# Published worked examples
+# --------------------------------------------------------------------------
+
+
+def test_binance_usdm_cross_example():
+    # Binance FAQ "How to avoid liquidation" (25edcd7fe0e544839d0847b8cbb2e400):
+    # wallet balance 500 USDT, long BTCUSDT worth 1,000 USDT at 50,000 with 20x
+    # -> "your liquidation price will be $25,100.40".
+    lp = liquidation_price(
+        "long",
+        50_000,
+        20,
+        1_000 / 50_000,
+        margin_mode="cross",
+        wallet_balance=500,
+        convention="binance_usdm",
+    )
+    assert lp == pytest.approx(25_100.40, abs=0.005)
+    # the plain formula (no rounding) with the same tier table agrees to the cent
+    plain = liquidation_price(
+        "long", 50_000, 20, 0.02, margin_mode="cross", wallet_balance=500, maintenance=BTC
+    )
+    assert round(plain, 2) == 25_100.40
+
+
+def test_bybit_usdt_isolated_examples():
+    # Bybit "Liquidation Price (USDT Contract)", Example 1: long 1 BTC at 20,000 USDT,
+    # 50x, MMR 0.5%: IM 400, MM 100, LP = 20,000 - (400 - 100) = 19,700 USDT.
+    assert liquidation_price("long", 20_000, 50, 1.0, convention="bybit_linear") == 19_700.0
+    # Earlier version of the same page (Isolated Margin): long 1 BTC at 10,000 with 50x,
+    # LP = 10,000 x (1 - 2% + 0.5%) = 9,850; short 1 BTC at 8,000 with 40x,
+    # LP = 8,000 x (1 + 2.5% - 0.5%) = 8,160.
+    assert liquidation_price("long", 10_000, 50, 1.0, convention="bybit_linear") == 9_850.0
+    assert liquidation_price("short", 8_000, 40, 1.0, convention="bybit_linear") == 8_160.0
+
+
+def test_bybit_usdt_extra_margin_moves_price_away():
+    # Same page: "- Extra Margin Added / Position Size" for a long.
+    base = liquidation_price("long", 20_000, 50, 2.0, convention="bybit_linear")
+    more = liquidation_price("long", 20_000, 50, 2.0, convention="bybit_linear", margin=800 + 200)
+    assert base == 19_700.0
+    assert more == pytest.approx(19_700.0 - 200 / 2.0)
+
+
+def test_bybit_usdt_bankruptcy_example():
+    # Bybit "Bankruptcy Price (USDT Contract)": long 1 BTC at 10,000 USDT with 50x,
+    # BP = 10,000 x (1 - 2%) = 9,800 USDT.
+    assert bankruptcy_price("long", 10_000, 50, convention="bybit_linear") == 9_800.0
+    assert bankruptcy_price("short", 10_000, 50) == 10_200.0
+
+
+def test_bybit_inverse_cross_example_with_fee_in_bankruptcy():
+    # Bybit "How to calculate Liquidation Price (Inverse Contract)", cross margin:
+    # balance 0.5 BTC, long 10,000 contracts at 8,000 USD, MMR 0.5%, taker 0.075%:
+    # BP = 1.00075 x 10,000 / (10,000/8,000 + 0.5) = 5,718.57 and LP = 5,739.50
+    # (the liquidation price shown on the 0.5 USD tick, rounded up for a long).
+    conv = dataclasses.replace(get_convention("bybit_inverse"), taker_fee=0.00075)
+    kw = dict(margin_mode="cross", wallet_balance=0.5, convention=conv)
+    bp = bankruptcy_price("long", 8_000, 50, quantity=10_000, **kw)
+    assert bp == pytest.approx(5_718.57, abs=0.005)
+    assert liquidation_price("long", 8_000, 50, 10_000, **kw) == 5_739.50
+    # without the fee to close, the bankruptcy price is the plain inverse one
+    plain = bankruptcy_price(
+        "long", 8_000, 50, "inverse", quantity=10_000, margin_mode="cross", wallet_balance=0.5
+    )
+    assert plain == pytest.approx(10_000 / (10_000 / 8_000 + 0.5))
+    assert plain < bp
+
+
+def test_dydx_v4_isolated_example():
+    # dYdX v4 docs, "Liquidations" (Isolated Liquidation Price): deposit 1,000 USD,
+    # short 3 ETH at 3,000, MMF 5%: p' = (1000 + 9000) / (0.15 + 3) = 3,174.60.
+    lp = liquidation_price(
+        "short", 3_000, 9, 3.0, margin=1_000, maintenance=0.05, convention="dydx_v4"
+    )
+    assert lp == pytest.approx(3_174.60, abs=0.005)
+
+
+def test_syllabus_claim_1_bankruptcy_at_50x():
+    # A long at 96,000 with 50x is bankrupt at 96,000 x (1 - 1/50) = 94,080.
+    assert bankruptcy_price("long", 96_000, 50) == pytest.approx(94_080.0)
+    lp = liquidation_price("long", 96_000, 50, 1.0, maintenance=BTC)
+    assert 94_080 < lp < 96_000
+
+
+# --------------------------------------------------------------------------
+# Identities for venues without a published worked number
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("side", ["long", "short"])
+def test_okx_taker_rate_added_to_maintenance(side):
+    # OKX isolated margin ratio = (margin + PnL) / (notional x (MMR + fee rate)):
+    # at the liquidation price that ratio is exactly 100%.
+    conv = get_convention("okx")
+    q, e, lev = 0.5, 96_000.0, 20
+    lp = liquidation_price(side, e, lev, q, convention="okx")
+    eq = linear_equity(side, q, e, lp, q * e / lev)
+    assert eq == pytest.approx(q * lp * (conv.maintenance_rate + conv.taker_fee), rel=1e-12)
+    plain = liquidation_price(side, e, lev, q, maintenance=conv.maintenance_rate)
+    assert abs(lp - e) < abs(plain - e)  # the fee term liquidates a little earlier
+
+
+@pytest.mark.parametrize("side", ["long", "short"])
+def test_bitmex_inverse_maintenance_plus_taker(side):
+    # BitMEX: maintenance requirement = value x (0.5% + 0.075% taker), value in XBT at
+    # the mark; prices shown on the 0.5 USD tick, on the side of the entry.
+    conv = get_convention("bitmex")
+    q, e, lev = 10_000, 96_000.0, 25
+    unrounded = liquidation_price(
+        side, e, lev, q, convention=dataclasses.replace(conv, rounding="none")
+    )
+    eq = inverse_equity(side, q, 1.0, e, unrounded, q / e / lev)
+    assert eq == pytest.approx(q / unrounded * (conv.maintenance_rate + conv.taker_fee))
+    shown = liquidation_price(side, e, lev, q, convention="bitmex")
+    assert shown % 0.5 == 0
+    assert abs(shown - unrounded) < 0.5
+    assert (shown >= unrounded) if side == "long" else (shown <= unrounded)
+
+
+@pytest.mark.parametrize("side", ["long", "short"])
+@pytest.mark.parametrize("lev", [3, 10, 40])
+def test_hyperliquid_docs_formula(side, lev):
+    # Hyperliquid docs "Liquidations":
+    # liq_price = price - side x margin_available / position_size / (1 - l x side),
+    # l = 1 / maintenance leverage, maintenance leverage = 2 x max leverage (40x for BTC),
+    # margin_available = isolated margin - maintenance margin required.
+    sgn = 1 if side == "long" else -1
+    q, e = 2.0, 96_000.0
+    inv_maint_lev = 1 / (2 * 40)
+    margin_available = q * e / lev - q * e * inv_maint_lev
+    docs = e - sgn * margin_available / q / (1 - inv_maint_lev * sgn)
+    assert liquidation_price(side, e, lev, q, convention="hyperliquid") == pytest.approx(docs)
+
+
+def test_binance_coinm_isolated_identity():
+    # Binance COIN-M: LP = Q x CS x (MMR + side) / (WB + cum + side x Q x CS / EP),
+    # BTCUSD 100 USD contracts; at LP the isolated balance equals the maintenance margin.
+    q, e, lev = 50, 96_000.0, 20
+    unrounded = dataclasses.replace(get_convention("binance_coinm"), rounding="none")
+    lp = liquidation_price("long", e, lev, q, convention=unrounded)
+    wb = q * 100 / e / lev
+    eq = inverse_equity("long", q, 100, e, lp, wb)
+    assert eq == pytest.approx(q * 100 / lp * 0.004, abs=q * 100 / lp * 0.004 * 1e-5)
+
+
+# --------------------------------------------------------------------------
+# Tiers chosen at the liquidation price
+# --------------------------------------------------------------------------
+
+
+def _bisect_root(f, lo, hi, n=200):
+    flo = f(lo)
+    for _ in range(n):
+        mid = 0.5 * (lo + hi)
+        if (f(mid) > 0) == (flo > 0):
+            lo, flo = mid, f(mid)
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+@pytest.mark.parametrize(
+    ("side", "qty", "lev"),
+    [
+        ("long", 0.6, 3),  # 57,600 USDT at entry (tier 2), ~38,600 at LP (tier 1)
+        ("long", 30.0, 10),  # 2.88 M at entry (tier 4), tier 4 at LP
+        ("short", 0.5, 2),  # 48,000 at entry (tier 1), ~71,700 at LP (tier 2)
+        ("short", 9.0, 20),  # 864,000 (tier 3) -> above 900,000 at LP (tier 3)
+        ("long", 100.0, 5),  # 9.6 M (tier 4) -> 7.7 M at LP
+    ],
+)
+def test_tier_found_at_liquidation_price_matches_brute_force(side, qty, lev):
+    e = 96_000.0
+    m = qty * e / lev
+    lp = liquidation_price(side, e, lev, qty, maintenance=BTC)
+
+    def gap(p):
+        return linear_equity(side, qty, e, p, m) - BTC.maintenance_margin(qty * p)
+
+    lo, hi = (1.0, e) if side == "long" else (e, 10 * e)
+    assert lp == pytest.approx(_bisect_root(gap, lo, hi), rel=1e-9)
+
+
+def test_tier_at_entry_would_be_wrong():
+    # Entry notional 57,600 USDT is in tier 2 (MMR 0.5%, amount 50); at the
+    # liquidation price the notional is in tier 1 (MMR 0.4%). Using the entry tier
+    # gives a different price; the exchange's rule is the liquidation-price tier.
+    lp = liquidation_price("long", 96_000, 3, 0.6, maintenance=BTC)
+    entry_tier = liquidation_price(
+        "long", 96_000, 3, 0.6, maintenance=TierTable.from_rates([1e9], [125], [0.005])
+    )
+    assert BTC.tier_index(0.6 * lp) == 0
+    assert lp != pytest.approx(entry_tier, abs=1.0)
+
+
+def test_continuity_across_tier_edge():
+    # maintenance amounts make the requirement continuous, so the liquidation
+    # price moves continuously as the size crosses a tier edge
+    e, lev = 50_000.0, 10
+    edge_qty = 50_000 / (e * (1 - 1 / lev) / (1 - 0.004))  # LP notional = 50,000 exactly
+    below = liquidation_price("long", e, lev, edge_qty * (1 - 1e-9), maintenance=BTC)
+    above = liquidation_price("long", e, lev, edge_qty * (1 + 1e-9), maintenance=BTC)
+    assert above == pytest.approx(below, rel=1e-6)
+
+
+# --------------------------------------------------------------------------
+# Cross margin, hedge mode, inverse, margin changes
+# --------------------------------------------------------------------------
+
+
+def test_cross_other_positions_terms():
+    # WB - TMM1 + UPNL1: other positions' maintenance margin brings the price closer,
+    # their unrealised profit pushes it away.
+    kw = dict(margin_mode="cross", wallet_balance=2_000, maintenance=BTC)
+    alone = liquidation_price("long", 96_000, 10, 0.2, **kw)
+    with_mm = liquidation_price("long", 96_000, 10, 0.2, other_maintenance=300, **kw)
+    with_profit = liquidation_price("long", 96_000, 10, 0.2, other_unrealized_pnl=500, **kw)
+    assert with_mm > alone > with_profit
+    # other maintenance 300 and profit 300 cancel
+    both = liquidation_price(
+        "long", 96_000, 10, 0.2, other_maintenance=300, other_unrealized_pnl=300, **kw
+    )
+    assert both == pytest.approx(alone)
+
+
+def test_cross_with_initial_margin_as_wallet_equals_isolated():
+    iso = liquidation_price("short", 96_000, 25, 0.3, maintenance=BTC)
+    cross = liquidation_price(
+        "short",
+        96_000,
+        25,
+        0.3,
+        margin_mode="cross",
+        wallet_balance=0.3 * 96_000 / 25,
+        maintenance=BTC,
+    )
+    assert cross == pytest.approx(iso)
+
+
+def test_hedge_mode_identity_and_one_sided_case():
+    # Binance hedge mode (cross): one price for the LONG and the SHORT of a symbol.
+    wb, ql, el, qs, es = 3_000.0, 0.5, 96_000.0, 0.3, 98_000.0
+    lp = hedge_liquidation_price(wb, ql, el, qs, es, maintenance=BTC)
+    equity = wb + ql * (lp - el) - qs * (lp - es)
+    mm = BTC.maintenance_margin(ql * lp) + BTC.maintenance_margin(qs * lp)
+    assert equity == pytest.approx(mm)
+    # with no SHORT it is the one-way cross formula
+    one = hedge_liquidation_price(wb, ql, el, 0.0, 1.0, maintenance=BTC)
+    assert one == pytest.approx(
+        liquidation_price(
+            "long", el, 20, ql, margin_mode="cross", wallet_balance=wb, maintenance=BTC
+        )
+    )
+
+
+def test_hedge_mode_inverse_identity():
+    wb, ql, el, qs, es, cs = 0.2, 300, 96_000.0, 100, 97_000.0, 100.0
+    lp = hedge_liquidation_price(
+        wb, ql, el, qs, es, maintenance=0.004, contract="inverse", contract_size=cs
+    )
+    equity = wb + ql * cs * (1 / el - 1 / lp) - qs * cs * (1 / es - 1 / lp)
+    assert equity == pytest.approx((ql + qs) * cs / lp * 0.004)
+
+
+def test_inverse_short_at_1x_is_never_liquidated():
+    # an inverse short at 1x holds exactly the coin it is short: its equity in coin
+    # never reaches 0, so both prices are documented as inf (never NaN)
+    assert bankruptcy_price("short", 96_000, 1, "inverse") == np.inf
+    assert liquidation_price("short", 96_000, 1, 100, contract="inverse") == np.inf
+    assert distance_to_bankruptcy("short", 96_000, 1, "inverse") == np.inf
+    # at 2x the bankruptcy price is twice the entry
+    assert bankruptcy_price("short", 96_000, 2, "inverse") == pytest.approx(192_000)
+
+
+def test_inverse_bankruptcy_closed_forms():
+    e = 96_000.0
+    for lev in (2, 5, 10, 100):
+        assert bankruptcy_price("long", e, lev, "inverse") == pytest.approx(e * lev / (lev + 1))
+        assert bankruptcy_price("short", e, lev, "inverse") == pytest.approx(e * lev / (lev - 1))
+
+
+def test_linear_long_at_1x_never_liquidated_returns_zero():
+    assert bankruptcy_price("long", 96_000, 1) == 0.0
+    assert liquidation_price("long", 96_000, 1, 1.0, maintenance=0.004) == pytest.approx(0.0)
+    assert distance_to_liquidation("long", 96_000, 1, 1.0) == pytest.approx(1.0)
+
+
+def test_distances_claim_2():
+    # "The maximum adverse move is 100% / leverage": that is the distance to
+    # bankruptcy; liquidation comes earlier by about the maintenance rate.
+    for lev in (10, 50, 100):
+        d_b = distance_to_bankruptcy("long", 96_000, lev)
+        # 0.1 BTC stays in the first tier (MMR 0.4%, no maintenance amount)
+        d_l = distance_to_liquidation("long", 96_000, lev, 0.1, maintenance=BTC)
+        assert d_b == pytest.approx(1 / lev)
+        assert d_l < d_b
+        assert d_l == pytest.approx((1 / lev - 0.004) / (1 - 0.004))
+
+
+def test_margin_keyword_adds_margin_and_moves_price_away():
+    base = liquidation_price("long", 96_000, 20, 0.5)
+    im = 0.5 * 96_000 / 20
+    assert liquidation_price("long", 96_000, 20, 0.5, margin=im) == pytest.approx(base)
+    more = liquidation_price("long", 96_000, 20, 0.5, margin=im + 1_000)
+    assert more == pytest.approx(base - 1_000 / (0.5 * (1 - 0.004)))
+    short_more = liquidation_price("short", 96_000, 20, 0.5, margin=im + 1_000)
+    assert short_more > liquidation_price("short", 96_000, 20, 0.5)
+
+
+def test_liquidation_price_after_margin_and_size_changes():
+    args = ("long", 96_000, 20, 1.0)
+    base = liquidation_price(*args)
+    assert liquidation_price_after(*args, add_margin=500) < base
+    # isolated, margin released with the size: same effective leverage, same price
+    assert liquidation_price_after(*args, reduce_quantity=0.5) == pytest.approx(base)
+    # isolated, margin kept on a smaller position: further away
+    assert liquidation_price_after(*args, reduce_quantity=0.5, release_margin=False) < base
+    # cross: the wallet now backs a smaller position
+    cross = dict(margin_mode="cross", wallet_balance=10_000)
+    c0 = liquidation_price(*args, **cross)
+    assert liquidation_price_after(*args, reduce_quantity=0.5, **cross) < c0
+    assert liquidation_price_after(*args, add_margin=1_000, **cross) < c0
+    # closing part at a loss realises it: the remaining cross position is less safe
+    # than closing the same part at entry
+    at_loss = liquidation_price_after(*args, reduce_quantity=0.5, close_price=94_000, **cross)
+    at_entry = liquidation_price_after(*args, reduce_quantity=0.5, **cross)
+    assert at_loss > at_entry
+
+
+def test_conventions_differ_by_name():
+    prices = {
+        name: liquidation_price("long", 96_000, 20, 0.1, convention=name)
+        for name in ("binance_usdm", "bybit_linear", "okx", "hyperliquid", "dydx_v4")
+    }
+    assert len(set(prices.values())) == len(prices)
+    plain = liquidation_price("long", 96_000, 20, 0.1)  # first tier: 0.4%, like the default
+    assert prices["binance_usdm"] == pytest.approx(plain, abs=0.005)
+
+
+def test_convention_contract_defaults_and_mismatch():
+    inv = liquidation_price("long", 96_000, 20, 1_000, convention="bitmex")
+    assert inv == liquidation_price(
+        "long", 96_000, 20, 1_000, convention="bitmex", contract="inverse"
+    )
+    with pytest.raises(ValueError, match="does not match convention"):
+        liquidation_price("long", 96_000, 20, 1.0, convention="bitmex", contract="linear")
+
+
+# --------------------------------------------------------------------------
+# Scalars and arrays
+# --------------------------------------------------------------------------
+
+
+def test_scalar_and_array_agree():
+    sides = np.array(["long", "short", "long", "short"])
+    entries = np.array([96_000.0, 96_000.0, 50_000.0, 3_000.0])
+    levs = np.array([10.0, 50.0, 3.0, 20.0])
+    qtys = np.array([0.5, 2.0, 40.0, 10.0])
+    arr = liquidation_price(sides, entries, levs, qtys, maintenance=BTC)
+    assert isinstance(arr, np.ndarray)
+    for i in range(4):
+        one = liquidation_price(sides[i], entries[i], levs[i], qtys[i], maintenance=BTC)
+        assert isinstance(one, float)
+        assert arr[i] == pytest.approx(one, rel=1e-15)
+    bps = bankruptcy_price(sides, entries, levs)
+    assert bps[1] == bankruptcy_price("short", 96_000.0, 50.0)
+
+
+def test_broadcasting_over_leverage_grid():
+    levs = np.arange(2, 101)
+    lp = liquidation_price("long", 96_000, levs, 0.1, maintenance=BTC)
+    assert lp.shape == levs.shape
+    assert np.all(np.diff(lp) > 0)  # more leverage, closer liquidation
+
+
+# --------------------------------------------------------------------------
+# Bad input
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (dict(side="sideways"), "side"),
+        (dict(entry_price=-1.0), "entry_price"),
+        (dict(entry_price=float("nan")), "entry_price"),
+        (dict(leverage=0.0), "leverage"),
+        (dict(quantity=0.0), "quantity"),
+        (dict(leverage=126.0, quantity=0.1, maintenance=BTC), "126x exceeds the maximum 125x"),
+        (dict(quantity=30.0, leverage=50.0, maintenance=BTC), "exceeds the maximum 20x"),
+        (dict(leverage=300.0), "liquidated at its own entry price"),
+        (dict(maintenance=1.5), "maintenance"),
+        (dict(contract="quanto"), "contract"),
+        (dict(convention="ftx"), "convention"),
+        (dict(margin=-5.0), "margin"),
+        (dict(margin_mode="portfolio"), "margin_mode"),
+        (dict(margin_mode="cross"), "wallet_balance"),
+        (dict(wallet_balance=1_000.0), "margin_mode='cross'"),
+        (dict(taker_fee=0.001), "taker_fee"),
+        (dict(mark_price=90_000.0), "already at or past the liquidation price"),
+    ],
+)
+def test_bad_input_raises_clear_errors(kwargs, match):
+    args = dict(side="long", entry_price=96_000.0, leverage=20.0, quantity=1.0)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        liquidation_price(
+            args.pop("side"),
+            args.pop("entry_price"),
+            args.pop("leverage"),
+            args.pop("quantity"),
+            **args,
+        )
+
+
+def test_mark_price_on_the_safe_side_is_accepted():
+    lp = liquidation_price("short", 96_000, 20, 1.0, mark_price=97_000)
+    with pytest.raises(ValueError, match="already at or past"):
+        liquidation_price("short", 96_000, 20, 1.0, mark_price=lp + 1)
+
+
+def test_array_error_names_index():
+    with pytest.raises(ValueError, match="index 1"):
+        liquidation_price("long", [96_000, -1.0], 10)
+
+
+def test_bad_input_other_functions():
+    with pytest.raises(ValueError, match="reduce_quantity"):
+        liquidation_price_after("long", 96_000, 10, 1.0, reduce_quantity=1.0)
+    with pytest.raises(ValueError, match="both be 0"):
+        hedge_liquidation_price(1_000, 0.0, 96_000, 0.0, 96_000)
+    with pytest.raises(ValueError, match="contract"):
+        bankruptcy_price("long", 96_000, 10, "quanto")
+    with pytest.raises(ValueError, match="exceeds the largest tier"):
+        # a short whose notional at the liquidation price leaves the table
+        liquidation_price("short", 96_000, 1.0, 5_000.0, maintenance=BTC)
