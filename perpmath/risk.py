@@ -246,7 +246,7 @@ def simulate_exit(
     level = p[:, -1].copy()
     # liquidation is listed last so that on a tie the engine's action is reported
     for name, first, lev in triggers:
-        take = first <= step
+        take = (first <= n) & (first <= step)
         step = np.where(take, first, step)
         reason = np.where(take, name, reason)
         level = np.where(take, lev, level)

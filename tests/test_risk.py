@@ -1,0 +1,146 @@
+"""Stops in gaps, fixed-fraction sizing, scaling out, trailing stops, alerts (perpmath.risk)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from perpmath.liquidation import liquidation_price
+from perpmath.paths import flash_crash_path, gbm_paths
+from perpmath.risk import (
+    gap_loss,
+    implied_leverage,
+    margin_ratio_alert_price,
+    position_size,
+    risk_at_stop,
+    scale_out,
+    simulate_exit,
+    trailing_stop_levels,
+)
+
+
+def test_stop_fills_at_first_price_past_trigger_in_a_gap():
+    # a 10 % gap between two ticks: the stop at 93,000 fills at the first price seen, 86,400
+    path = flash_crash_path(96_000.0, 20, crash_at=5, drop=0.10)
+    res = simulate_exit("long", 96_000.0, path, stop=93_000.0, quantity=0.5)
+    assert res.reason[0] == "stop" and res.step[0] == 6
+    assert res.price[0] == pytest.approx(86_400.0)
+    assert res.pnl[0] == pytest.approx(0.5 * (86_400.0 - 96_000.0))
+    assert res.slippage[0] == pytest.approx(0.5 * (93_000.0 - 86_400.0))
+    assert gap_loss("long", 93_000.0, 86_400.0, 0.5) == pytest.approx(res.slippage[0])
+
+
+def test_stop_fills_near_trigger_in_a_slow_decline():
+    path = flash_crash_path(96_000.0, 400, crash_at=5, drop=0.10, crash_steps=300, recovery=0.0)
+    res = simulate_exit("long", 96_000.0, path, stop=93_000.0)
+    assert res.price[0] <= 93_000.0
+    assert res.price[0] == pytest.approx(93_000.0, rel=5e-4)
+
+
+def test_short_stop_and_take_profit():
+    up = np.array([100.0, 101.0, 104.0, 110.0])
+    res = simulate_exit("short", 100.0, up, stop=103.0, take_profit=95.0)
+    assert res.reason[0] == "stop" and res.price[0] == 104.0
+    down = np.array([100.0, 98.0, 94.0, 90.0])
+    res = simulate_exit("short", 100.0, down, stop=103.0, take_profit=95.0)
+    assert res.reason[0] == "take_profit" and res.pnl[0] == pytest.approx(6.0)
+
+
+def test_liquidation_before_a_stop_placed_beyond_it():
+    liq = liquidation_price("long", 96_000.0, 50)
+    path = np.linspace(96_000.0, 90_000.0, 50)
+    res = simulate_exit("long", 96_000.0, path, stop=93_000.0, liquidation=liq)
+    assert res.reason[0] == "liquidation"
+    res = simulate_exit("long", 96_000.0, path, stop=95_000.0, liquidation=liq)
+    assert res.reason[0] == "stop"
+
+
+def test_open_positions_are_marked_at_the_last_price():
+    paths = gbm_paths(100.0, 0.1, 1, 10, 20, np.random.default_rng(0))
+    res = simulate_exit("long", 100.0, paths, stop=50.0)
+    assert np.all(res.reason == "open")
+    np.testing.assert_allclose(res.price, paths[:, -1])
+    assert res.to_frame().shape == (20, 5)
+
+
+def test_fixed_fraction_sizing_identities():
+    # quantity x |entry - stop| = capital x fraction; the leverage follows from the stop distance
+    q = position_size(10_000.0, 0.02, 96_000.0, 94_080.0, side="long")
+    assert risk_at_stop(q, 96_000.0, 94_080.0) == pytest.approx(200.0)
+    assert implied_leverage(q, 96_000.0, 10_000.0) == pytest.approx(0.02 / 0.02)
+    qs = position_size(10_000.0, 0.01, 96_000.0, np.array([95_040.0, 92_160.0]))
+    np.testing.assert_allclose(qs * np.array([960.0, 3_840.0]), 100.0)
+    assert position_size(10_000.0, 0.02, 96_000.0, 97_000.0, side="short") == pytest.approx(0.2)
+
+
+def test_trailing_stop_never_moves_back():
+    path = np.array([100.0, 105.0, 103.0, 110.0, 108.0, 98.0])
+    levels = trailing_stop_levels("long", path, 0.05)
+    np.testing.assert_allclose(levels[0], [95.0, 99.75, 99.75, 104.5, 104.5])
+    res = simulate_exit("long", 100.0, path, trailing=0.05)
+    assert res.reason[0] == "trailing" and res.step[0] == 5 and res.price[0] == 98.0
+    assert res.slippage[0] == pytest.approx(6.5)
+    short_levels = trailing_stop_levels("short", path, 0.05)
+    assert np.all(np.diff(short_levels[0]) <= 0)
+
+
+def test_scale_out_accounting():
+    path = np.array([100.0, 102.0, 105.0, 103.0, 96.0])
+    out = scale_out("long", 100.0, path, [102.0, 110.0], [0.5, 0.25], quantity=2.0, stop=97.0)
+    row = out.iloc[0]
+    assert row["closed_at_targets"] == 0.5
+    assert row["targets_pnl"] == pytest.approx(2.0 * 0.5 * 2.0)
+    assert row["remainder_pnl"] == pytest.approx(2.0 * 0.5 * (96.0 - 100.0))
+    assert row["total_pnl"] == pytest.approx(row["targets_pnl"] + row["remainder_pnl"])
+    assert bool(row["stopped"])
+
+
+@pytest.mark.parametrize(
+    ("definition", "threshold"),
+    [
+        ("maintenance_to_balance", 1.0),
+        ("margin_to_notional", 0.004),
+        ("equity_to_maintenance", 1.0),
+    ],
+)
+def test_alert_at_the_liquidation_threshold_is_the_liquidation_price(definition, threshold):
+    for side in ("long", "short"):
+        lp = liquidation_price(side, 96_000.0, 25, maintenance=0.004)
+        alert = margin_ratio_alert_price(
+            side, 96_000.0, 25, threshold, definition=definition, maintenance_rate=0.004
+        )
+        assert alert == pytest.approx(lp)
+
+
+def test_alert_fires_before_liquidation():
+    lp = liquidation_price("long", 96_000.0, 25)
+    warn = margin_ratio_alert_price("long", 96_000.0, 25, 0.8)
+    assert lp < warn < 96_000.0
+    warn2 = margin_ratio_alert_price("long", 96_000.0, 25, 1.5, definition="equity_to_maintenance")
+    assert lp < warn2 < 96_000.0
+
+
+def test_bad_inputs():
+    path = np.array([100.0, 99.0])
+    with pytest.raises(ValueError, match="stop of a long must lie below"):
+        simulate_exit("long", 100.0, path, stop=101.0)
+    with pytest.raises(ValueError, match="stop of a short must lie above"):
+        simulate_exit("short", 100.0, path, stop=99.0)
+    with pytest.raises(ValueError, match="take_profit"):
+        simulate_exit("long", 100.0, path, take_profit=99.0)
+    with pytest.raises(ValueError, match="stop_price"):
+        position_size(1_000.0, 0.02, 100.0, 101.0, side="long")
+    with pytest.raises(ValueError, match="stop_price must differ"):
+        position_size(1_000.0, 0.02, 100.0, 100.0)
+    with pytest.raises(ValueError, match="risk_fraction"):
+        position_size(1_000.0, 0.0, 100.0, 99.0)
+    with pytest.raises(ValueError, match="prices"):
+        simulate_exit("long", 100.0, [100.0], stop=90.0)
+    with pytest.raises(ValueError, match="trail"):
+        trailing_stop_levels("long", path, 0.0)
+    with pytest.raises(ValueError, match="fractions"):
+        scale_out("long", 100.0, path, [101.0, 102.0], [0.7, 0.7])
+    with pytest.raises(ValueError, match="definition"):
+        margin_ratio_alert_price("long", 100.0, 10, 0.8, definition="ratio")
+    with pytest.raises(ValueError, match="alert"):
+        margin_ratio_alert_price("long", 100.0, 10, 1.2)
