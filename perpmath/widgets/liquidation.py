@@ -1,0 +1,122 @@
+"""Explorer for section 04: liquidation and bankruptcy prices of one position."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+
+from perpmath.conventions import convention_names, get_convention
+from perpmath.liquidation import bankruptcy_price, liquidation_price
+from perpmath.plots.liquidation import plot_liquidation_levels
+from perpmath.tiers import TierTable, load_tier_table
+from perpmath.widgets._common import explorer, named
+
+__all__ = ["liquidation_explorer"]
+
+_PLAIN = "plain formula (no fees)"
+_TABLES = {
+    "exchange default": None,
+    "Binance BTCUSDT tiers": "binance_usdm_btcusdt",
+    "flat 0.4%": 0.004,
+    "flat 1%": 0.01,
+    "flat 2.5%": 0.025,
+}
+
+
+def liquidation_explorer(
+    side: str = "long",
+    leverage: int = 50,
+    size: float = 1.0,
+    entry_price: float = 96_000.0,
+) -> w.VBox:
+    """Side, leverage, size, tier table, margin mode and exchange -> the two prices on a chart.
+
+    Prices come from ``perpmath.liquidation.liquidation_price`` and
+    ``bankruptcy_price`` with the chosen convention (``perpmath.conventions``).
+    ``size`` is in BTC; for an inverse convention it is converted to
+    contracts of the convention's contract size at the entry price. Under
+    cross margin the wallet balance (USDT) backs the position. A combination
+    the exchange would refuse (leverage over the tier's maximum) is reported
+    instead of drawn.
+    """
+    table_cache: dict[str, TierTable] = {}
+    controls = [
+        named(w.ToggleButtons(options=["long", "short"], value=side, description="side"), "side"),
+        named(
+            w.IntSlider(value=leverage, min=1, max=125, step=1, description="leverage (x)"),
+            "leverage",
+        ),
+        named(
+            w.BoundedFloatText(
+                value=size, min=0.001, max=5_000.0, step=0.5, description="size BTC"
+            ),
+            "size",
+        ),
+        named(
+            w.Dropdown(options=list(_TABLES), value="exchange default", description="tiers"),
+            "tiers",
+        ),
+        named(
+            w.ToggleButtons(options=["isolated", "cross"], value="isolated", description="margin"),
+            "margin_mode",
+        ),
+        named(
+            w.BoundedFloatText(
+                value=5_000.0, min=0.0, max=1e9, step=500.0, description="wallet USDT"
+            ),
+            "wallet",
+        ),
+        named(
+            w.Dropdown(options=[_PLAIN, *convention_names()], value=_PLAIN, description="exchange"),
+            "exchange",
+        ),
+    ]
+
+    def render(
+        side: str,
+        leverage: int,
+        size: float,
+        tiers: str,
+        margin_mode: str,
+        wallet: float,
+        exchange: str,
+    ):
+        conv = None if exchange == _PLAIN else get_convention(exchange)
+        inverse = conv is not None and conv.contract == "inverse"
+        choice = _TABLES[tiers]
+        maintenance: TierTable | float | None
+        if isinstance(choice, str):
+            if inverse:
+                raise ValueError(
+                    "the Binance BTCUSDT table is in USDT; pick 'exchange default' or a flat "
+                    "rate for an inverse (coin-margined) contract"
+                )
+            if choice not in table_cache:
+                table_cache[choice] = load_tier_table(choice)
+            maintenance = table_cache[choice]
+        else:
+            maintenance = choice
+        quantity = size * entry_price / conv.contract_size if inverse else size
+        kw: dict[str, object] = {"convention": conv, "margin_mode": margin_mode}
+        if margin_mode == "cross":
+            kw["wallet_balance"] = wallet / entry_price if inverse else wallet
+        lp = float(
+            liquidation_price(side, entry_price, leverage, quantity, maintenance=maintenance, **kw)
+        )
+        bp = float(bankruptcy_price(side, entry_price, leverage, quantity=quantity, **kw))
+        venue = exchange if conv is not None else "no fees"
+        fig = plot_liquidation_levels(
+            side,
+            entry_price,
+            lp,
+            bp,
+            title=f"{side} {leverage}x, {size:g} BTC, {margin_mode} ({venue})",
+        )
+        text = (
+            f"liquidation {lp:,.2f} ({abs(lp - entry_price) / entry_price:.2%} from entry), "
+            f"bankruptcy {bp:,.2f} ({abs(bp - entry_price) / entry_price:.2%} from entry)"
+        )
+        if conv is not None:
+            text += f"; {conv.exchange} triggers on the {conv.trigger} price"
+        return fig, text
+
+    return explorer(controls, render, title="Liquidation and bankruptcy prices of one position")

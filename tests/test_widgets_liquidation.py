@@ -1,0 +1,93 @@
+"""Explorer of section 04 (perpmath.widgets.liquidation)."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+import pytest
+from matplotlib.figure import Figure
+
+from perpmath.liquidation import bankruptcy_price, liquidation_price
+from perpmath.widgets import _common
+from perpmath.widgets.liquidation import liquidation_explorer
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    items: list[object] = []
+    monkeypatch.setattr(_common, "display", items.append)
+    return items
+
+
+def _controls(box: w.VBox) -> dict[str, w.Widget]:
+    found: dict[str, w.Widget] = {}
+
+    def walk(widget):
+        if hasattr(widget, "name") and hasattr(widget, "value"):
+            found[widget.name] = widget
+        for child in getattr(widget, "children", ()):
+            walk(child)
+
+    walk(box)
+    return found
+
+
+def test_builds_and_shows_a_figure_and_the_prices(shown, capsys):
+    box = liquidation_explorer()
+    assert isinstance(box, w.VBox)
+    assert any(isinstance(x, Figure) for x in shown)
+    out = capsys.readouterr().out
+    assert f"liquidation {liquidation_price('long', 96_000, 50):,.2f}" in out
+    assert f"bankruptcy {bankruptcy_price('long', 96_000, 50):,.2f}" in out
+    names = set(_controls(box))
+    assert {"side", "leverage", "size", "tiers", "margin_mode", "wallet", "exchange"} <= names
+
+
+def test_controls_change_the_result(shown, capsys):
+    box = liquidation_explorer()
+    c = _controls(box)
+    capsys.readouterr()
+    c["exchange"].value = "binance_usdm"
+    out = capsys.readouterr().out
+    lp = liquidation_price("long", 96_000, 50, 1.0, convention="binance_usdm")
+    assert f"liquidation {lp:,.2f}" in out and "Binance" in out
+    c["side"].value = "short"
+    out = capsys.readouterr().out
+    lp = liquidation_price("short", 96_000, 50, 1.0, convention="binance_usdm")
+    assert f"liquidation {lp:,.2f}" in out
+    c["margin_mode"].value = "cross"
+    out = capsys.readouterr().out
+    lp = liquidation_price(
+        "short",
+        96_000,
+        50,
+        1.0,
+        convention="binance_usdm",
+        margin_mode="cross",
+        wallet_balance=5_000.0,
+    )
+    assert f"liquidation {lp:,.2f}" in out
+
+
+def test_impossible_settings_give_a_message(shown, capsys):
+    box = liquidation_explorer()
+    c = _controls(box)
+    c["tiers"].value = "Binance BTCUSDT tiers"
+    c["size"].value = 100.0  # 9.6M USDT notional: tier 4, at most 20x
+    capsys.readouterr()
+    c["leverage"].value = 50
+    c["size"].value = 101.0
+    out = capsys.readouterr().out
+    assert "Not possible with these settings" in out and "exceeds the maximum" in out
+    c["exchange"].value = "bybit_inverse"
+    assert "in USDT" in capsys.readouterr().out
+
+
+def test_inverse_convention_converts_size_to_contracts(shown, capsys):
+    box = liquidation_explorer()
+    c = _controls(box)
+    capsys.readouterr()
+    c["exchange"].value = "binance_coinm"
+    out = capsys.readouterr().out
+    contracts = 96_000 / 100.0  # 1 BTC in 100-USD contracts
+    lp = liquidation_price("long", 96_000, 50, contracts, convention="binance_coinm")
+    assert f"liquidation {lp:,.2f}" in out
