@@ -6,8 +6,8 @@ Modules: ``ledger`` (double-entry record and the conservation check),
 exchange), ``simulator`` (many accounts driven by a mark-price path).
 """
 
-from perpmath.exchange.adl import ADL_RANKINGS, adl_queue, adl_score
-from perpmath.exchange.engine import LiquidationOutcome, execute_liquidation
+from perpmath.exchange.adl import ADL_RANKINGS, adl_allocation, adl_queue, adl_score
+from perpmath.exchange.engine import FEE_DESTINATIONS, LiquidationOutcome, execute_liquidation
 from perpmath.exchange.insurance import FundCover, insurance_fund_cover
 from perpmath.exchange.ledger import ConservationError, Ledger
 from perpmath.exchange.simulator import (
@@ -20,6 +20,7 @@ from perpmath.exchange.simulator import (
 
 __all__ = [
     "ADL_RANKINGS",
+    "FEE_DESTINATIONS",
     "LIQUIDATION_MODES",
     "WATERFALLS",
     "ConservationError",
@@ -27,6 +28,7 @@ __all__ = [
     "Ledger",
     "LiquidationOutcome",
     "SimulationResult",
+    "adl_allocation",
     "adl_queue",
     "adl_score",
     "execute_liquidation",

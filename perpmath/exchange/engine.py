@@ -1,33 +1,59 @@
-"""One liquidation executed in an order book, settled against the bankruptcy price.
+"""One liquidation executed in an order book and settled against the bankruptcy price.
 
-The engine closes the position with an order priced at the bankruptcy price
-(BP) and fills it in the book at VWAP F. The trader is settled at BP (all of
-the position's margin is used); the difference goes to or comes from the
-insurance fund:
+The liquidation engine takes the position over and closes it with an order
+priced at the bankruptcy price BP (the price at which the position's margin
+is exactly used up). The order fills in the book at VWAP F. The trader is
+settled at BP, so the whole margin of the position is gone either way; the
+difference between the fill and BP belongs to the venue's protection layers:
 
-    surplus = s x Q x (F - BP)     (s = +1 long, -1 short)
-    surplus > 0: fee = min(fee_rate x Q x F, surplus) to the venue,
-                 surplus - fee to the insurance fund
-    surplus < 0: deficit = -surplus, to be covered by the fund, ADL or
-                 socialized loss, or left on the account when negative-balance
-                 protection is off.
+    BP      = EP - s x M / Q                (s = +1 long, -1 short; M = margin)
+    surplus = s x Q x (F - BP)              (= M + s x Q x (F - EP), equity left at F)
+    surplus >= 0: fee = min(fee_rate x Q x F, surplus) is charged,
+                  surplus - fee goes to the insurance fund
+    surplus < 0:  deficit = -surplus is paid by the insurance fund (then ADL or
+                  socialized loss); with negative-balance protection off it
+                  stays on the trader's account as a negative balance.
+
+Sources: Bybit, "Liquidation Process" / "Bankruptcy Price" help pages: the
+position is closed at the bankruptcy price; if it is closed at a better
+price, the remaining margin goes to the insurance fund, if worse, the fund
+pays the difference. Binance, "Introduction to Futures Insurance Funds"
+(https://www.binance.com/en/support/faq/360033525371) and "Liquidation"
+(https://www.binance.com/en/support/faq/360033525271): a liquidation
+clearance fee is charged on the liquidated notional and what remains of the
+collateral goes to the insurance fund. Fees are capped at what is left, so
+a liquidation never makes the trader owe a fee.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from perpmath.orderbook import Fill, OrderBook
+from perpmath import _validate as v
+from perpmath.orderbook import Fill, OrderBook, market_order_fill
 
-__all__ = ["LiquidationOutcome", "execute_liquidation"]
+__all__ = ["FEE_DESTINATIONS", "LiquidationOutcome", "execute_liquidation"]
+
+FEE_DESTINATIONS = ("fees", "insurance_fund")
+"""Where a liquidation fee goes: the venue's fee income, or the fund itself."""
 
 
 @dataclass(frozen=True)
 class LiquidationOutcome:
-    """Result of one liquidation (money in quote currency, e.g. USDT)."""
+    """Result of one liquidation (money in quote currency, e.g. USDT).
+
+    ``equity_at_fill`` = M + s Q (F - EP) is what the account would hold if
+    it were closed at the fill; ``surplus`` is the same number (margin left
+    over, negative = deficit). ``to_fund`` is what the fund receives (fee
+    included when the fee goes to the fund), ``deficit`` >= 0 what it must
+    pay (or, without protection, the trader's negative balance,
+    ``trader_balance_after`` < 0).
+    """
 
     side: str
     quantity: float
+    filled: float
+    unfilled: float
     entry_price: float
     margin: float
     bankruptcy_price: float
@@ -40,6 +66,11 @@ class LiquidationOutcome:
     deficit: float
     trader_balance_after: float
 
+    @property
+    def beyond_bankruptcy(self) -> bool:
+        """True when the fill is worse than the bankruptcy price (a deficit)."""
+        return self.deficit > 0
+
 
 def execute_liquidation(
     side: str,
@@ -50,8 +81,61 @@ def execute_liquidation(
     leverage: float | None = None,
     margin: float | None = None,
     fee_rate: float = 0.0,
+    fee_destination: str = "fees",
     negative_balance_protection: bool = True,
     allow_partial: bool = False,
 ) -> LiquidationOutcome:
-    """Close a position of ``quantity`` in ``book`` and settle it at the bankruptcy price."""
-    raise NotImplementedError
+    """Close a ``side`` position of ``quantity`` (coin) opened at ``entry_price``
+    in ``book`` and settle it at the bankruptcy price.
+
+    The margin M is ``margin`` or, if None, the initial margin
+    Q x EP / ``leverage``. A long is closed by a sell, a short by a buy.
+    With ``allow_partial=True`` a book smaller than the order fills what it
+    holds; settlement then covers the filled part (margin pro rata) and
+    ``unfilled`` reports the rest. With negative-balance protection off, a
+    fill beyond BP leaves ``trader_balance_after`` = equity at fill < 0 and
+    nothing is asked of the fund.
+    """
+    s = float(v.side_sign(side))
+    q = float(v.positive("quantity", quantity))
+    ep = float(v.positive("entry_price", entry_price))
+    if margin is None:
+        if leverage is None:
+            raise ValueError("give leverage or margin: the position's margin is needed")
+        m = q * ep / float(v.leverage(leverage))
+    else:
+        m = float(v.non_negative("margin", margin))
+    rate = float(v.in_range("fee_rate", fee_rate, 0.0, 1.0))
+    dest = v.choice("fee_destination", fee_destination, FEE_DESTINATIONS)
+    bp = ep - s * m / q
+    fill = market_order_fill(book, "sell" if s > 0 else "buy", q, allow_partial=allow_partial)
+    x = fill.filled
+    m_part = m * x / q
+    equity = m_part + s * (fill.notional - ep * x)  # = s x x (F - BP)
+    if equity >= 0:
+        fee = min(rate * fill.notional, equity)
+        to_fund = equity - fee + (fee if dest == "insurance_fund" else 0.0)
+        deficit, after = 0.0, 0.0
+    else:
+        fee, to_fund = 0.0, 0.0
+        if negative_balance_protection:
+            deficit, after = -equity, 0.0
+        else:
+            deficit, after = 0.0, equity
+    return LiquidationOutcome(
+        side="long" if s > 0 else "short",
+        quantity=q,
+        filled=x,
+        unfilled=fill.unfilled,
+        entry_price=ep,
+        margin=m,
+        bankruptcy_price=bp,
+        fill=fill,
+        vwap=fill.vwap,
+        equity_at_fill=equity,
+        surplus=equity,
+        fee=fee,
+        to_fund=to_fund,
+        deficit=deficit,
+        trader_balance_after=after,
+    )
