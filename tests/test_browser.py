@@ -1,0 +1,422 @@
+"""End to end in a real browser: every notebook runs in JupyterLab and its explorers respond.
+
+JupyterLab is started on 127.0.0.1 with a token, serving a copy of ``course/``
+(so nothing the browser does can touch the committed notebooks), and driven
+by Playwright in Debian's headless ``chromium`` (``/usr/bin/chromium``; no
+browser download: ``python3 run.py test`` installs the Debian package when it
+is missing and it runs as root). For every notebook the test opens it, clears
+all outputs, restarts the kernel and runs all cells, then asserts that no cell
+shows an error, that each explorer renders its widget view, and that moving
+one of its controls changes its output. A screenshot per notebook goes to
+``artifacts/browser/`` with the time each one took (``timings.txt``). The
+dashboard is also opened as an app under Voila, as its Binder link does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+# PERPMATH_COURSE points the test at another folder of notebooks (e.g. a subset).
+COURSE = Path(os.environ.get("PERPMATH_COURSE", ROOT / "course")).resolve()
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "artifacts" / "browser"
+NOTEBOOKS = sorted(COURSE.glob("[0-9][0-9]_*.ipynb")) + sorted(COURSE.glob("dashboard.ipynb"))
+RUN_TIMEOUT_S = 900  # per notebook: restart and run all (Monte Carlo cells included)
+UI_TIMEOUT_MS = 120_000
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+sync_api = pytest.importorskip("playwright.sync_api")
+pytestmark = [
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium; "
+        "python3 run.py test installs it when run as root)",
+    ),
+    pytest.mark.skipif(not NOTEBOOKS, reason="course/ has no notebooks yet"),
+]
+
+LAB_SETTINGS = {
+    # Every cell in the DOM (no virtual scrolling), and nothing saved back to disk.
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+        "fetchNews": "false",
+        "checkForUpdates": False,
+    },
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _kernel_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}  # inline figures
+    return {**env, "PYTHONHASHSEED": "0"}
+
+
+class Lab:
+    def __init__(self, url: str, token: str, root: Path) -> None:
+        self.url, self.token, self.root = url, token, root
+
+    def page_url(self, route: str) -> str:
+        return f"{self.url}/{route}?token={self.token}"
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory) -> Iterator[Lab]:
+    base = tmp_path_factory.mktemp("lab")
+    served = base / "root"
+    shutil.copytree(
+        COURSE, served / "course", ignore=shutil.ignore_patterns(".ipynb_checkpoints", "_build")
+    )
+    settings = base / "settings"
+    for name, values in LAB_SETTINGS.items():
+        (settings / name).parent.mkdir(parents=True, exist_ok=True)
+        (settings / name).write_text(json.dumps(values))
+    port, token = _free_port(), secrets.token_hex(16)
+    args = [
+        str(Path(sys.executable).parent / "jupyter-lab"),
+        "--no-browser",
+        f"--IdentityProvider.token={token}",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.root_dir={served}",
+        "--LabApp.news_url=None",
+        "--LabApp.expose_app_in_browser=True",
+        f"--LabApp.user_settings_dir={settings}",
+        f"--LabApp.workspaces_dir={base / 'workspaces'}",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        args.append("--allow-root")
+    log = (base / "lab.log").open("w")
+    env = {**_kernel_env(), "JUPYTER_CONFIG_DIR": str(base / "config")}
+    server = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=served)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=5):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    raise RuntimeError(
+                        "JupyterLab did not start:\n" + (base / "lab.log").read_text()
+                    ) from None
+                time.sleep(0.5)
+        yield Lab(url, token, served)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="module")
+def timings() -> Iterator[dict[str, float]]:
+    measured: dict[str, float] = {}
+    yield measured
+    if measured:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        lines = [f"{name}\t{seconds:.1f} s" for name, seconds in measured.items()]
+        lines.append(f"total\t{sum(measured.values()):.1f} s")
+        (ARTIFACTS / "timings.txt").write_text("\n".join(lines) + "\n")
+
+
+# JavaScript run in the page. `panel(path)` finds the open notebook through the
+# application object that --LabApp.expose_app_in_browser puts on window.
+FIND_PANEL = """
+window.pmPanel = (path) => {
+  for (const w of window.jupyterapp.shell.widgets('main')) {
+    if (w.context && w.context.path === path && w.content && w.content.widgets) return w;
+  }
+  return null;
+};
+"""
+
+STATE = """
+(path) => {
+  const panel = window.pmPanel(path);
+  const cells = panel.content.widgets;
+  let pending = 0, total = 0;
+  const errors = [];
+  cells.forEach((cell, i) => {
+    cell.node.setAttribute('data-pm-index', String(i));
+    if (cell.model.type !== 'code') return;
+    total += 1;
+    if (cell.model.executionCount === null) pending += 1;
+    for (const out of cell.model.outputs.toJSON()) {
+      if (out.output_type === 'error') errors.push(`cell ${i}: ${out.ename}: ${out.evalue}`);
+      if (out.output_type === 'stream' && out.name === 'stderr')
+        errors.push(`cell ${i} stderr: ${String(out.text).slice(0, 300)}`);
+    }
+  });
+  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+  const outputs = cells.reduce(
+    (n, c) => n + (c.model.type === 'code' ? c.model.outputs.length : 0), 0);
+  return {pending, total, errors, outputs, status: kernel ? kernel.status : 'none',
+          explorers: cells.map((c, i) => [i, c])
+                          .filter(([i, c]) => c.model.type === 'code' &&
+                                              c.model.sharedModel.getSource().includes('_explorer('))
+                          .map(([i]) => i)};
+}
+"""
+
+
+STATE_IDLE = """(path) => window.pmPanel(path).sessionContext.session.kernel.status === 'idle'"""
+
+
+def _wait(page, predicate_js: str, arg: object, timeout_s: float, what: str) -> object:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = page.evaluate(predicate_js, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+        page.wait_for_timeout(500)
+
+
+def _open_notebook(page, lab: Lab, rel: str) -> None:
+    page.goto(lab.page_url(f"lab/tree/{rel}"), wait_until="domcontentloaded")
+    page.wait_for_function(
+        "() => window.jupyterapp && window.jupyterapp.shell", timeout=UI_TIMEOUT_MS
+    )
+    page.evaluate(FIND_PANEL)
+    _wait(
+        page,
+        """(path) => { const p = window.pmPanel(path);
+             return p && p.context.isReady && p.sessionContext.session &&
+                    p.sessionContext.session.kernel &&
+                    p.sessionContext.session.kernel.status === 'idle'; }""",
+        rel,
+        180,
+        f"{rel} to open with an idle kernel",
+    )
+    page.evaluate("(path) => window.jupyterapp.shell.activateById(window.pmPanel(path).id)", rel)
+    page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
+
+
+def _clear_restart_run_all(page, rel: str) -> dict:
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+    state = page.evaluate(STATE, rel)
+    assert state["outputs"] == 0, f"{rel}: outputs left after clearing"
+    page.wait_for_function(
+        "() => document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) "
+        ".jp-OutputArea .jupyter-widgets').length === 0",
+        timeout=UI_TIMEOUT_MS,
+    )
+    # The menu command a person uses; it asks for confirmation in a dialog.
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:restart-run-all'); }")
+    page.locator(".jp-Dialog .jp-mod-accept").click(timeout=UI_TIMEOUT_MS)
+    page.wait_for_timeout(1000)
+
+    def finished():
+        state = page.evaluate(STATE, rel)
+        if state["errors"]:
+            return state
+        if state["pending"] == 0 and state["status"] == "idle":
+            return state
+        return None
+
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while (state := finished()) is None:
+        assert time.monotonic() < deadline, f"{rel}: run all did not finish in {RUN_TIMEOUT_S} s"
+        page.wait_for_timeout(1000)
+    return state
+
+
+def _output_signature(explorer) -> str:
+    """What the explorer's output area shows (text and images), to detect a redraw."""
+    return explorer.locator(".widget-output").first.evaluate(
+        """(node) => node.innerText + '|' +
+             Array.from(node.querySelectorAll('img'))
+                  .map(i => i.src.length + i.src.slice(-64)).join(',') +
+             '|' + node.querySelectorAll('table td').length"""
+    )
+
+
+def _changed(page, explorer, before: str, timeout_s: float = 20) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(300)
+        try:
+            now = _output_signature(explorer)
+        except sync_api.Error:
+            continue
+        if now != before and now.strip("|0"):
+            return True
+    return False
+
+
+def _move_a_control(page, explorer) -> str:
+    """Move one control of the explorer; return what was moved once the output changed."""
+    before = _output_signature(explorer)
+    handles = explorer.locator(".widget-slider .noUi-handle")
+    for i in range(handles.count()):
+        handle = handles.nth(i)
+        handle.scroll_into_view_if_needed()
+        for key in ("ArrowRight", "ArrowLeft"):
+            handle.focus()
+            for _ in range(5):
+                handle.press(key)
+            if _changed(page, explorer, before):
+                return f"slider {i} ({key} x5)"
+    selects = explorer.locator("select")
+    for i in range(selects.count()):
+        select = selects.nth(i)
+        values = select.locator("option").evaluate_all("(os) => os.map(o => o.value)")
+        current = select.input_value()
+        for value in values:
+            if value != current:
+                select.select_option(value)
+                if _changed(page, explorer, before):
+                    return f"dropdown {i} -> {value}"
+                break
+    buttons = explorer.locator(".widget-toggle-buttons button:not(.mod-active)")
+    for i in range(buttons.count()):
+        buttons.nth(i).click()
+        if _changed(page, explorer, before):
+            return f"toggle button {i}"
+    boxes = explorer.locator("input[type=checkbox]")
+    for i in range(boxes.count()):
+        boxes.nth(i).click()
+        if _changed(page, explorer, before):
+            return f"checkbox {i}"
+    numbers = explorer.locator(".widget-text input[type=number], .widget-inline-hbox input")
+    for i in range(numbers.count()):
+        field = numbers.nth(i)
+        try:
+            value = float(field.input_value())
+        except ValueError:
+            continue
+        field.fill(f"{value * 1.1 + 1:g}")
+        field.press("Enter")
+        if _changed(page, explorer, before):
+            return f"number field {i}"
+    raise AssertionError("no control of the explorer changed its output")
+
+
+def _check_explorers(page, state: dict, rel: str) -> list[str]:
+    moved = []
+    for index in state["explorers"]:
+        cell = page.locator(f'.jp-NotebookPanel:not(.lm-mod-hidden) [data-pm-index="{index}"]')
+        cell.scroll_into_view_if_needed()
+        explorer = cell.locator(".jp-OutputArea .jupyter-widgets.widget-vbox").first
+        explorer.wait_for(state="visible", timeout=UI_TIMEOUT_MS)
+        explorer.locator(".widget-output").first.wait_for(state="attached", timeout=UI_TIMEOUT_MS)
+        try:
+            moved.append(_move_a_control(page, explorer))
+        except AssertionError as err:
+            raise AssertionError(f"{rel}, explorer in cell {index}: {err}") from None
+    return moved
+
+
+def _no_error_in_page(page, rel: str) -> None:
+    shown = page.locator(
+        '.jp-NotebookPanel:not(.lm-mod-hidden) [data-mime-type="application/vnd.jupyter.stderr"]'
+    )
+    if shown.count():
+        raise AssertionError(f"{rel} shows an error or stderr:\n{shown.first.inner_text()[:2000]}")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_runs_in_jupyterlab_and_explorers_respond(lab, browser, timings, path: Path):
+    rel = f"course/{path.name}"
+    started = time.monotonic()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(UI_TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        _open_notebook(page, lab, rel)
+        state = _clear_restart_run_all(page, rel)
+        assert not state["errors"], f"{rel}: " + "\n".join(state["errors"])
+        assert state["pending"] == 0
+        moved = _check_explorers(page, state, rel)
+        _no_error_in_page(page, rel)
+        state = page.evaluate(STATE, rel)
+        assert not state["errors"], f"{rel} after moving controls: " + "\n".join(state["errors"])
+        if path.name[:2] not in ("00",) and path.name[:2].isdigit():
+            assert moved, f"{rel}: a section notebook without an explorer"
+        _wait(page, STATE_IDLE, rel, 120, f"{rel}: the kernel to finish redrawing")
+        page.wait_for_timeout(1000)
+        if state["explorers"]:
+            page.locator(f'[data-pm-index="{state["explorers"][0]}"]').scroll_into_view_if_needed()
+    finally:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{path.stem}.png"))
+        timings[path.name] = time.monotonic() - started
+        context.close()
+
+
+@pytest.mark.skipif(
+    not (COURSE / "dashboard.ipynb").exists(), reason="course/dashboard.ipynb not written yet"
+)
+def test_dashboard_runs_as_a_voila_app(lab, browser, timings):
+    """The Binder app-mode link's target: /voila/render/course/dashboard.ipynb."""
+    started = time.monotonic()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(UI_TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        page.goto(lab.page_url("voila/render/course/dashboard.ipynb"), timeout=300_000)
+        explorers = page.locator(".jp-OutputArea .jupyter-widgets.widget-vbox:has(.widget-output)")
+        explorers.first.wait_for(state="visible", timeout=300_000)
+        page.wait_for_load_state("networkidle", timeout=300_000)
+        text = page.locator("body").inner_text()
+        assert "Traceback" not in text and "Error" not in text.split("\n")[0]
+        assert page.locator('[data-mime-type="application/vnd.jupyter.stderr"]').count() == 0
+        assert page.locator(".jp-InputArea").count() == 0, "Voila should hide the code"
+        count = explorers.count()
+        assert count >= 1
+        for i in range(count):
+            explorer = explorers.nth(i)
+            if explorer.locator(".jupyter-widgets.widget-vbox:has(.widget-output)").count():
+                continue  # an outer box (a tab or accordion) holding other explorers
+            explorer.scroll_into_view_if_needed()
+            _move_a_control(page, explorer)
+    finally:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "dashboard-voila.png"), full_page=True)
+        timings["dashboard (Voila)"] = time.monotonic() - started
+        context.close()
