@@ -151,10 +151,14 @@ class Convention:
 
         ``inf`` (never liquidated) and 0 stay as they are.
         """
+        return self.round_signed(price, v.side_sign(side))
+
+    def round_signed(self, price: ArrayLike, sign: ArrayLike) -> v.Float:
+        """``round_price`` with the side given as +1 (long) / -1 (short)."""
         p = np.asarray(price, dtype=float)
         if self.rounding == "none" or self.tick_size == 0:
             return v.result(p)
-        s = v.side_sign(side)
+        s = np.asarray(sign, dtype=float)
         t = self.tick_size
         finite = np.isfinite(p)
         q = np.where(finite, p, 0.0) / t

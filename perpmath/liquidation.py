@@ -60,6 +60,21 @@ DEFAULT_MAINTENANCE_RATE = 0.004
 Arr = NDArray[np.float64]
 
 
+def _signs(side: Any) -> Any:
+    """+1.0 long / -1.0 short; fast path for large string arrays, else ``_validate.side_sign``.
+
+    Comparing a NumPy string array with "long"/"short" runs in C; anything
+    else (mixed case, spaces, bad values) goes through the shared validator,
+    which names the offending entry.
+    """
+    if isinstance(side, np.ndarray) and side.dtype.kind == "U" and side.ndim:
+        is_long = side == "long"
+        is_short = side == "short"
+        if np.all(is_long | is_short):
+            return np.where(is_long, 1.0, -1.0)
+    return v.side_sign(side)
+
+
 @dataclass(frozen=True)
 class _Setup:
     kind: str
@@ -270,7 +285,7 @@ def liquidation_price(
     Sources: Binance USDⓈ-M and COIN-M liquidation price pages (see module
     docstring); each convention's page (``get_convention(name).source``).
     """
-    s = v.side_sign(side)
+    s = _signs(side)
     e = v.positive("entry_price", entry_price)
     lev = v.leverage(leverage)
     q = v.positive("quantity", quantity)
@@ -304,7 +319,7 @@ def liquidation_price(
                 f"{lb[i]:,.2f}: the position would be liquidated now"
             )
     if st.conv is not None:
-        lp = np.asarray(st.conv.round_price(lp, side), dtype=float)
+        lp = np.asarray(st.conv.round_signed(lp, s), dtype=float)
     return v.result(lp)
 
 
@@ -383,7 +398,7 @@ def bankruptcy_price(
     Sources: Bybit, "Bankruptcy Price (USDT Contract)" and "What is Bankruptcy
     Price? (Inverse Contract)", https://www.bybit.com/en/help-center/article/Bankruptcy-Price-USDT-Contract.
     """
-    s = v.side_sign(side)
+    s = _signs(side)
     e = v.positive("entry_price", entry_price)
     lev = v.leverage(leverage)
     q = v.positive("quantity", quantity)
@@ -553,7 +568,7 @@ def liquidation_price_after(
 
     Other keywords as in ``liquidation_price``.
     """
-    s = v.side_sign(side)
+    s = _signs(side)
     e = v.positive("entry_price", entry_price)
     lev = v.leverage(leverage)
     q = v.positive("quantity", quantity)
