@@ -1,0 +1,129 @@
+"""Figures for section 07: funding rates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+from numpy.typing import ArrayLike
+
+from perpmath import _validate as v
+from perpmath.funding import funding_rate, funding_settlements, funding_share_of_margin
+from perpmath.plots.style import PALETTE, format_price_axis, mark_levels, new_figure
+
+__all__ = ["plot_funding_clamp", "plot_funding_cost", "plot_liquidation_drift"]
+
+
+def plot_funding_clamp(
+    premiums: ArrayLike | None = None,
+    *,
+    interest_rate: float = 0.0001,
+    clamp: float = 0.0005,
+    conventions: tuple[str, ...] = ("binance",),
+    title: str = "Funding rate against the premium index",
+) -> Figure:
+    """Funding rate per settlement as a function of the premium index, one line per convention.
+
+    The flat stretch is the clamp at work: while the premium stays within
+    +/-clamp of the interest rate, the rate equals the interest rate.
+    Rates from :func:`perpmath.funding.funding_rate`.
+    """
+    p = (
+        np.linspace(-0.002, 0.002, 401)
+        if premiums is None
+        else np.atleast_1d(v.as_float_array("premiums", premiums))
+    )
+    fig, ax = new_figure(title, "premium index (8-hour)", "funding rate per settlement")
+    colours = [PALETTE[k] for k in ("blue", "orange", "green", "vermillion")]
+    for colour, name in zip(colours * 2, conventions, strict=False):
+        rate = np.asarray(funding_rate(p, interest_rate, clamp, name))
+        ax.plot(p, rate, color=colour, linewidth=1.8, label=name)
+    ax.plot(p, p, color=PALETTE["grey"], linestyle=":", linewidth=1.0, label="rate = premium")
+    ax.axhline(0.0, color=PALETTE["black"], linewidth=0.6)
+    ax.axvspan(interest_rate - clamp, interest_rate + clamp, color=PALETTE["sky"], alpha=0.15)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=2))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=2))
+    ax.legend(fontsize=8, loc="upper left", title="shaded: rate = interest")
+    return fig
+
+
+def plot_funding_cost(
+    rate: float,
+    leverages: ArrayLike = (1, 5, 20, 50, 100),
+    *,
+    days: float = 30.0,
+    interval_hours: float = 8.0,
+    title: str | None = None,
+) -> Figure:
+    """Cumulative funding as a share of the initial margin over a holding period, per leverage.
+
+    Constant rate and price: after k settlements the cost is rate x k x
+    leverage of the margin (:func:`perpmath.funding.funding_share_of_margin`).
+    The same payment per unit of notional is a much larger bite of a small
+    margin.
+    """
+    levs = np.atleast_1d(v.leverage(leverages, "leverages")).ravel()
+    n = int(funding_settlements(float(days) * 24.0, interval_hours))
+    k = np.arange(0, n + 1)
+    hours = k * float(interval_hours)
+    fig, ax = new_figure(
+        title or f"Funding at {rate:.4%} every {interval_hours:g} h, as a share of margin",
+        "holding period (days)",
+        "cumulative funding / initial margin",
+    )
+    for lev in levs:
+        share = np.asarray(funding_share_of_margin(rate, lev, k))
+        ax.step(hours / 24.0, share, where="post", linewidth=1.6, label=f"{lev:g}x")
+    ax.axhline(0.0, color=PALETTE["black"], linewidth=0.6)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.legend(title="leverage", fontsize=8, loc="best")
+    return fig
+
+
+def plot_liquidation_drift(frame: pd.DataFrame, *, title: str | None = None) -> Figure:
+    """Liquidation price (left) and isolated margin left (right) along funding settlements.
+
+    ``frame`` comes from :func:`perpmath.funding.funding_over_time`; the
+    entry and the starting liquidation price are drawn with ``mark_levels``.
+    """
+    needed = {"hours", "liquidation_price", "margin_left", "mark_price"}
+    if not needed <= set(frame.columns):
+        raise ValueError(
+            f"frame must come from funding_over_time (columns {sorted(needed)}), "
+            f"got columns {list(frame.columns)}"
+        )
+    fig, (ax_l, ax_m) = new_figure(
+        title or "Funding slowly moves the liquidation price",
+        "time held (days)",
+        "price (USDT)",
+        figsize=(11.0, 4.3),
+        ncols=2,
+    )
+    days = np.concatenate([[0.0], frame["hours"].to_numpy() / 24.0])
+    start_lp = float(frame.attrs.get("initial_liquidation_price", np.nan))
+    lp = np.concatenate([[start_lp], frame["liquidation_price"].to_numpy()])
+    ax_l.plot(days, lp, color=PALETTE["orange"], linewidth=2.0, label="liquidation price")
+    entry = float(frame["mark_price"].iloc[0]) if len(frame) else None
+    mark_levels(ax_l, entry=entry, extra=[("start liquidation", start_lp)])
+    format_price_axis(ax_l, "y", "$")
+    ax_l.set_title("liquidation price")
+    ax_l.legend(fontsize=8, loc="best")
+    m0 = float(frame.attrs.get("initial_margin", np.nan))
+    margin = np.concatenate([[m0], frame["margin_left"].to_numpy()])
+    ax_m.plot(days, margin, color=PALETTE["blue"], linewidth=2.0, label="isolated margin")
+    ax_m.set_ylabel("margin left (USDT)")
+    format_price_axis(ax_m, "y", "")
+    ax_m.set_title("margin after funding")
+    if frame.attrs.get("liquidated"):
+        ax_m.plot(
+            [days[-1]],
+            [margin[-1]],
+            marker="X",
+            markersize=10,
+            color=PALETTE["vermillion"],
+            linestyle="none",
+            label="liquidated",
+        )
+    ax_m.legend(fontsize=8, loc="best")
+    return fig
