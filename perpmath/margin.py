@@ -69,13 +69,21 @@ MARGIN_RATIO_DEFINITIONS: dict[str, MarginRatioDefinition] = {
         formula="margin balance / position value",
         threshold="the effective maintenance margin rate, maintenance margin / position value",
         liquidation_when="<=",
-        exchanges=("dYdX v3 and FTX ('margin fraction')", "Orderly ('futures margin ratio')"),
+        exchanges=(
+            "Bitget ('margin rate')",
+            "OKEx futures before the unified account ('margin ratio')",
+            "dYdX v3 and FTX ('margin fraction')",
+            "Orderly ('futures margin ratio')",
+        ),
         source=(
-            "Orderly, 'Formulas and Definitions' (margin ratio = total collateral / "
-            "sum of |position notional|, liquidation below the maintenance margin ratio), "
+            "Bitget, 'Position Tier' (margin rate = (position margin + unrealised PnL) / "
+            "position value; liquidation when it is at or below the maintenance margin "
+            "rate), https://www.bitget.com/support/articles/360052911052; OKEx Academy, "
+            "'USDT Sustainable Contracts: Tiered Maintenance Margin Ratio System' (fixed "
+            "margin: (fixed margin + UPL) / position value); Orderly, 'Formulas and "
+            "Definitions' (total collateral / sum of |position notional|), "
             "https://orderly.network/docs/introduction/trade-on-orderly/perpetual-futures/"
-            "formulas-definitions; dYdX v3 documentation, 'Margin' (account margin "
-            "fraction = total account value / total open notional)"
+            "formulas-definitions"
         ),
         rises_with_risk=False,
     ),
@@ -97,11 +105,16 @@ MARGIN_RATIO_DEFINITIONS: dict[str, MarginRatioDefinition] = {
         formula="margin balance (equity) / maintenance margin",
         threshold="100%",
         liquidation_when="<=",
-        exchanges=("OKX ('maintenance margin ratio', isolated and cross)",),
+        exchanges=(
+            "OKX ('maintenance margin ratio', isolated and cross)",
+            "Polymarket perpetuals ('MarginRatio')",
+        ),
         source=(
-            "OKX, 'Margin ratio' in the help centre (margin ratio = (margin + unrealised "
-            "PnL) / (maintenance margin + fees); liquidation when it falls to 100% or "
-            "below), https://www.okx.com/help-center"
+            "OKX help centre, margin ratio of an isolated position = (margin + unrealised "
+            "PnL) / (maintenance margin + fees), liquidation when it falls to 100% or below, "
+            "https://www.okx.com/help-center/6997123251341; Polymarket, 'Liquidation "
+            "Mechanics' (MarginRatio = Equity / MaintenanceMargin), "
+            "https://docs.polymarket.com/perps/learn-about-trading/liquidation-mechanics"
         ),
         rises_with_risk=False,
     ),
@@ -255,7 +268,9 @@ def margin_ratio(
 
     ``margin_balance`` is wallet balance + unrealised PnL (any sign),
     ``maintenance_margin`` and ``position_value`` (notional at the mark price)
-    must be greater than 0, all in the same currency. Sources: see
+    must be greater than 0, all in the same currency. OKX and Bitget add the
+    expected liquidation fee to the maintenance margin; pass MM + fee as
+    ``maintenance_margin`` to reproduce their figure. Sources: see
     ``MARGIN_RATIO_DEFINITIONS[definition].source``.
     """
     d = _definition(definition)
