@@ -1,0 +1,82 @@
+"""Explorer for section 07: what funding costs, relative to margin, and how it moves liquidation."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+import numpy as np
+
+from perpmath.funding import funding_over_time, funding_payment, funding_settlements
+from perpmath.plots.funding import plot_liquidation_drift
+from perpmath.widgets._common import explorer, named
+
+__all__ = ["funding_explorer"]
+
+
+def funding_explorer(
+    rate: float = 0.0001,
+    interval_hours: int = 8,
+    leverage: int = 20,
+    days: int = 30,
+    side: str = "long",
+    entry_price: float = 96_000.0,
+    quantity: float = 1.0,
+) -> w.VBox:
+    """Rate, interval, leverage, holding period and side over :func:`funding_over_time`.
+
+    Shows the isolated margin draining (or growing) settlement by settlement
+    and the liquidation price drifting, with a one-line summary of the
+    total paid and its share of the margin. The price is held at the entry
+    so that only funding moves.
+    """
+    controls = [
+        named(w.ToggleButtons(options=["long", "short"], value=side, description="side"), "side"),
+        named(
+            w.FloatSlider(
+                value=rate * 100,
+                min=-0.3,
+                max=0.3,
+                step=0.005,
+                readout_format=".3f",
+                description="rate (%)",
+            ),
+            "rate_pct",
+        ),
+        named(
+            w.Dropdown(options=[1, 4, 8], value=interval_hours, description="every (h)"),
+            "interval_hours",
+        ),
+        named(w.IntSlider(value=leverage, min=1, max=125, description="leverage (x)"), "leverage"),
+        named(w.IntSlider(value=days, min=1, max=180, description="days held"), "days"),
+    ]
+
+    def render(side: str, rate_pct: float, interval_hours: int, leverage: int, days: int):
+        r = rate_pct / 100.0
+        n = int(funding_settlements(days * 24.0, interval_hours))
+        if n == 0:
+            return (
+                f"No funding timestamp falls within {days} day(s) at {interval_hours} h intervals."
+            )
+        frame = funding_over_time(
+            side,
+            entry_price,
+            leverage,
+            np.full(n, r),
+            quantity=quantity,
+            interval_hours=interval_hours,
+        )
+        per = funding_payment(side, quantity, entry_price, r)
+        total = float(frame["cumulative_funding"].iloc[-1])
+        m0 = frame.attrs["initial_margin"]
+        verb = "pays" if per > 0 else "receives"
+        text = (
+            f"A {leverage}x {side} of {quantity:g} BTC {verb} {abs(per):,.2f} USDT per settlement; "
+            f"after {len(frame)} settlements: {abs(total):,.2f} USDT = {abs(total) / m0:.1%} of "
+            f"its {m0:,.2f} USDT margin."
+        )
+        if frame.attrs["liquidated"]:
+            text += f" Funding alone liquidates it after {frame['hours'].iloc[-1] / 24:.1f} days."
+        return plot_liquidation_drift(frame), text
+
+    return explorer(
+        controls, render, title="Funding: cost relative to margin and liquidation drift"
+    )
