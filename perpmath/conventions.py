@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -39,10 +40,14 @@ from numpy.typing import ArrayLike
 from perpmath import _validate as v
 from perpmath.tiers import TierTable, load_tier_table
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = [
     "CONVENTIONS",
     "Convention",
     "convention_names",
+    "conventions_table",
     "get_convention",
 ]
 
@@ -50,6 +55,8 @@ TRIGGERS = ("mark", "last", "oracle")
 MAINTENANCE_MODELS = ("tiers", "half_initial_at_max_leverage", "fraction")
 MAINTENANCE_BASES = ("liquidation", "entry")
 ROUNDINGS = ("none", "nearest", "toward_entry", "away_from_entry")
+
+_TIER_CACHE: dict[tuple[object, ...], TierTable] = {}
 
 
 @dataclass(frozen=True)
@@ -137,14 +144,48 @@ class Convention:
 
     def tiers(self) -> TierTable:
         """The maintenance model as a TierTable (one flat tier if no table is shipped)."""
-        unit = "USDT" if self.contract == "linear" else "BTC"
-        if self.tier_table is not None:
-            return load_tier_table(self.tier_table)
-        if self.maintenance_model == "half_initial_at_max_leverage":
-            rate = 1.0 / (2.0 * self.max_leverage)
-        else:
-            rate = self.maintenance_rate
-        return TierTable.flat(rate, self.max_leverage, name=self.name, unit=unit)
+        key = (
+            self.name,
+            self.tier_table,
+            self.maintenance_model,
+            self.maintenance_rate,
+            self.max_leverage,
+            self.contract,
+        )
+        if key not in _TIER_CACHE:
+            unit = "USDT" if self.contract == "linear" else "BTC"
+            if self.tier_table is not None:
+                table = load_tier_table(self.tier_table)
+            else:
+                if self.maintenance_model == "half_initial_at_max_leverage":
+                    rate = 1.0 / (2.0 * self.max_leverage)
+                else:
+                    rate = self.maintenance_rate
+                table = TierTable.flat(rate, self.max_leverage, name=self.name, unit=unit)
+            _TIER_CACHE[key] = table
+        return _TIER_CACHE[key]
+
+    def summary(self) -> dict[str, object]:
+        """The convention's main fields as a flat dict (one row of ``conventions_table``)."""
+        table = self.tiers()
+        return {
+            "exchange": self.exchange,
+            "product": self.product,
+            "contract": self.contract,
+            "contract_size": self.contract_size,
+            "trigger": self.trigger,
+            "maintenance_model": self.maintenance_model,
+            "first_tier_mmr": float(table.maintenance_rate[0]),
+            "max_leverage": float(table.max_leverage[0]),
+            "maintenance_basis": self.maintenance_basis,
+            "taker_fee": self.taker_fee,
+            "fee_in_maintenance": self.fee_in_maintenance,
+            "fee_in_bankruptcy": self.fee_in_bankruptcy,
+            "fee_in_liquidation": self.fee_in_liquidation,
+            "tick_size": self.tick_size,
+            "rounding": self.rounding,
+            "source": self.source,
+        }
 
     def round_price(self, price: ArrayLike, side: str | ArrayLike) -> v.Float:
         """Round a liquidation price to the tick in this venue's direction.
@@ -425,3 +466,13 @@ def get_convention(name: str | Convention) -> Convention:
         return name
     key = v.choice("convention", name, tuple(convention_names()))
     return CONVENTIONS[key]
+
+
+def conventions_table() -> pd.DataFrame:
+    """All registered conventions side by side, one row per name (a pandas DataFrame)."""
+    import pandas as pd
+
+    rows = {name: CONVENTIONS[name].summary() for name in convention_names()}
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "convention"
+    return frame

@@ -7,7 +7,13 @@ import dataclasses
 import numpy as np
 import pytest
 
-from perpmath.conventions import CONVENTIONS, Convention, convention_names, get_convention
+from perpmath.conventions import (
+    CONVENTIONS,
+    Convention,
+    convention_names,
+    conventions_table,
+    get_convention,
+)
 from perpmath.liquidation import bankruptcy_price, liquidation_price
 from perpmath.tiers import TierTable
 
@@ -108,3 +114,11 @@ def test_each_convention_gives_an_ordered_set_of_prices(name, side):
         assert bp < lp < 96_000
     else:
         assert 96_000 < lp < bp
+
+
+def test_conventions_table_lists_every_venue():
+    table = conventions_table()
+    assert set(REQUIRED) <= set(table.index)
+    assert table.loc["hyperliquid", "first_tier_mmr"] == pytest.approx(1 / 80)
+    assert table.loc["okx", "fee_in_maintenance"]
+    assert table.loc["dydx_v4", "trigger"] == "oracle"
