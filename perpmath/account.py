@@ -13,7 +13,8 @@ each in ``"isolated"`` or ``"cross"`` margin mode:
   margins, so one losing position can take every cross position down with
   it.
 
-Every method takes ``marks``, a mapping from symbol to mark price. A mark
+Every method takes ``marks``, a mapping (or pandas Series) from symbol to
+mark price. A mark
 may be a NumPy array (for example a whole price path); results then have
 that shape, so an account can be evaluated along a path without a loop.
 
@@ -250,6 +251,8 @@ class Account:
     # vectorized core ----------------------------------------------------------
     def _marks(self, marks: Mapping[str, ArrayLike]) -> NDArray[np.float64]:
         """Stack the marks into an array of shape (n_positions, *path_shape)."""
+        if isinstance(marks, pd.Series):
+            marks = marks.to_dict()
         if not isinstance(marks, Mapping):
             raise ValueError(
                 f"marks must be a mapping from symbol to mark price, got {type(marks).__name__}"

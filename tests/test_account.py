@@ -208,6 +208,12 @@ def test_default_tiers_is_binance_btcusdt_and_position_helpers():
     assert pos.maintenance_margin(40_000) == approx(80_000 * 0.005 - 50)
 
 
+def test_marks_may_be_a_series():
+    acct = two_positions("cross")
+    marks = {"BTCUSDT": 97_000.0, "ETHUSDT": 3_100.0}
+    assert acct.margin_balance(pd.Series(marks)) == acct.margin_balance(marks)
+
+
 def test_empty_account():
     acct = Account(100)
     assert acct.unrealized_pnl({}) == 0
