@@ -14,9 +14,9 @@ each in ``"isolated"`` or ``"cross"`` margin mode:
   it.
 
 Every method takes ``marks``, a mapping (or pandas Series) from symbol to
-mark price. A mark
-may be a NumPy array (for example a whole price path); results then have
-that shape, so an account can be evaluated along a path without a loop.
+mark price. A mark may be a NumPy array (for example a whole price path);
+results then have that shape, so an account can be evaluated along a path
+without a loop.
 
 Sources: Binance, "Leverage and Margin of USDⓈ-M Futures"
 (https://www.binance.com/en/support/faq/360033162192: margin balance,
