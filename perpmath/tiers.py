@@ -19,12 +19,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from perpmath import _validate as v
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "TierTable",
@@ -197,7 +200,7 @@ class TierTable:
                 f"lower the leverage or the position size"
             )
 
-    def to_frame(self):  # -> pandas.DataFrame
+    def to_frame(self) -> pd.DataFrame:
         """The table as a pandas DataFrame, one row per tier (1-based)."""
         import pandas as pd
 
