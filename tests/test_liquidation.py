@@ -476,3 +476,39 @@ def test_bad_input_other_functions():
     with pytest.raises(ValueError, match="exceeds the largest tier"):
         # a short whose notional at the liquidation price leaves the table
         liquidation_price("short", 96_000, 1.0, 5_000.0, maintenance=BTC)
+
+
+COIN_TABLE = TierTable.from_rates(
+    [5, 10, 20, 50, 100],
+    [125, 100, 50, 20, 10],
+    [0.004, 0.005, 0.01, 0.025, 0.05],
+    name="coin_tiers_example",
+    unit="BTC",
+)
+
+
+@pytest.mark.parametrize(
+    ("side", "contracts", "lev"),
+    [
+        ("long", 5_000, 10),  # 5.2 BTC at entry (tier 2) -> 5.7 BTC at LP (tier 2)
+        ("long", 4_600, 3),  # 4.8 BTC at entry (tier 1) -> 6.4 BTC at LP (tier 2)
+        ("short", 5_200, 4),  # 5.4 BTC at entry (tier 2) -> 4.1 BTC at LP (tier 1)
+        ("short", 30_000, 20),  # 31 BTC (tier 4)
+    ],
+)
+def test_inverse_tier_search_matches_brute_force(side, contracts, lev):
+    # coin-margined: notional in BTC = contracts x 100 / price falls as the price rises,
+    # so a long's notional grows towards its liquidation price and a short's shrinks
+    e, cs = 96_000.0, 100.0
+    m = contracts * cs / e / lev
+    lp = liquidation_price(
+        side, e, lev, contracts, maintenance=COIN_TABLE, contract="inverse", contract_size=cs
+    )
+
+    def gap(p):
+        return inverse_equity(side, contracts, cs, e, p, m) - COIN_TABLE.maintenance_margin(
+            contracts * cs / p
+        )
+
+    lo, hi = (e / 10, e) if side == "long" else (e, 10 * e)
+    assert lp == pytest.approx(_bisect_root(gap, lo, hi), rel=1e-9)
