@@ -343,7 +343,7 @@ def simulate_exchange(
     liquidation: str = "full",
     partial_fraction: float = 0.5,
     maintenance: float | TierTable = 0.004,
-    fee_rate: float = 0.005,
+    fee_rate: float = 0.0,
     fee_destination: str = "fees",
     insurance_fund: float = 0.0,
     negative_balance_protection: bool = True,
@@ -364,9 +364,9 @@ def simulate_exchange(
     waterfall: a name in WATERFALLS. adl_ranking: a name in ADL_RANKINGS.
     liquidation: 'full' or 'partial' (``partial_fraction`` per trigger).
     maintenance: maintenance margin rate or a TierTable.
-    fee_rate: liquidation fee per unit of liquidated notional, paid out of
-        the surplus (never beyond it); ``fee_destination`` 'fees' (venue
-        income) or 'insurance_fund'.
+    fee_rate: liquidation fee per unit of liquidated notional (default 0: no
+        fee), paid out of what the position has left (never beyond it);
+        ``fee_destination`` 'fees' (venue income) or 'insurance_fund'.
     insurance_fund: the fund's starting balance.
     negative_balance_protection: False leaves deficits on the accounts.
     book: a depth profile name ('deep', 'thin', 'thinning') built around the
