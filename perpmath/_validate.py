@@ -87,15 +87,26 @@ def side_sign(side: Any, name: str = "side") -> NDArray[np.float64] | float:
         if key == "short":
             return -1.0
         raise ValueError(f"{name} must be 'long' or 'short', got {side!r}")
-    arr = np.asarray(side, dtype=object)
+    arr = np.asarray(side)
     if arr.ndim == 0:
         raise ValueError(f"{name} must be 'long' or 'short', got {side!r}")
-    out = np.empty(arr.shape, dtype=float)
-    for idx, item in np.ndenumerate(arr):
-        if not isinstance(item, str) or item.strip().lower() not in SIDES:
-            raise ValueError(f"{name} must be 'long' or 'short', got {item!r} at index {idx}")
-        out[idx] = 1.0 if item.strip().lower() == "long" else -1.0
-    return out
+    if arr.dtype.kind == "U":
+        keys = arr
+    else:  # mixed objects: anything that is not a string is refused below
+        arr = arr.astype(object)
+        is_str = np.frompyfunc(lambda x: isinstance(x, str), 1, 1)(arr).astype(bool)
+        keys = np.where(is_str, arr, "").astype(str)
+    long, short = keys == "long", keys == "short"
+    if not (long | short).all():
+        keys = np.char.lower(np.char.strip(keys))
+        long, short = keys == "long", keys == "short"
+    bad = ~(long | short)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        where = idx[0] if len(idx) == 1 else idx
+        item = np.asarray(side, dtype=object)[idx]  # the caller's own object, for the message
+        raise ValueError(f"{name} must be 'long' or 'short', got {item!r} at index {where}")
+    return np.where(long, 1.0, -1.0)
 
 
 def choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:

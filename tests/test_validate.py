@@ -77,8 +77,8 @@ def test_side_sign():
         ("buy", "side must be 'long' or 'short', got 'buy'"),
         (1, "side must be 'long' or 'short', got 1"),
         (None, "side must be 'long' or 'short', got None"),
-        (["long", "sell"], "side must be 'long' or 'short', got 'sell' at index (1,)"),
-        (["long", 1], "side must be 'long' or 'short', got 1 at index (1,)"),
+        (["long", "sell"], "side must be 'long' or 'short', got 'sell' at index 1"),
+        (["long", 1], "side must be 'long' or 'short', got 1 at index 1"),
     ],
 )
 def test_side_sign_rejects(bad, text):
