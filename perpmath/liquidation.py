@@ -60,21 +60,6 @@ DEFAULT_MAINTENANCE_RATE = 0.004
 Arr = NDArray[np.float64]
 
 
-def _signs(side: Any) -> Any:
-    """+1.0 long / -1.0 short; fast path for large string arrays, else ``_validate.side_sign``.
-
-    Comparing a NumPy string array with "long"/"short" runs in C; anything
-    else (mixed case, spaces, bad values) goes through the shared validator,
-    which names the offending entry.
-    """
-    if isinstance(side, np.ndarray) and side.dtype.kind == "U" and side.ndim:
-        is_long = side == "long"
-        is_short = side == "short"
-        if np.all(is_long | is_short):
-            return np.where(is_long, 1.0, -1.0)
-    return v.side_sign(side)
-
-
 @dataclass(frozen=True)
 class _Setup:
     kind: str
@@ -285,7 +270,7 @@ def liquidation_price(
     Sources: Binance USDⓈ-M and COIN-M liquidation price pages (see module
     docstring); each convention's page (``get_convention(name).source``).
     """
-    s = _signs(side)
+    s = v.side_sign(side)
     e = v.positive("entry_price", entry_price)
     lev = v.leverage(leverage)
     q = v.positive("quantity", quantity)
@@ -398,7 +383,7 @@ def bankruptcy_price(
     Sources: Bybit, "Bankruptcy Price (USDT Contract)" and "What is Bankruptcy
     Price? (Inverse Contract)", https://www.bybit.com/en/help-center/article/Bankruptcy-Price-USDT-Contract.
     """
-    s = _signs(side)
+    s = v.side_sign(side)
     e = v.positive("entry_price", entry_price)
     lev = v.leverage(leverage)
     q = v.positive("quantity", quantity)
@@ -568,7 +553,7 @@ def liquidation_price_after(
 
     Other keywords as in ``liquidation_price``.
     """
-    s = _signs(side)
+    s = v.side_sign(side)
     e = v.positive("entry_price", entry_price)
     lev = v.leverage(leverage)
     q = v.positive("quantity", quantity)
