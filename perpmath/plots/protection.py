@@ -1,0 +1,259 @@
+"""Figures for section 06: who pays for a liquidation deficit, and the ledger that proves it.
+
+All figures read the output of ``perpmath.exchange.simulate_exchange`` (a
+``SimulationResult``): its ``waterfall()`` table, its per-step ``history``
+(fund, balances, the conservation check) and its ``adl`` table. Nothing is
+recomputed here; the helpers only arrange and label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from perpmath.exchange import SimulationResult
+from perpmath.plots.style import PALETTE, format_price_axis, new_figure
+
+__all__ = [
+    "PAYERS",
+    "payers",
+    "plot_adl_victims",
+    "plot_fund_balance",
+    "plot_ledger_check",
+    "plot_loss_waterfall",
+    "plot_regime_comparison",
+]
+
+#: Rows of ``SimulationResult.waterfall()`` that pay for deficits, in the order
+#: the layers act, with the short label and colour used in every figure.
+PAYERS: dict[str, tuple[str, str]] = {
+    "paid by insurance fund": ("insurance fund", PALETTE["blue"]),
+    "ADL: cost to counterparties vs mark": ("ADL counterparties", PALETTE["orange"]),
+    "socialized: clawed back from profitable accounts": ("profitable accounts", PALETTE["green"]),
+    "written off by the venue": ("venue (bad debt)", PALETTE["purple"]),
+    "left as traders' negative balances": ("liquidated traders (debt)", PALETTE["vermillion"]),
+}
+
+
+def _waterfall_frame(result: SimulationResult | pd.DataFrame) -> pd.DataFrame:
+    if isinstance(result, SimulationResult):
+        return result.waterfall()
+    if isinstance(result, pd.DataFrame) and {"item", "amount"} <= set(result.columns):
+        return result
+    raise ValueError(
+        "expected a SimulationResult or its waterfall() table (columns item, amount), "
+        f"got {type(result).__name__}"
+    )
+
+
+def payers(result: SimulationResult | pd.DataFrame) -> pd.Series:
+    """Who paid for the deficits, in USDT, labelled as in the figures.
+
+    A relabelled subset of ``result.waterfall()`` (amounts below 1e-6 in size,
+    rounding dust, shown as 0). The insurance fund's income from liquidations
+    filled better than bankruptcy is not a payment and is left out.
+    """
+    frame = _waterfall_frame(result).set_index("item")["amount"]
+    missing = [k for k in PAYERS if k not in frame.index]
+    if missing:
+        raise ValueError(f"the waterfall table lacks the rows {missing}")
+    values = np.array([float(frame[k]) for k in PAYERS])
+    values = np.where(np.abs(values) < 1e-6, 0.0, values)
+    return pd.Series(values, index=[label for label, _ in PAYERS.values()], name="USDT")
+
+
+def plot_loss_waterfall(
+    result: SimulationResult | pd.DataFrame,
+    *,
+    title: str = "Who pays for the deficit",
+) -> Figure:
+    """A waterfall chart: the total loss to cover, then each layer's share.
+
+    The first bar is the sum of the layers; each following bar hangs from
+    where the previous one ended, so the last one reaches zero. Layers are
+    the rows of ``PAYERS`` (insurance fund, ADL counterparties, profitable
+    accounts, venue, liquidated traders); the fund's income from liquidations
+    filled better than bankruptcy is written in the corner.
+    """
+    paid = payers(result)
+    frame = _waterfall_frame(result).set_index("item")["amount"]
+    total = float(paid.sum())
+    labels = ["loss to cover", *paid.index]
+    fig, ax = new_figure(title, "", "USDT", figsize=(9.0, 4.5))
+    ax.bar(0, total, color=PALETTE["grey"], width=0.6)
+    top = total
+    for i, (label, colour) in enumerate(PAYERS.values(), start=1):
+        value = float(paid[label])
+        ax.bar(i, value, bottom=top - value, color=colour, width=0.6)
+        if value > 0:
+            ax.text(i, top, f"{value:,.0f}", ha="center", va="bottom", fontsize=8)
+        top -= value
+    ax.text(0, total, f"{total:,.0f}", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(range(len(labels)), labels, rotation=20, ha="right", fontsize=8)
+    ax.set_xlabel("who pays (USDT)")
+    format_price_axis(ax, "y", "")
+    surplus = float(frame.get("surplus to insurance fund", 0.0))
+    ax.text(
+        0.99,
+        0.97,
+        f"paid into the fund by liquidations\nfilled before bankruptcy: {surplus:,.0f} USDT",
+        transform=ax.transAxes,
+        ha="right",
+        va="top",
+        fontsize=8,
+    )
+    ax.set_ylim(0, max(total, 1.0) * 1.15)
+    return fig
+
+
+def plot_regime_comparison(
+    results: Mapping[str, SimulationResult | pd.DataFrame],
+    *,
+    title: str = "The same crash under each regime: who pays",
+) -> Figure:
+    """One stacked horizontal bar per regime, split by who paid (``PAYERS``)."""
+    if not results:
+        raise ValueError("results must name at least one regime")
+    table = pd.DataFrame({name: payers(r) for name, r in results.items()}).T
+    fig, ax = new_figure(title, "USDT", "", figsize=(10.0, 0.9 * len(table) + 2.2))
+    left = np.zeros(len(table))
+    y = np.arange(len(table))[::-1]
+    for label, colour in PAYERS.values():
+        values = table[label].to_numpy()
+        ax.barh(y, values, left=left, color=colour, label=label, height=0.6)
+        left += values
+    for yi, total in zip(y, left, strict=True):
+        ax.text(total, yi, f" {total:,.0f}", va="center", fontsize=8)
+    ax.set_yticks(y, list(table.index))
+    ax.set_xlabel("deficit paid (USDT)")
+    format_price_axis(ax, "x", "")
+    ax.set_xlim(0, max(float(left.max()), 1.0) * 1.15)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=3, fontsize=8)
+    return fig
+
+
+def _as_results(results: SimulationResult | Mapping[str, SimulationResult]) -> dict:
+    if isinstance(results, SimulationResult):
+        return {"": results}
+    if not results:
+        raise ValueError("results must name at least one regime")
+    for name, r in results.items():
+        if not isinstance(r, SimulationResult):
+            raise ValueError(
+                f"results[{name!r}] must be a SimulationResult, got {type(r).__name__}"
+            )
+    return dict(results)
+
+
+def plot_fund_balance(
+    results: SimulationResult | Mapping[str, SimulationResult],
+    *,
+    title: str = "Mark price and insurance fund",
+) -> Figure:
+    """Mark price (left) and the insurance fund after each step (right), one
+    line per regime (distinct line styles, since regimes agree until the
+    fund is first drawn on)."""
+    runs = _as_results(results)
+    fig, (ax_m, ax_f) = new_figure(title, "step", "mark price (USDT)", figsize=(11.0, 4.3), ncols=2)
+    first = next(iter(runs.values())).history
+    ax_m.plot(first["step"], first["mark"], color=PALETTE["black"], linewidth=1.3)
+    format_price_axis(ax_m, "y", "$")
+    ax_m.set_title("mark price")
+    styles = ["-", "--", ":", "-.", (0, (5, 1, 1, 1))]
+    for i, (name, r) in enumerate(runs.items()):
+        h = r.history
+        ax_f.plot(
+            h["step"],
+            h["fund"].clip(lower=0.0),
+            linewidth=2.6 - 0.4 * (i % 4),
+            linestyle=styles[i % len(styles)],
+            label=name or "fund",
+        )
+    ax_f.set_ylabel("insurance fund (USDT)")
+    ax_f.set_title("insurance fund balance")
+    format_price_axis(ax_f, "y", "")
+    ax_f.set_ylim(bottom=0)
+    if len(runs) > 1 or "" not in runs:
+        ax_f.legend(fontsize=8, loc="best")
+    return fig
+
+
+def plot_adl_victims(
+    result: SimulationResult,
+    *,
+    top: int = 15,
+    title: str = "Auto-deleveraging: the profitable positions closed",
+) -> Figure:
+    """The accounts closed by ADL, in the order they were first hit.
+
+    Left: quantity closed (BTC); right: what closing at the bankrupt
+    position's price instead of the mark cost each of them (USDT; negative
+    means the close was in their favour). At most ``top`` accounts.
+    """
+    if not isinstance(result, SimulationResult):
+        raise ValueError(f"result must be a SimulationResult, got {type(result).__name__}")
+    if int(top) != top or top < 1:
+        raise ValueError(f"top must be a whole number >= 1, got {top!r}")
+    adl = result.adl
+    fig, (ax_q, ax_c) = new_figure(
+        title, "account (in ADL order)", "quantity closed (BTC)", figsize=(11.0, 4.3), ncols=2
+    )
+    ax_c.set_ylabel("cost vs closing at the mark (USDT)")
+    if adl.empty:
+        for ax in (ax_q, ax_c):
+            ax.text(
+                0.5, 0.5, "no ADL in this run", ha="center", va="center", transform=ax.transAxes
+            )
+        return fig
+    grouped = adl.groupby("counterparty", sort=False).agg(
+        quantity=("quantity", "sum"), cost=("cost_vs_mark", "sum")
+    )
+    grouped = grouped.head(int(top))
+    x = np.arange(len(grouped))
+    names = [str(a) for a in grouped.index]
+    ax_q.bar(x, grouped["quantity"], color=PALETTE["orange"])
+    ax_c.bar(x, grouped["cost"], color=PALETTE["vermillion"])
+    for ax in (ax_q, ax_c):
+        ax.set_xticks(x, names, rotation=90, fontsize=7)
+    ax_q.set_title(f"{adl['counterparty'].nunique()} accounts deleveraged in all")
+    ax_c.set_title("cost of closing at the bankruptcy price")
+    format_price_axis(ax_c, "y", "")
+    return fig
+
+
+def plot_ledger_check(
+    result: SimulationResult,
+    *,
+    title: str = "The ledger balances at every step",
+) -> Figure:
+    """Left: change of each pool since the start (traders' balances, unrealized
+    PnL, insurance fund, fees, venue). Right: their sum minus the deposits,
+    the conservation check, which stays at rounding level."""
+    if not isinstance(result, SimulationResult):
+        raise ValueError(f"result must be a SimulationResult, got {type(result).__name__}")
+    h = result.history
+    fig, (ax_c, ax_d) = new_figure(
+        title, "step", "change since step 0 (USDT)", figsize=(11.0, 4.3), ncols=2
+    )
+    pools = {
+        "traders' balances": "balances",
+        "unrealized PnL": "unrealized_pnl",
+        "insurance fund": "fund",
+        "fees": "fees",
+        "venue": "venue",
+    }
+    for label, col in pools.items():
+        ax_c.plot(h["step"], h[col] - h[col].iloc[0], linewidth=1.5, label=label)
+    ax_c.axhline(0.0, color=PALETTE["grey"], linewidth=0.8)
+    format_price_axis(ax_c, "y", "")
+    ax_c.legend(fontsize=8, loc="best")
+    ax_c.set_title("money moves between pools")
+    ax_d.plot(h["step"], h["difference"], color=PALETTE["black"], linewidth=1.3)
+    ax_d.set_ylabel("sum of pools - deposits (USDT)")
+    ax_d.set_title(f"largest gap {float(h['difference'].abs().max()):.1e} USDT")
+    bound = max(float(h["difference"].abs().max()) * 2, 1e-6)
+    ax_d.set_ylim(-bound, bound)
+    return fig
