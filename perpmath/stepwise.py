@@ -139,7 +139,9 @@ def liquidation_trace(
 
     def record(action: str, qty: float, closed: float) -> bool:
         notional, tier, mm, mb = state(qty)
-        ok = bool(qty > 0 and mb > mm)
+        # at the liquidation price itself the two are equal up to rounding:
+        # that still counts as liquidatable (margin ratio at 100 %)
+        ok = bool(qty > 0 and mb > mm + 1e-9 * max(1.0, abs(mm)))
         rows.append(
             dict(
                 action=action,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from perpmath.markprice import (
     funding_basis_price,
@@ -150,3 +152,39 @@ def test_wick_demo_errors():
         wick_demo(wick_start=1_000)
     with pytest.raises(ValueError, match="side"):
         wick_demo("up")
+
+
+def test_mark_price_arrays_equal_scalars():
+    index = np.array([95_000.0, 96_000.0, 97_000.0])
+    last = np.array([94_000.0, 96_500.0, 99_000.0])
+    basis = np.array([-10.0, 5.0, 40.0])
+    arr = mark_price(index, last_price=last, basis=basis, funding_rate=0.0002, time_until_funding=2)
+    for i in range(3):
+        one = mark_price(
+            index[i], last_price=last[i], basis=basis[i], funding_rate=0.0002, time_until_funding=2
+        )
+        assert isinstance(one, float)
+        assert arr[i] == pytest.approx(one)
+
+
+prices_strategy = st.lists(
+    st.floats(min_value=1_000.0, max_value=200_000.0, allow_nan=False), min_size=3, max_size=9
+)
+
+
+@given(prices_strategy, st.floats(min_value=0.001, max_value=0.2))
+def test_capped_index_stays_within_band_of_median(prices, band):
+    median = float(np.median(prices))
+    idx = price_index(prices, outlier_rule="cap", band=band)
+    assert median * (1 - band) - 1e-6 <= idx <= median * (1 + band) + 1e-6
+    assert min(prices) - 1e-6 <= idx <= max(prices) + 1e-6
+
+
+@given(prices_strategy, st.floats(min_value=-0.003, max_value=0.003), st.floats(0.0, 8.0))
+def test_median_mark_lies_between_its_components(prices, rate, hours):
+    index = price_index(prices, method="median")
+    last = prices[0]
+    mark = mark_price(index, last_price=last, funding_rate=rate, time_until_funding=hours)
+    p1 = funding_basis_price(index, rate, hours)
+    low, high = sorted([p1, index, last])[0], sorted([p1, index, last])[2]
+    assert low - 1e-6 <= mark <= high + 1e-6

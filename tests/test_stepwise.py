@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from perpmath.stepwise import liquidation_trace
 from perpmath.tiers import TierTable, load_tier_table
@@ -111,3 +114,34 @@ def test_errors():
         liquidation_trace(**BIG, order_margin=10.0)
     with pytest.raises(ValueError, match="side"):
         liquidation_trace("flat", 96_000, 1.0, 90_000, 1_920)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    side=st.sampled_from(["long", "short"]),
+    quantity=st.floats(0.01, 500.0),
+    leverage=st.floats(1.5, 20.0),
+    move=st.floats(0.0, 0.99),
+    mode=st.sampled_from(["all_at_once", "tier_by_tier", "fraction"]),
+)
+def test_trace_invariants(side, quantity, leverage, move, mode):
+    from perpmath.liquidation import bankruptcy_price, liquidation_price
+
+    entry = 96_000.0
+    margin = quantity * entry / leverage
+    try:
+        lp = liquidation_price(side, entry, leverage, quantity, maintenance=TABLE)
+    except ValueError:
+        return  # leverage not allowed for this size
+    bp = bankruptcy_price(side, entry, leverage)
+    mark = lp + move * (bp - lp)  # between liquidation and bankruptcy
+    if mark <= 0:
+        return
+    trace = liquidation_trace(side, entry, quantity, mark, margin, tiers=TABLE, mode=mode)
+    q = trace["quantity"].to_numpy()
+    assert (np.diff(q) <= 1e-9).all()
+    assert (np.diff(trace["tier"].to_numpy()) <= 0).all()
+    last = trace.iloc[-1]
+    assert last["recovered"] or last["quantity"] == 0
+    assert not trace["recovered"].iloc[:-1].any()
+    assert (trace["closed"] >= 0).all()
