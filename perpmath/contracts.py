@@ -93,10 +93,14 @@ def roe(
     contract: str = "linear",
     contract_size: ArrayLike = 1.0,
     basis: str = "entry",
+    *,
+    fee_to_close: ArrayLike = 0.0,
 ) -> v.Float:
     """Return on equity: unrealised PnL divided by the initial margin.
 
-    The denominator differs between exchanges, so it is named:
+    ROE = PnL / (notional(reference price) / leverage + fee_to_close)
+
+    The reference price differs between exchanges, so it is named:
 
     * ``basis="entry"``: initial margin at the entry price,
       notional(entry) / leverage (Bybit "Unrealized P&L %", OKX; for an
@@ -105,14 +109,18 @@ def roe(
       notional(price) / leverage (Binance USDⓈ-M, "How to Calculate ROE":
       ROE = unrealised PnL / (quantity x mark price x IMR), IMR = 1/leverage).
 
-    Returned as a fraction (0.25 means 25%).
+    ``fee_to_close`` (margin currency, default 0) is added to the margin:
+    Bybit's "position margin" includes the fee to close at the bankruptcy
+    price (Bybit, "P&L calculations (USDT Contract)": ROI = 100 / (140 +
+    0.693) = 71.07%). Returned as a fraction (0.25 means 25%).
     """
     b = v.choice("basis", basis, ROE_BASES)
     lev = v.leverage(leverage)
+    fee = v.non_negative("fee_to_close", fee_to_close)
     pnl = unrealized_pnl(side, quantity, entry_price, price, contract, contract_size)
     ref = entry_price if b == "entry" else price
     margin = v.positive("notional", notional(quantity, ref, contract, contract_size)) / lev
-    return v.result(pnl / margin)
+    return v.result(pnl / (margin + fee))
 
 
 def price_return(entry_price: ArrayLike, price: ArrayLike) -> v.Float:

@@ -114,6 +114,17 @@ def test_roe_binance_calculator_inverse_formula():
         assert got == approx(s * (1 - e / p) * lev)
 
 
+def test_roe_bybit_usdt_example_with_fee_to_close():
+    # Bybit, "P&L calculations (USDT Contract)": 0.2 BTC long at 7,000 with 10x, last
+    # price 7,500: PnL 100 USDT, initial margin 140 USDT, fee to close at the bankruptcy
+    # price 6,300 x 0.2 x 0.055% = 0.693 USDT; P&L% = 100 / (140 + 0.693) = 71.07%.
+    fee = 6_300 * 0.2 * 0.00055
+    assert fee == approx(0.693)
+    got = roe("long", 0.2, 7_000, 7_500, 10, fee_to_close=fee)
+    assert 0.7107 <= got < 0.7108  # Bybit prints 71.07% (two decimals, cut)
+    assert roe("long", 0.2, 7_000, 7_500, 10) == approx(100 / 140)
+
+
 def test_roe_bitmex_style_leverage_multiplies_return():
     # A 1% price rise at 10x is +10% on the entry margin (linear, entry basis).
     assert roe("long", 1, 100, 101, 10) == approx(0.10)
@@ -140,6 +151,20 @@ def test_average_entry_bybit_examples():
     #  linear: 1 BTC at 10,000 USDT + 2 BTC at 13,000 USDT -> 12,000 USDT.
     assert average_entry_price([50, 50], [10_000, 15_000], "inverse") == approx(12_000)
     assert average_entry_price([1, 2], [10_000, 13_000]) == approx(12_000)
+
+
+def test_bybit_pnl_guide_examples():
+    # Bybit, "P&L calculations (USDT Contract)": 0.5 BTC at 5,000 + 0.3 BTC at 6,000 ->
+    # average entry 4,300 / 0.8 = 5,375; long 0.2 from 7,000 to 7,500 -> 100 USDT;
+    # short 0.4 from 6,000 to 5,000 -> 400 USDT.
+    assert average_entry_price([0.5, 0.3], [5_000, 6_000]) == approx(5_375)
+    assert unrealized_pnl("long", 0.2, 7_000, 7_500) == approx(100)
+    assert unrealized_pnl("short", 0.4, 6_000, 5_000) == approx(400)
+    # Bybit, "P&L calculations (Inverse Contracts)": 1,000 BTCUSD at 5,000 + 2,000 at 6,000
+    # -> 3,000 / 0.53333334 BTC = 5,625 USD; 1,000 long from 5,000 to 5,500 shows
+    # 0.01819 BTC (the exact value 0.0181818... printed rounded up).
+    assert average_entry_price([1_000, 2_000], [5_000, 6_000], "inverse") == approx(5_625)
+    assert unrealized_pnl("long", 1_000, 5_000, 5_500, "inverse") == approx(0.01819, abs=1e-5)
 
 
 def test_average_entry_coinlocally_inverse_example():
@@ -177,6 +202,7 @@ def test_average_entry_shape_errors():
         (lambda: roe("long", 1, 100, 110, -10), "leverage"),
         (lambda: roe("long", 1, 100, 110, math.nan), "leverage"),
         (lambda: roe("buy", 1, 100, 110, 10), "side"),
+        (lambda: roe("long", 1, 100, 110, 10, fee_to_close=-1), "fee_to_close"),
         (lambda: price_return(0, 1), "entry_price"),
         (lambda: price_return(1, -1), "price"),
         (lambda: average_entry_price([1, -1], [10, 10]), "quantities"),

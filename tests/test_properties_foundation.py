@@ -19,7 +19,8 @@ from perpmath.margin import (
 from perpmath.tiers import TierTable, load_tier_table
 
 approx = pytest.approx
-SETTINGS = settings(max_examples=150, deadline=None)
+# derandomize: the same examples on every run, so the suite cannot flake in CI
+SETTINGS = settings(max_examples=150, deadline=None, derandomize=True)
 
 prices = st.floats(1.0, 1e6, allow_nan=False, allow_infinity=False)
 sizes = st.floats(1e-3, 1e5, allow_nan=False, allow_infinity=False)
@@ -69,10 +70,12 @@ def test_inverse_and_linear_agree_for_small_moves(usd, e, move):
     lin = unrealized_pnl("long", usd / e, e, p)
     inv = unrealized_pnl("long", usd, e, p, "inverse")
     assert inv * p == approx(lin, rel=1e-9, abs=1e-9 * usd)
-    assert abs(inv * e - lin) <= abs(lin) * abs(move) * 1.01 + 1e-9 * usd
+    assert inv * e == approx(lin * e / p, rel=1e-9, abs=1e-9 * usd)
+    assert abs(inv * e - lin) <= abs(lin) * abs(move) / (1 - abs(move)) * (1 + 1e-6) + 1e-9 * usd
     # per dollar of notional both are the price return, to first order
     assert lin / usd == approx(move, rel=1e-9, abs=1e-12)
-    assert abs(inv * e / usd - move) <= move**2 * 1.01 + 1e-12
+    # inverse per dollar at entry: 1 - e/p = move / (1 + move), off by move^2 / (1 + move)
+    assert abs(inv * e / usd - move) <= move**2 / (1 - abs(move)) * (1 + 1e-6) + 1e-12
 
 
 @SETTINGS
