@@ -17,8 +17,10 @@ Three reduction modes are supported by name (``mode``):
   https://help.bybit.com/hc/en-us/articles/900000167723-Liquidation-Process-USDT-Contract-).
 * ``"tier_by_tier"``: lower the risk limit one tier, liquidate the part of the
   position above the new tier's cap, check recovery, repeat; at the lowest
-  tier the rest is taken over at the bankruptcy price (Gate.io's stepwise
-  liquidation by risk-limit tiers; Bybit's FillOrKill order "of the
+  tier the rest is taken over at the bankruptcy price (Gate.io, "Liquidation
+  Process", https://www.gate.io/help/futures/futures-logic/22159/liquidation-process:
+  lower the risk limit one tier, liquidate the excess, stop once the margin
+  ratio is back above 100 %; Bybit's FillOrKill order "of the
   difference between the current position value and the lower tier value";
   Binance: "reduce the user's margin limit with one large Immediate or
   Cancel order without fully liquidating the user", Binance "Liquidation
