@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +71,8 @@ class TierTable:
                     f"{attr} must be a non-empty one-dimensional array, got shape {arr.shape}"
                 )
             arrays[attr] = arr
+            arr = arr.copy()  # the table owns its arrays and keeps them read-only
+            arr.flags.writeable = False
             object.__setattr__(self, attr, arr)
         n = arrays["floor"].size
         if any(a.size != n for a in arrays.values()):
@@ -218,18 +221,29 @@ class TierTable:
 
 def available_tier_tables() -> list[str]:
     """Names of the tier tables shipped with perpmath."""
+    return list(_shipped())
+
+
+@cache
+def _shipped() -> tuple[str, ...]:
     folder = resources.files("perpmath") / "data"
-    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".json"))
+    return tuple(sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".json")))
 
 
 def load_tier_table(name: str = "binance_usdm_btcusdt") -> TierTable:
     """Load a tier table shipped as package data (see ``available_tier_tables()``).
 
     The returned table's ``meta`` holds the exchange, symbol, effective date
-    and source of the published table.
+    and source of the published table. Tables are read once and shared (their
+    arrays are read-only).
     """
     names = available_tier_tables()
     key = v.choice("name", name, tuple(names))
+    return _load(key)
+
+
+@cache
+def _load(key: str) -> TierTable:
     raw = json.loads((resources.files("perpmath") / "data" / f"{key}.json").read_text("utf-8"))
     rows = raw["tiers"]
     meta = {k: val for k, val in raw.items() if k != "tiers"}

@@ -76,6 +76,16 @@ def test_from_rates_recomputes_binance_maintenance_amounts():
     assert table.maintenance_amount.tolist() == approx(BINANCE_BTCUSDT_AMOUNTS)
 
 
+def test_tables_are_shared_and_read_only(binance):
+    assert load_tier_table("binance_usdm_btcusdt") is binance
+    with pytest.raises(ValueError, match="read-only"):
+        binance.maintenance_rate[0] = 0.5
+    caps = np.array([10.0, 20.0])
+    table = TierTable.from_rates(caps, [10, 5], [0.01, 0.02])
+    caps[0] = 99.0  # the caller's array stays writable and the table keeps its copy
+    assert table.cap[0] == 10.0
+
+
 def test_available_and_unknown_tables():
     assert "binance_usdm_btcusdt" in available_tier_tables()
     with pytest.raises(ValueError, match=r"^name must be one of .*'binance_usdm_btcusdt'"):
