@@ -225,9 +225,28 @@ def test_first_floor_must_be_zero():
         TierTable([5], [10], [10], [0.01], [0])
 
 
-@pytest.mark.parametrize("bad", [-1.0, math.nan, math.inf])
+@pytest.mark.parametrize("bad", [-1.0, math.nan, math.inf, "big"])
 def test_lookups_reject_bad_notional(binance, bad):
+    for lookup in (
+        binance.maintenance_margin,
+        binance.tier_index,
+        binance.maintenance_rate_at,
+        binance.maintenance_amount_at,
+        binance.max_leverage_at,
+    ):
+        with pytest.raises(ValueError, match=r"^notional must"):
+            lookup(bad)
     with pytest.raises(ValueError, match=r"^notional must"):
-        binance.maintenance_margin(bad)
+        binance.tier_index(np.array([1.0, bad], dtype=object))
     with pytest.raises(ValueError, match=r"^notional must"):
-        binance.tier_index(np.array([1.0, bad]))
+        binance.check_leverage(bad, 10)
+
+
+@pytest.mark.parametrize(
+    "rate, lev, arg",
+    [(0.0, 10, "maintenance_rate"), (0.2, 10, "maintenance_rate"), (0.01, 0, "max_leverage")],
+)
+def test_flat_rejects_bad_values(rate, lev, arg):
+    with pytest.raises(ValueError) as err:
+        TierTable.flat(rate, lev)
+    assert str(err.value).startswith(arg), str(err.value)
