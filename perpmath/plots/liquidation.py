@@ -21,7 +21,7 @@ __all__ = [
     "plot_wick",
 ]
 
-_COLOURS = [PALETTE[k] for k in ("blue", "green", "purple", "sky", "black", "orange")]
+_COLOURS = [PALETTE[k] for k in ("green", "purple", "sky", "black", "yellow")]
 
 
 def plot_liquidation_vs_leverage(
@@ -100,6 +100,8 @@ def plot_wick(demo: WickDemo, *, title: str | None = None) -> Figure:
         title or f"A wick on the last price: {verdict}", "time (seconds)", "price (USDT)"
     )
     t = np.asarray(frame.index)
+    # levels first, so that the price series are drawn on top of them
+    mark_levels(ax, entry=demo.entry_price, liquidation=demo.liquidation_price)
     venues = [c for c in frame.columns if c not in ("index", "last", "mark")]
     for i, col in enumerate(venues):
         ax.plot(
@@ -113,7 +115,6 @@ def plot_wick(demo: WickDemo, *, title: str | None = None) -> Figure:
     ax.plot(t, frame["last"], color=PALETTE["vermillion"], linewidth=1.4, label="last price")
     ax.plot(t, frame["index"], color=PALETTE["green"], linewidth=1.4, label="index (median)")
     ax.plot(t, frame["mark"], color=PALETTE["black"], linewidth=2.0, label="mark price")
-    mark_levels(ax, entry=demo.entry_price, liquidation=demo.liquidation_price)
     format_price_axis(ax, "y", "$")
     ax.legend(fontsize=8, loc="lower left" if demo.side == "long" else "upper left")
     return fig
