@@ -33,7 +33,7 @@ margin).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -433,6 +433,122 @@ class Account:
                 flag = np.asarray(pools["iso_mb"][i] <= per["mm"][i])
             out[p.symbol] = bool(flag) if flag.ndim == 0 else flag
         return out
+
+    def liquidation_price(self, symbol: str, marks: Mapping[str, ArrayLike]) -> v.Float:
+        """Mark of ``symbol`` at which its margin pool is liquidated, other marks held.
+
+        Solves margin balance = maintenance margin for the mark ``m`` of the
+        position, with every other position at its mark in ``marks`` (the
+        mark of ``symbol`` itself, if given, is ignored). For the position's
+        tier k (MMR r_k, maintenance amount c_k), with W the rest of the pool
+        (isolated: its margin; cross: cross wallet balance + the other cross
+        positions' PnL - their maintenance margin) and s = +1 long, -1 short:
+
+        linear:  m = (W + c_k - s x Q x EP) / (Q x r_k - s x Q)
+        inverse: 1/m = (W + s x Q / EP + c_k) / (Q x (r_k + s))
+
+        (Q = quantity x contract_size). The tier is the one whose bracket
+        holds the notional at that mark, as Binance prescribes. This is
+        Binance's "How to Calculate Liquidation Price of USDⓈ-M Futures
+        Contracts" (cross: WB - TMM1 + UPNL1; isolated: TMM = UPNL = 0) and
+        the COIN-M page for inverse contracts. A long that cannot be
+        liquidated at any positive mark returns 0.0; a position whose pool is
+        short of its maintenance margin at every mark returns +inf for an
+        inverse long and 0.0 for a linear short; an inverse short that cannot
+        be liquidated returns +inf.
+        """
+        if not isinstance(marks, Mapping | pd.Series):
+            raise ValueError(
+                f"marks must be a mapping from symbol to mark price, got {type(marks).__name__}"
+            )
+        i = self._index(symbol)
+        pos = self.positions[i]
+        full = dict(marks.to_dict() if isinstance(marks, pd.Series) else marks)
+        full[symbol] = pos.entry_price  # placeholder; this position's own terms are solved for
+        pools = self._pools(full)
+        per = pools["per"]
+        if pos.margin_mode == "isolated":
+            w = np.asarray(pos.isolated_margin, dtype=float)
+        else:
+            w = pools["cross_mb"] - per["pnl"][i] - (pools["cross_mm"] - per["mm"][i])
+        table, s = pos.tiers, pos.sign
+        q = pos.quantity * pos.contract_size
+        e = pos.entry_price
+        price = np.full(np.shape(w), np.nan)
+        last_m = last_n = price
+        for k in range(len(table)):
+            r, c = table.maintenance_rate[k], table.maintenance_amount[k]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                if pos.contract == "linear":
+                    m = (w + c - s * q * e) / (q * r - s * q)
+                    valid = m > 0
+                    n = q * m
+                else:
+                    x = (w + s * q / e + c) / (q * (r + s))
+                    valid = x > 0
+                    m = 1.0 / np.where(valid, x, 1.0)
+                    n = q * x
+            # the root counts only if it is a positive price whose notional is in this tier
+            ok = np.isnan(price) & valid & (n >= table.floor[k]) & (n <= table.cap[k])
+            if k > 0:
+                ok &= n > table.floor[k]
+            price = np.where(ok, m, price)
+            last_m, last_n = np.where(valid, m, np.nan), np.where(valid, n, np.nan)
+        # beyond the last tier: extend its line
+        price = np.where(np.isnan(price) & (last_n > table.cap[-1]), last_m, price)
+        # no positive root: a linear position gets 0.0, an inverse one +inf (see above)
+        return v.result(
+            np.where(np.isnan(price), 0.0 if pos.contract == "linear" else np.inf, price)
+        )
+
+    def add_margin(self, symbol: str, amount: float) -> Account:
+        """A new account with ``amount`` moved into an isolated position's margin.
+
+        A negative ``amount`` removes margin. The wallet balance is unchanged:
+        the margin moves between the cross wallet and the position. Source:
+        Binance, "How to Adjust Margin in Isolated Margin Mode" (adding margin
+        lowers a long's liquidation price and raises a short's).
+        """
+        i = self._index(symbol)
+        pos = self.positions[i]
+        if pos.margin_mode != "isolated":
+            raise ValueError(
+                f"symbol {symbol!r} is a cross position; margin can be added only to "
+                "isolated positions (a cross position uses the whole cross wallet)"
+            )
+        amt = v.as_float_array("amount", amount)
+        if amt.ndim != 0:
+            raise ValueError(f"amount must be a single number, got {amount!r}")
+        new_margin = pos.isolated_margin + float(amt)
+        if new_margin < 0:
+            raise ValueError(
+                f"amount {float(amt)!r} would leave a negative isolated margin "
+                f"({new_margin!r}); at most {pos.isolated_margin!r} can be removed"
+            )
+        if float(amt) > self.cross_wallet_balance * (1 + 1e-12):
+            raise ValueError(
+                f"amount {float(amt)!r} exceeds the cross wallet balance "
+                f"{self.cross_wallet_balance!r} it is taken from"
+            )
+        return self.with_position(symbol, isolated_margin=new_margin)
+
+    def with_position(self, symbol: str, **changes: Any) -> Account:
+        """A new account in which position ``symbol`` has some fields changed.
+
+        For example ``acct.with_position("BTCUSDT", quantity=0.5)`` (a smaller
+        position that keeps its isolated margin, so its liquidation price moves
+        away) or ``margin_mode="isolated"`` (margin defaults to the initial
+        margin). The new position is validated like any other; the wallet
+        balance is unchanged (no PnL is realised).
+        """
+        i = self._index(symbol)
+        if "sign" in changes:
+            raise ValueError("sign cannot be changed; change side instead")
+        if changes.get("margin_mode") == "cross" and "isolated_margin" not in changes:
+            changes["isolated_margin"] = None
+        positions = list(self.positions)
+        positions[i] = replace(positions[i], **changes)
+        return Account(self.wallet_balance, positions)
 
     def summary(
         self, marks: Mapping[str, ArrayLike], definition: str = "maintenance_to_balance"

@@ -91,6 +91,7 @@ def test_binance_cross_liquidation_price_formula():
     assert BINANCE.tier_index(2 * lp1) == k
     marks = {"BTCUSDT": lp1, "ETHUSDT": eth_mark}
     assert acct.margin_balance(marks) == approx(acct.maintenance_margin(marks))
+    assert acct.liquidation_price("BTCUSDT", {"ETHUSDT": eth_mark}) == approx(lp1, rel=1e-12)
     assert acct.liquidated({"BTCUSDT": lp1 * (1 - 1e-9), "ETHUSDT": eth_mark}) == {
         "BTCUSDT": True,
         "ETHUSDT": True,
@@ -107,8 +108,97 @@ def test_binance_isolated_liquidation_price_formula():
     acct = Account(2_000, [pos])
     wb, q, ep = pos.isolated_margin, 0.5, 80_000
     lp = (wb + 0 - (-1) * q * ep) / (q * 0.004 - (-1) * q)
+    assert acct.liquidation_price("BTCUSDT", {}) == approx(lp, rel=1e-12)
     assert acct.liquidated({"BTCUSDT": lp * (1 + 1e-9)}) == {"BTCUSDT": True}
     assert acct.liquidated({"BTCUSDT": lp * (1 - 1e-9)}) == {"BTCUSDT": False}
+
+
+def test_liquidation_price_agrees_with_the_liquidation_module():
+    from perpmath.liquidation import liquidation_price
+
+    for side in ("long", "short"):
+        for q, lev in ((0.5, 100), (0.5, 50), (3, 50), (3, 20), (30, 20), (30, 5)):
+            pos = Position("BTCUSDT", side, q, 96_000, lev, margin_mode="isolated")
+            got = Account(1e6, [pos]).liquidation_price("BTCUSDT", {})
+            want = liquidation_price(side, 96_000, lev, q, maintenance=BINANCE)
+            assert got == approx(want, rel=1e-12), (side, q, lev)
+
+
+def test_liquidation_price_inverse_and_flip():
+    pos = bybit_xyz()
+    acct = Account(10, [pos])
+    lp = acct.liquidation_price("XYZUSD", {})
+    # at that mark the isolated margin + PnL equals the maintenance margin
+    pnl = unrealized_pnl("long", 10_000, 400, lp, "inverse")
+    assert 2.5 + pnl == approx(pos.maintenance_margin(lp), rel=1e-9)
+    assert acct.liquidated({"XYZUSD": lp * (1 - 1e-9)})["XYZUSD"]
+    assert not acct.liquidated({"XYZUSD": lp * (1 + 1e-9)})["XYZUSD"]
+
+
+def test_liquidation_price_in_a_higher_tier_and_along_other_marks():
+    # 30 BTC at 96,000 is a 2.88M USDT position (2.5% bracket); the ETH short's mark moves
+    acct = Account(
+        200_000,
+        [
+            Position("BTCUSDT", "long", 30, 96_000, 20),
+            Position("ETHUSDT", "short", 10, 3_000, 10, tiers=TierTable.flat(0.005, 100)),
+        ],
+    )
+    eth = np.array([2_900.0, 3_000.0, 3_100.0])
+    lp = acct.liquidation_price("BTCUSDT", {"ETHUSDT": eth})
+    assert lp.shape == (3,) and np.all(np.diff(lp) > 0)  # an ETH loss brings BTC's closer
+    for j in range(3):
+        marks = {"BTCUSDT": lp[j], "ETHUSDT": eth[j]}
+        assert acct.margin_balance(marks) == approx(acct.maintenance_margin(marks), rel=1e-9)
+        assert BINANCE.tier_index(30 * lp[j]) == 3
+
+
+def test_liquidation_price_degenerate_cases():
+    # a 1x linear long cannot be liquidated at a positive price; a 1x inverse short never
+    one_x = Position("BTCUSDT", "long", 1, 96_000, 1, margin_mode="isolated")
+    assert Account(96_000, [one_x]).liquidation_price("BTCUSDT", {}) == 0.0
+    flat = TierTable.flat(0.005, 100, unit="BTC")
+    short = Position(
+        "BTCUSD", "short", 100, 50_000, 1, margin_mode="isolated", contract="inverse", tiers=flat
+    )
+    assert Account(1, [short]).liquidation_price("BTCUSD", {}) == math.inf
+
+
+def test_add_margin_and_smaller_position_move_liquidation_away():
+    acct = two_positions("isolated")
+    lp = acct.liquidation_price("BTCUSDT", {"ETHUSDT": 3_000})
+    more = acct.add_margin("BTCUSDT", 1_000)
+    assert more.positions[0].isolated_margin == approx(4_800 + 1_000)
+    assert more.cross_wallet_balance == approx(acct.cross_wallet_balance - 1_000)
+    assert more.liquidation_price("BTCUSDT", {"ETHUSDT": 3_000}) < lp
+    smaller = acct.with_position("BTCUSDT", quantity=0.5)
+    assert smaller.liquidation_price("BTCUSDT", {"ETHUSDT": 3_000}) < lp
+    back = acct.add_margin("BTCUSDT", -4_800)
+    assert back.positions[0].isolated_margin == 0
+    as_cross = acct.with_position("BTCUSDT", margin_mode="cross")
+    assert as_cross.positions[0].isolated_margin is None
+
+
+def test_add_margin_rejects():
+    acct = two_positions("isolated")
+    with pytest.raises(ValueError, match=r"^amount -5000\.0 would leave a negative"):
+        acct.add_margin("BTCUSDT", -5_000)
+    with pytest.raises(ValueError, match=r"^amount 1000000\.0 exceeds the cross wallet"):
+        acct.add_margin("BTCUSDT", 1e6)
+    with pytest.raises(ValueError, match=r"^amount must be finite"):
+        acct.add_margin("BTCUSDT", math.nan)
+    with pytest.raises(ValueError, match=r"^symbol 'BTCUSDT' is a cross position"):
+        two_positions("cross").add_margin("BTCUSDT", 10)
+    with pytest.raises(ValueError, match=r"^position must be one of"):
+        acct.add_margin("SOLUSDT", 10)
+    with pytest.raises(ValueError, match=r"^leverage 150x exceeds"):
+        acct.with_position("BTCUSDT", leverage=150)
+    with pytest.raises(ValueError, match=r"^position must be one of"):
+        acct.liquidation_price("SOLUSDT", {"BTCUSDT": 1, "ETHUSDT": 1})
+    with pytest.raises(ValueError, match=r"^marks must give a mark price"):
+        acct.liquidation_price("BTCUSDT", {})
+    with pytest.raises(ValueError, match=r"^marks must be a mapping"):
+        acct.liquidation_price("BTCUSDT", [3_000])
 
 
 # cross vs isolated ----------------------------------------------------------------------
