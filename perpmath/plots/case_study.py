@@ -1,0 +1,149 @@
+"""Figures for section 09: a crash replayed through a population of positions.
+
+They read a ``SimulationResult`` from ``perpmath.exchange.simulate_exchange``
+(its ``history`` and ``events`` tables) and only arrange and label; the
+insurance fund and ADL figures of section 06 (``perpmath.plots.protection``)
+apply unchanged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
+
+from perpmath import _validate as v
+from perpmath.exchange import SimulationResult
+from perpmath.plots.style import PALETTE, format_price_axis, new_figure
+
+__all__ = ["plot_book_depth", "plot_cascade", "plot_fills_vs_bankruptcy"]
+
+
+def _result(result: SimulationResult) -> SimulationResult:
+    if not isinstance(result, SimulationResult):
+        raise ValueError(f"result must be a SimulationResult, got {type(result).__name__}")
+    return result
+
+
+def plot_cascade(
+    result: SimulationResult,
+    *,
+    title: str = "The liquidation cascade (simulated)",
+) -> Figure:
+    """Mark price (line, left axis) and the notional liquidated at each step,
+    valued at the mark (bars, right axis: longs in vermillion, shorts in
+    green), from the simulation's history and events."""
+    r = _result(result)
+    h, e = r.history, r.events
+    fig, ax = new_figure(title, "step", "mark price (USDT)", figsize=(10.0, 4.5))
+    ax.plot(h["step"], h["mark"], color=PALETTE["black"], linewidth=1.3, label="mark price")
+    format_price_axis(ax, "y", "$")
+    ax2 = ax.twinx()
+    ax2.spines[["top"]].set_visible(False)
+    steps = h["step"].to_numpy()
+    for side, colour in (("long", PALETTE["vermillion"]), ("short", PALETTE["green"])):
+        part = e[e["side"] == side]
+        per_step = (
+            (part["quantity"] * part["mark"]).groupby(part["step"]).sum()
+            if len(part)
+            else pd.Series(dtype=float)
+        )
+        values = per_step.reindex(steps, fill_value=0.0).to_numpy()
+        edges = np.append(steps - 0.5, steps[-1] + 0.5) if steps.size else np.array([0.0])
+        ax2.stairs(values, edges, fill=True, alpha=0.55, color=colour, label=f"{side}s liquidated")
+    ax2.set_ylabel("notional liquidated per step (USDT)")
+    format_price_axis(ax2, "y", "")
+    lines, labels = ax.get_legend_handles_labels()
+    bars, bar_labels = ax2.get_legend_handles_labels()
+    ax.legend(lines + bars, labels + bar_labels, fontsize=8, loc="lower left")
+    ax.set_zorder(ax2.get_zorder() + 1)
+    ax.patch.set_visible(False)
+    return fig
+
+
+def plot_fills_vs_bankruptcy(
+    result: SimulationResult,
+    *,
+    title: str = "Each liquidation: fill against bankruptcy price (simulated)",
+) -> Figure:
+    """One point per liquidation filled in the book: bankruptcy price (x)
+    against average fill (y). On the diagonal the fill equals the
+    bankruptcy price; longs below it and shorts above it left a deficit
+    (drawn as crosses)."""
+    e = _result(result).events
+    # positions closed wholly by ADL have no book fill (their vwap is not a price)
+    e = e[e["book_quantity"] > 1e-9 * e["quantity"]]
+    fig, ax = new_figure(title, "bankruptcy price (USDT)", "average fill (USDT)")
+    if e.empty:
+        ax.text(
+            0.5, 0.5, "no liquidation in this run", ha="center", va="center", transform=ax.transAxes
+        )
+        return fig
+    bp, fill = e["bankruptcy_price"].to_numpy(), e["vwap"].to_numpy()
+    sign = np.where(e["side"].to_numpy() == "long", 1.0, -1.0)
+    beyond = sign * (fill - bp) < 0
+    for side, colour in (("long", PALETTE["blue"]), ("short", PALETTE["green"])):
+        mine = e["side"].to_numpy() == side
+        ax.scatter(
+            bp[mine & ~beyond],
+            fill[mine & ~beyond],
+            s=10,
+            color=colour,
+            alpha=0.6,
+            label=f"{side}: fill before bankruptcy",
+        )
+        ax.scatter(
+            bp[mine & beyond],
+            fill[mine & beyond],
+            s=18,
+            marker="x",
+            color=PALETTE["vermillion"] if side == "long" else PALETTE["purple"],
+            label=f"{side}: fill beyond bankruptcy",
+        )
+    lo, hi = float(min(bp.min(), fill.min())), float(max(bp.max(), fill.max()))
+    ax.plot(
+        [lo, hi],
+        [lo, hi],
+        color=PALETTE["grey"],
+        linewidth=1.0,
+        linestyle="--",
+        label="fill = bankruptcy price",
+    )
+    format_price_axis(ax, "x", "$")
+    format_price_axis(ax, "y", "$")
+    ax.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+def plot_book_depth(
+    steps: ArrayLike,
+    marks: ArrayLike,
+    depth: ArrayLike,
+    *,
+    within: float = 0.01,
+    title: str = "The book thins as the price falls (simulated)",
+) -> Figure:
+    """Bid depth within ``within`` (fraction) of the mid at each step (left
+    axis, BTC) with the mark price (right axis)."""
+    s = v.as_float_array("steps", steps)
+    m = v.positive("marks", marks)
+    d = v.non_negative("depth", depth)
+    if s.ndim != 1 or s.shape != m.shape or s.shape != d.shape or s.size == 0:
+        raise ValueError(
+            "steps, marks and depth must be non-empty, one-dimensional and of equal length, "
+            f"got shapes {s.shape}, {m.shape} and {d.shape}"
+        )
+    w = float(v.positive("within", within))
+    fig, ax = new_figure(title, "step", f"bids within {w:.1%} of the mid (BTC)")
+    ax.fill_between(s, d, color=PALETTE["sky"], alpha=0.6, label="bid depth")
+    ax.set_ylim(bottom=0)
+    ax2 = ax.twinx()
+    ax2.spines[["top"]].set_visible(False)
+    ax2.plot(s, m, color=PALETTE["black"], linewidth=1.2, label="mark price")
+    ax2.set_ylabel("mark price (USDT)")
+    format_price_axis(ax2, "y", "$")
+    lines, labels = ax.get_legend_handles_labels()
+    more, more_labels = ax2.get_legend_handles_labels()
+    ax.legend(lines + more, labels + more_labels, fontsize=8, loc="lower left")
+    return fig
