@@ -50,7 +50,7 @@ def _replay() -> SimulationResult:
         population,
         path,
         waterfall="fund_then_adl",
-        insurance_fund=10_000,
+        insurance_fund=20_000,
         book="thinning",
         book_params=BOOK,
     )
