@@ -31,10 +31,12 @@ Model (one linear perpetual, money in quote currency):
     the ADL ranking (adl.py) at BP, so no new deficit arises (Binance/BitMEX
     ADL pages);
   * ``socialized_loss``: what the fund cannot pay is advanced by the venue
-    and clawed back at the end of the step from accounts with unrealized
-    profit, pro rata to the profit not yet clawed back and at most all of it
-    (OKX's 2018 clawback; Bybit, "Contract Loss Mechanism: Auto-Deleveraging
-    vs Socialized Loss");
+    and clawed back at the end of the step from the open positions with
+    unrealized profit, pro rata to that profit and at most all of it (a
+    haircut: the clawed amount is realized and paid to the venue, so the
+    position's entry price moves against it by amount / quantity and its
+    wallet balance is untouched) (OKX's 2018 clawback; Bybit, "Contract Loss
+    Mechanism: Auto-Deleveraging vs Socialized Loss");
   * what no layer covers is written off by the venue (bad debt).
   With negative-balance protection off, the deficit stays on the trader's
   account as a negative balance (a debt) and no layer is used.
@@ -751,18 +753,19 @@ def simulate_exchange(
         # --- socialized loss: claw back the step's uncovered deficits ---
         recovered = 0.0
         if step_social > 0:
-            # profit not yet clawed back: unrealized PnL minus earlier clawbacks
-            prof = np.maximum(qty * m - cost - social_paid, 0.0)
+            # haircut on unrealized profit: realize the clawed part and hand it to the venue
+            prof = np.maximum(qty * m - cost, 0.0)
             prof[qty == 0] = 0.0
             total = float(prof.sum())
             if total > 0:
                 share = min(step_social / total, 1.0)
                 pay_i = prof * share
-                margin -= pay_i
+                cost += pay_i  # the position's entry moves against it by pay / quantity
                 social_paid += pay_i
                 recovered = float(pay_i.sum())
                 venue += recovered
                 idx = np.flatnonzero(pay_i)
+                ledger.record_many(t, idx, "positions", pay_i[idx], "clawback_realized")
                 ledger.record_many(t, idx, "venue", -pay_i[idx], "socialized_loss")
         # --- bookkeeping and the conservation check ---
         bal = free + margin

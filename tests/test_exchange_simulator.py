@@ -1,0 +1,376 @@
+"""The exchange simulator: conservation of money in every regime, and the waterfall.
+
+Every test here checks conservation: the simulator raises ConservationError
+if a step's balances, unrealized PnL, fund, fees and venue do not add up to
+the deposits, and ``assert_conserved`` re-derives the same identity from the
+ledger (each account's balance change equals its net ledger flow; the fund,
+fees and venue accounts equal theirs; open interest stays balanced).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from perpmath.exchange import (
+    ADL_RANKINGS,
+    WATERFALLS,
+    ConservationError,
+    Ledger,
+    SimulationResult,
+    adl_queue,
+    adl_score,
+    matched_population,
+    simulate_exchange,
+)
+from perpmath.orderbook import OrderBook, deep_book, thin_book
+
+
+def assert_conserved(r: SimulationResult, accounts: pd.DataFrame) -> None:
+    h = r.history
+    tol = r.ledger.tolerance(gross=float(h["deposits"].iloc[0]) * 10 + 1e6)
+    assert (h["difference"].abs() <= tol).all()
+    assert np.allclose(h["total"], h["deposits"], rtol=0, atol=tol)
+    # the pools hold exactly what the ledger moved into them
+    last = h.iloc[-1]
+    assert r.ledger.net_flow("insurance_fund") == pytest.approx(last["fund"], abs=1e-6)
+    assert r.ledger.net_flow("fees") == pytest.approx(last["fees"], abs=1e-6)
+    assert r.ledger.net_flow("venue") == pytest.approx(last["venue"], abs=1e-6)
+    # every account's balance moved only through ledger transfers
+    frame = r.ledger.to_frame()
+    flows = pd.Series(0.0, index=r.accounts["account"].to_numpy())
+    for col, sign in (("target", 1.0), ("source", -1.0)):
+        acc = frame[frame[col].str.startswith("account ")]
+        ids = acc[col].map(lambda s: int(re.sub(r"\D", "", s)))
+        flows = flows.add(acc.groupby(ids.to_numpy())["amount"].sum() * sign, fill_value=0.0)
+    change = r.accounts.set_index("account")["balance"] - accounts["balance"].to_numpy()
+    np.testing.assert_allclose(change.to_numpy(), flows.reindex(change.index).to_numpy(), atol=1e-6)
+    # open interest stays balanced: accounts' longs - shorts + liquidity providers = 0
+    a = r.accounts
+    net = (np.where(a.side == "long", 1, -1) * a.quantity_open).sum() + last["lp_position"]
+    assert abs(net) < 1e-9 * max(1.0, a.quantity_open.sum())
+    # the fund never goes below zero; the venue never ends up owed money
+    assert (h["fund"] >= -1e-9).all()
+    assert (h["venue"] <= 1e-9).all()
+
+
+def crash(start=100.0, low=80.0, steps=40, hold=10):
+    return np.concatenate([np.linspace(start, low, steps), np.full(hold, low)])
+
+
+def one_pair(long_lev=50.0, short_lev=5.0, q=1.0, entry=100.0, isolated=True, extra=0.0):
+    m_long, m_short = q * entry / long_lev, q * entry / short_lev
+    mode = "isolated" if isolated else "cross"
+    return pd.DataFrame(
+        {
+            "side": ["long", "short"],
+            "quantity": [q, q],
+            "entry_price": [entry, entry],
+            "margin_mode": [mode, mode],
+            "margin": [m_long, m_short],
+            "balance": [m_long * (1 + extra), m_short * (1 + extra)],
+        }
+    )
+
+
+# a gap: nothing bid between the mark and 8% below it
+GAP_BOOK = OrderBook([92.0, 91.0], [100.0, 100.0], [100.5], [100.0])
+
+
+def gap_book(mark, step):
+    return GAP_BOOK.shifted(mark)
+
+
+# --- hypothesis: conservation under random populations, books, paths, regimes ---
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n_pairs=st.integers(1, 8),
+    seed=st.integers(0, 10_000),
+    lev_hi=st.floats(2.0, 100.0),
+    iso=st.floats(0.0, 1.0),
+    steps=st.integers(2, 40),
+    vol=st.floats(0.0, 0.08),
+    drift=st.floats(-0.05, 0.05),
+    waterfall=st.sampled_from(sorted(WATERFALLS)),
+    ranking=st.sampled_from(sorted(ADL_RANKINGS)),
+    mode=st.sampled_from(["full", "partial"]),
+    fraction=st.floats(0.1, 1.0),
+    nbp=st.booleans(),
+    fund=st.floats(0.0, 50.0),
+    fee=st.floats(0.0, 0.02),
+    fee_to=st.sampled_from(["fees", "insurance_fund"]),
+    profile=st.sampled_from(["deep", "thin", "thinning", "gap"]),
+    depth=st.floats(0.001, 2.0),
+    delay=st.integers(0, 3),
+    mmr=st.floats(0.0, 0.05),
+)
+def test_money_is_conserved_in_every_regime(
+    n_pairs, seed, lev_hi, iso, steps, vol, drift, waterfall, ranking, mode, fraction, nbp,
+    fund, fee, fee_to, profile, depth, delay, mmr,
+):  # fmt: skip
+    rng = np.random.default_rng(seed)
+    acc = matched_population(
+        n_pairs,
+        leverage=(1.5, max(lev_hi, 1.5)),
+        isolated_share=iso,
+        extra_balance=(0.0, 2.0),
+        rng=rng,
+    )
+    jumps = rng.standard_normal(steps) * vol + drift
+    path = 100.0 * np.exp(np.cumsum(jumps))
+    path = np.clip(path, 1.0, None)
+    if profile == "gap":
+        book, params = gap_book, None
+    else:
+        book = profile
+        params = {"tick": 0.2, "levels": 300, "size": depth}
+    r = simulate_exchange(
+        acc, path, waterfall=waterfall, adl_ranking=ranking, liquidation=mode,
+        partial_fraction=fraction, maintenance=mmr, fee_rate=fee, fee_destination=fee_to,
+        insurance_fund=fund, negative_balance_protection=nbp, book=book, book_params=params,
+        delay=delay,
+    )  # fmt: skip
+    assert_conserved(r, acc)
+    e = r.events
+    if nbp:
+        assert (r.accounts["balance"] >= -1e-9).all()
+        assert (e["debt_left"] == 0).all()
+    else:
+        assert (e["from_fund"] == 0).all() and len(r.adl) == 0
+        assert r.history["venue"].abs().max() <= 1e-9
+        # each debt stays on its account: what was outside the position minus the debt
+        debts = e.groupby("account")["debt_left"].sum()
+        debts = debts[debts > 0]
+        outside = np.where(acc["margin_mode"] == "isolated", acc["balance"] - acc["margin"], 0.0)
+        final = r.accounts.set_index("account")["balance"]
+        np.testing.assert_allclose(final[debts.index], outside[debts.index] - debts, atol=1e-9)
+    if "adl" not in WATERFALLS[waterfall]:
+        assert len(r.adl) == 0
+    if "socialized_loss" not in WATERFALLS[waterfall]:
+        assert (r.accounts["socialized_paid"] == 0).all()
+    # deficits are split exactly between the layers
+    covered = e["from_fund"] + e["to_socialize"] + e["written_off"]
+    np.testing.assert_allclose(covered, e["deficit"], atol=1e-9)
+    # nobody pays more than their unrealized profit in socialized loss
+    assert (r.accounts["socialized_paid"] >= 0).all()
+
+
+# --- worked scenarios -------------------------------------------------------
+def test_deficit_larger_than_the_fund_under_each_waterfall():
+    acc = one_pair(long_lev=50.0, short_lev=2.0)
+    path = crash(100.0, 95.0, steps=20, hold=5)
+    base = dict(book=gap_book, insurance_fund=1.0, maintenance=0.004)
+    # the long (margin 2) is filled about 8% lower: a deficit of about 6, fund only 1
+    fund_only = simulate_exchange(acc, path, waterfall="fund_only", **base)
+    assert_conserved(fund_only, acc)
+    ev = fund_only.events.iloc[0]
+    assert ev["deficit"] > 1.0 and ev["vwap"] < ev["bankruptcy_price"]
+    assert ev["from_fund"] == pytest.approx(1.0)
+    assert ev["written_off"] == pytest.approx(ev["deficit"] - 1.0)
+    assert fund_only.fund.iloc[-1] == pytest.approx(0.0)
+    assert fund_only.history["venue"].iloc[-1] == pytest.approx(-(ev["deficit"] - 1.0))
+
+    social = simulate_exchange(acc, path, waterfall="fund_then_socialized", **base)
+    assert_conserved(social, acc)
+    ev = social.events.iloc[0]
+    short = social.accounts.iloc[1]
+    # only the short is profitable: all of its profit at the mark goes, the rest is bad debt
+    step = int(ev["step"])
+    profit = 1.0 * (100.0 - path[step])
+    assert profit < ev["deficit"] - 1.0
+    assert short["socialized_paid"] == pytest.approx(profit)
+    assert short["unrealized_pnl"] == pytest.approx(profit - profit + (path[step] - path[-1]))
+    assert social.history["venue"].iloc[-1] == pytest.approx(-(ev["deficit"] - 1.0 - profit))
+    w = social.waterfall().set_index("item")["amount"]
+    assert w["socialized: clawed back from profitable accounts"] == pytest.approx(profit)
+    assert w["written off by the venue"] == pytest.approx(ev["deficit"] - 1.0 - profit)
+
+    adl = simulate_exchange(acc, path, waterfall="fund_then_adl", **base)
+    assert_conserved(adl, acc)
+    ev = adl.events.iloc[0]
+    # the book takes only what the fund can carry; ADL closes the rest at BP
+    book_q = 1.0 / (ev["bankruptcy_price"] - ev["vwap"])
+    assert ev["vwap"] == pytest.approx(GAP_BOOK.shifted(path[step]).best_bid)
+    assert ev["book_quantity"] == pytest.approx(book_q, rel=1e-9)
+    assert ev["adl_quantity"] == pytest.approx(1.0 - book_q)
+    assert ev["deficit"] == pytest.approx(1.0) and ev["from_fund"] == pytest.approx(1.0)
+    assert ev["written_off"] == pytest.approx(0.0, abs=1e-9)
+    row = adl.adl.iloc[0]
+    assert row["counterparty"] == 1 and row["price"] == pytest.approx(ev["bankruptcy_price"])
+    assert row["quantity"] == pytest.approx(1.0 - book_q)
+    assert adl.accounts.iloc[1]["quantity_open"] == pytest.approx(book_q)
+    assert adl.fund.iloc[-1] == pytest.approx(0.0, abs=1e-9)
+
+    none = simulate_exchange(acc, path, waterfall="none", **base)
+    assert_conserved(none, acc)
+    assert none.events.iloc[0]["written_off"] == pytest.approx(none.events.iloc[0]["deficit"])
+    assert none.fund.iloc[-1] == pytest.approx(1.0)
+
+
+def test_negative_balance_protection_off_leaves_the_debt():
+    acc = one_pair(long_lev=50.0, short_lev=2.0, isolated=False)
+    path = crash(100.0, 95.0, steps=20, hold=5)
+    r = simulate_exchange(
+        acc, path, book=gap_book, insurance_fund=10.0, negative_balance_protection=False
+    )
+    assert_conserved(r, acc)
+    ev = r.events.iloc[0]
+    long = r.accounts.iloc[0]
+    assert ev["debt_left"] > 0 and ev["from_fund"] == 0.0
+    assert long["balance"] == pytest.approx(-ev["debt_left"])
+    assert long["debt"] == pytest.approx(ev["debt_left"])
+    assert r.fund.iloc[-1] == 10.0
+    assert r.history["debts"].iloc[-1] == pytest.approx(-ev["debt_left"])
+    w = r.waterfall().set_index("item")["amount"]
+    assert w["left as traders' negative balances"] == pytest.approx(ev["debt_left"])
+
+
+def test_surplus_feeds_the_fund_less_the_fee():
+    acc = one_pair(long_lev=10.0, short_lev=2.0)
+    path = crash(100.0, 85.0, steps=30)
+    book = deep_book(100.0, tick=0.01, levels=100, size=10.0)
+    r = simulate_exchange(
+        acc, path, book=book, fee_rate=0.001, insurance_fund=0.0, maintenance=0.01
+    )
+    assert_conserved(r, acc)
+    ev = r.events.iloc[0]
+    # triggered when equity <= 1% of notional, filled near the mark: a surplus
+    assert ev["vwap"] > ev["bankruptcy_price"]
+    assert ev["fee"] == pytest.approx(0.001 * ev["vwap"] * ev["book_quantity"])
+    assert ev["to_fund"] == pytest.approx(ev["equity_at_fill"] - ev["fee"])
+    assert r.fund.iloc[-1] == pytest.approx(ev["to_fund"])
+    assert r.history["fees"].iloc[-1] == pytest.approx(ev["fee"])
+
+
+def test_isolated_keeps_its_free_balance_cross_backs_the_position_with_all():
+    # long 1 @ 100 at 20x: isolated margin 5 (+5 outside) -> BP 95; cross: all 10 -> BP 90
+    path = crash(100.0, 92.0, steps=20)
+    params = {"tick": 0.01, "levels": 50, "size": 10}
+    iso = one_pair(long_lev=20.0, isolated=True, extra=1.0)
+    cross = one_pair(long_lev=20.0, isolated=False, extra=1.0)
+    ri = simulate_exchange(iso, path, book="deep", book_params=params)
+    rc = simulate_exchange(cross, path, book="deep", book_params=params)
+    assert_conserved(ri, iso)
+    assert_conserved(rc, cross)
+    assert ri.events.iloc[0]["bankruptcy_price"] == pytest.approx(95.0)
+    assert ri.accounts.iloc[0]["status"] == "liquidated"
+    assert ri.accounts.iloc[0]["balance"] == pytest.approx(5.0)  # the outside half survives
+    assert rc.accounts.iloc[0]["liquidations"] == 0
+    assert rc.accounts.iloc[0]["equity"] == pytest.approx(10.0 - 8.0)
+    rc2 = simulate_exchange(cross, crash(100.0, 85.0), book="deep", book_params=params)
+    assert_conserved(rc2, cross)
+    assert rc2.events.iloc[0]["bankruptcy_price"] == pytest.approx(90.0)
+    assert rc2.accounts.iloc[0]["balance"] == 0.0  # cross: the whole wallet was collateral
+
+
+def test_delay_makes_the_fill_worse():
+    acc = one_pair(long_lev=25.0, short_lev=2.0)
+    path = crash(100.0, 90.0, steps=20)
+    params = {"tick": 0.01, "levels": 50, "size": 10.0}
+    now = simulate_exchange(acc, path, book="deep", book_params=params, delay=0)
+    late = simulate_exchange(acc, path, book="deep", book_params=params, delay=3)
+    assert_conserved(now, acc)
+    assert_conserved(late, acc)
+    e0, e3 = now.events.iloc[0], late.events.iloc[0]
+    assert e3["step"] == e0["step"] + 3 and e3["trigger_step"] == e0["trigger_step"]
+    assert e3["vwap"] < e0["vwap"]
+    assert e3["equity_at_fill"] < e0["equity_at_fill"]
+
+
+def test_partial_liquidation_closes_a_fraction_first():
+    acc = one_pair(long_lev=20.0, short_lev=2.0)
+    path = crash(100.0, 94.0, steps=60)
+    r = simulate_exchange(
+        acc, path, liquidation="partial", partial_fraction=0.25, maintenance=0.02,
+        book="deep", book_params={"tick": 0.001, "levels": 100, "size": 10.0},
+    )  # fmt: skip
+    assert_conserved(r, acc)
+    first = r.events.iloc[0]
+    assert first["kind"] == "partial"
+    assert first["book_quantity"] == pytest.approx(0.25)
+    assert r.events["kind"].eq("partial").sum() >= 2
+
+
+def test_adl_follows_the_named_ranking():
+    # shorts: A profitable with little margin (high leverage), B more margin
+    acc = pd.DataFrame(
+        {
+            "side": ["long", "short", "short"],
+            "quantity": [2.0, 1.0, 1.0],
+            "entry_price": [100.0, 100.0, 100.0],
+            "margin_mode": ["isolated"] * 3,
+            "margin": [4.0, 5.0, 40.0],
+            "balance": [4.0, 5.0, 40.0],
+        }
+    )
+    path = crash(100.0, 97.0, steps=10)
+    for ranking in ADL_RANKINGS:
+        r = simulate_exchange(acc, path, book=gap_book, adl_ranking=ranking)
+        assert_conserved(r, acc)
+        adl = r.adl
+        assert adl["quantity"].sum() > 0
+        mark = adl["mark"].iloc[0]
+        scores = adl_score("short", [1.0, 1.0], 100.0, mark, [5.0, 40.0], convention=ranking,
+                           maintenance_margin=[0.004 * mark] * 2)  # fmt: skip
+        first = adl_queue(scores)[0] + 1
+        assert adl["counterparty"].iloc[0] == first
+
+
+def test_results_are_dataframes_and_snapshots():
+    acc = matched_population(20, leverage=(5, 60), rng=7)
+    r = simulate_exchange(acc, crash(), book="thin", insurance_fund=5.0, record_states=[0, 25])
+    assert_conserved(r, acc)
+    for frame in (r.events, r.adl, r.history, r.accounts, r.account_states, r.waterfall()):
+        assert isinstance(frame, pd.DataFrame)
+    assert sorted(r.account_states["step"].unique()) == [0, 25]
+    assert len(r.history) == len(crash())
+    assert isinstance(r.fund, pd.Series) and r.fund.index.name == "step"
+    assert not r.events.isna().any().any()
+
+
+def test_tiers_and_custom_books():
+    from perpmath.tiers import load_tier_table
+
+    acc = matched_population(
+        10, entry_price=96_000.0, quantity=(0.1, 2.0), leverage=(10, 100), rng=1
+    )
+    path = crash(96_000.0, 90_000.0)
+    r = simulate_exchange(acc, path, maintenance=load_tier_table("binance_usdm_btcusdt"),
+                          book=thin_book(96_000.0), insurance_fund=100.0)  # fmt: skip
+    assert_conserved(r, acc)
+    assert len(r.events) > 0
+
+
+def test_bad_inputs():
+    acc = one_pair()
+    with pytest.raises(ValueError, match="mark_path must be finite"):
+        simulate_exchange(acc, [100.0, np.nan, 90.0])
+    with pytest.raises(ValueError, match="mark_path must be greater than 0"):
+        simulate_exchange(acc, [100.0, -1.0])
+    with pytest.raises(ValueError, match="waterfall must be one of"):
+        simulate_exchange(acc, [100.0], waterfall="hope")
+    with pytest.raises(ValueError, match="adl_ranking must be one of"):
+        simulate_exchange(acc, [100.0], adl_ranking="coin flip")
+    with pytest.raises(ValueError, match="empty table"):
+        simulate_exchange(acc.iloc[:0], [100.0])
+    with pytest.raises(ValueError, match="missing columns"):
+        simulate_exchange(acc.drop(columns="balance"), [100.0])
+    with pytest.raises(ValueError, match="side must be 'long' or 'short'"):
+        simulate_exchange(acc.assign(side=["long", "flat"]), [100.0])
+    with pytest.raises(ValueError, match="must not exceed its balance"):
+        simulate_exchange(acc.assign(margin=[100.0, 1.0]), [100.0])
+    with pytest.raises(ValueError, match="delay must be a whole number"):
+        simulate_exchange(acc, [100.0], delay=-1)
+    with pytest.raises(ValueError, match="book must be one of"):
+        simulate_exchange(acc, [100.0], book="bottomless")
+
+
+def test_conservation_error_is_loud():
+    led = Ledger(10.0)
+    with pytest.raises(ConservationError):
+        led.check(3, {"balances": 10.02})
