@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from perpmath import _validate as v
@@ -39,6 +40,7 @@ __all__ = [
     "maintenance_margin",
     "margin_balance",
     "margin_ratio",
+    "margin_ratio_table",
     "open_loss",
     "order_cost",
 ]
@@ -331,6 +333,42 @@ def is_liquidatable(
     thr = np.asarray(liquidation_threshold(d, maintenance_margin, position_value))
     out = ratio >= thr if MARGIN_RATIO_DEFINITIONS[d].liquidation_when == ">=" else ratio <= thr
     return bool(out) if out.ndim == 0 else out
+
+
+def margin_ratio_table(
+    margin_balance: float, maintenance_margin: float, position_value: float
+) -> pd.DataFrame:
+    """One account's margin ratio under every named definition, side by side.
+
+    One row per definition (index: its name) with the formula, the value,
+    the liquidation threshold and its direction, whether the account is
+    liquidatable, and who uses the definition. Scalars only. The three rows
+    always agree on ``liquidated``; only the numbers differ, which is why a
+    "margin ratio of 80%" means nothing until the definition is named.
+    """
+    inputs = {
+        "margin_balance": margin_balance,
+        "maintenance_margin": maintenance_margin,
+        "position_value": position_value,
+    }
+    for name, value in inputs.items():
+        if np.ndim(value) != 0:
+            raise ValueError(f"{name} must be a single number, got {value!r}")
+    mb, mm, pv = (float(a) for a in _checked(margin_balance, maintenance_margin, position_value))
+    rows = []
+    for name, d in MARGIN_RATIO_DEFINITIONS.items():
+        rows.append(
+            {
+                "definition": name,
+                "formula": d.formula,
+                "value": margin_ratio(mb, mm, pv, name),
+                "threshold": liquidation_threshold(name, mm, pv),
+                "liquidation_when": d.liquidation_when,
+                "liquidated": is_liquidatable(mb, mm, pv, name),
+                "exchanges": "; ".join(d.exchanges),
+            }
+        )
+    return pd.DataFrame(rows).set_index("definition")
 
 
 def convert_margin_ratio(

@@ -16,6 +16,7 @@ from perpmath.margin import (
     maintenance_margin,
     margin_balance,
     margin_ratio,
+    margin_ratio_table,
     open_loss,
     order_cost,
 )
@@ -166,6 +167,21 @@ def test_margin_ratio_broadcasts_and_returns_floats():
 def test_is_liquidatable_returns_bool_for_scalars():
     assert is_liquidatable(1.0, 2.0, 10.0) is True
     assert is_liquidatable(3.0, 2.0, 10.0) is False
+
+
+def test_margin_ratio_table_on_toobit_example():
+    df = margin_ratio_table(TOOBIT_MB, TOOBIT_MM, TOOBIT_PV)
+    assert list(df.index) == list(DEFS)
+    assert df.loc["maintenance_to_balance", "value"] == approx(1.1538, abs=5e-5)
+    assert df.loc["equity_to_maintenance", "threshold"] == 1.0
+    assert df.loc["margin_to_notional", "threshold"] == approx(150 / 14_830)
+    assert df["liquidated"].all()
+    safe = margin_ratio_table(1_000, TOOBIT_MM, TOOBIT_PV)
+    assert not safe["liquidated"].any()
+    with pytest.raises(ValueError, match=r"^margin_balance must be a single number"):
+        margin_ratio_table([1, 2], 1, 1)
+    with pytest.raises(ValueError, match=r"^maintenance_margin must be greater than 0"):
+        margin_ratio_table(1, 0, 1)
 
 
 # conversion ----------------------------------------------------------------------------
