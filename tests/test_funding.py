@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from perpmath.funding import (
     FUNDING_CONVENTIONS,
@@ -217,3 +219,24 @@ def test_bad_inputs():
         average_premium_index([])
     with pytest.raises(ValueError, match="rates"):
         funding_over_time("long", 96_000.0, 10, [])
+
+
+# --- properties ------------------------------------------------------------------------------
+
+
+_rates = st.floats(-0.05, 0.05, allow_nan=False)
+_prices = st.floats(1.0, 1e6, allow_nan=False)
+_sizes = st.floats(1e-4, 1e4, allow_nan=False)
+
+
+@given(_sizes, _prices, _rates)
+def test_property_longs_pay_what_shorts_receive(q, mark, rate):
+    assert funding_payment("long", q, mark, rate) == -funding_payment("short", q, mark, rate)
+    assert np.sign(funding_payment("long", q, mark, rate)) == np.sign(rate)
+
+
+@given(st.floats(-0.05, 0.05, allow_nan=False), st.floats(-0.001, 0.001, allow_nan=False))
+def test_property_clamp_bounds_the_distance_to_the_premium(p, i):
+    rate = funding_rate(p, i, 0.0005, "bitmex")
+    assert abs(rate - p) <= 0.0005 + 1e-15
+    assert min(p, i) - 1e-15 <= rate <= max(p, i) + 1e-15

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from perpmath.liquidation import liquidation_price
 from perpmath.paths import flash_crash_path, gbm_paths
@@ -144,3 +146,29 @@ def test_bad_inputs():
         margin_ratio_alert_price("long", 100.0, 10, 0.8, definition="ratio")
     with pytest.raises(ValueError, match="alert"):
         margin_ratio_alert_price("long", 100.0, 10, 1.2)
+
+
+# --- properties ------------------------------------------------------------------------------
+
+
+@given(
+    st.floats(100.0, 1e7),
+    st.floats(0.001, 0.1),
+    st.floats(1_000.0, 200_000.0),
+    st.floats(0.001, 0.5),
+)
+def test_property_fixed_fraction_risks_exactly_the_fraction(capital, fraction, entry, dist):
+    stop = entry * (1 - dist)
+    q = position_size(capital, fraction, entry, stop, side="long")
+    assert risk_at_stop(q, entry, stop) == pytest.approx(capital * fraction, rel=1e-9)
+
+
+@given(st.floats(0.0, 0.6), st.floats(0.005, 0.1))
+def test_property_gap_fill_is_never_better_than_the_stop(drop, stop_dist):
+    path = flash_crash_path(100.0, 10, crash_at=3, drop=drop, recovery=0.0)
+    res = simulate_exit("long", 100.0, path, stop=100.0 * (1 - stop_dist))
+    if res.reason[0] == "stop":
+        assert res.price[0] <= 100.0 * (1 - stop_dist) + 1e-9
+        assert res.slippage[0] >= 0
+    else:
+        assert res.reason[0] == "open"
