@@ -236,10 +236,12 @@ class Account:
 
     @property
     def cross_positions(self) -> list[Position]:
+        """The positions that share the cross wallet balance."""
         return [p for p in self.positions if p.margin_mode == "cross"]
 
     @property
     def isolated_positions(self) -> list[Position]:
+        """The positions that each hold their own isolated margin."""
         return [p for p in self.positions if p.margin_mode == "isolated"]
 
     @property
