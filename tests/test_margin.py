@@ -113,8 +113,10 @@ def test_margin_ratio_toobit_binance_definition():
 
 
 def test_margin_ratio_other_definitions_on_the_same_account():
-    # OKX reports equity / maintenance margin (liquidation at <= 100%), Orderly and
-    # dYdX v3 report margin / position value (liquidation at the maintenance rate).
+    # OKX reports equity / maintenance margin (liquidation at <= 100%); Bitget, legacy OKEx
+    # and Orderly report margin / position value (liquidation at the maintenance rate).
+    # Their pages give the formulas but no worked numbers that we could find, so the same
+    # Toobit account is expressed in each definition and checked against the formulas.
     okx = margin_ratio(TOOBIT_MB, TOOBIT_MM, TOOBIT_PV, "equity_to_maintenance")
     assert okx == approx(130 / 150)
     frac = margin_ratio(TOOBIT_MB, TOOBIT_MM, TOOBIT_PV, "margin_to_notional")
