@@ -40,6 +40,11 @@ Mark price by exchange (``convention``):
 * ``"bitmex"`` (BitMEX, "Fair Price Marking",
   https://www.bitmex.com/app/fairPriceMarking):
   mark = fair price = index x (1 + funding rate x time until funding / interval).
+* ``"deribit_futures"`` (Deribit, "Calculation of BTC mark price for
+  calculating unrealised P/L",
+  https://deribit.freshdesk.com/support/solutions/articles/1000199659):
+  the last price moved into [best bid, best ask], then kept within 3 % of
+  the index.
 * ``"okx"`` (OKX, "III. Mark Price",
   https://support.okexcn.com/hc/en-us/articles/360035846251-III-Mark-Price):
   mark = index + moving average of the basis.
@@ -70,7 +75,7 @@ __all__ = [
 INDEX_OUTLIER_RULES = ("none", "exclude", "cap")
 
 #: Mark-price formulas by exchange name (see the module docstring).
-MARK_PRICE_CONVENTIONS = ("binance", "bybit", "bitmex", "okx")
+MARK_PRICE_CONVENTIONS = ("binance", "bybit", "bitmex", "okx", "deribit_futures")
 
 
 def price_index(
@@ -196,17 +201,35 @@ def mark_price(
     time_until_funding: ArrayLike = 0.0,
     funding_interval: float = 8.0,
     basis: ArrayLike = 0.0,
+    bid: ArrayLike | None = None,
+    ask: ArrayLike | None = None,
+    band: float = 0.03,
 ) -> v.Float:
     """Mark price from the index, as each exchange publishes it.
 
     ``basis`` is the moving-average basis in price units (see
     ``moving_average_basis``). ``"binance"``/``"bybit"``: median(P1, P2,
     last_price) with P1 = ``funding_basis_price(...)`` and P2 = index + basis
-    (``last_price`` required); ``"bitmex"``: P1; ``"okx"``: P2. Sources:
+    (``last_price`` required); ``"bitmex"``: P1; ``"okx"``: P2;
+    ``"deribit_futures"``: clip(clip(last, bid, ask), index x (1 - band),
+    index x (1 + band)) (``last_price``, ``bid``, ``ask`` required). Sources:
     module docstring.
     """
     conv = v.choice("convention", convention, MARK_PRICE_CONVENTIONS)
     i = v.positive("index", index)
+    if conv == "deribit_futures":
+        if last_price is None or bid is None or ask is None:
+            raise ValueError(
+                "last_price, bid and ask are required for convention 'deribit_futures'"
+            )
+        last = v.positive("last_price", last_price)
+        b = v.positive("bid", bid)
+        a = v.positive("ask", ask)
+        if np.any(b > a):
+            raise ValueError("bid must not exceed ask (a crossed book has no mark price here)")
+        width = float(v.in_range("band", band, 0.0, 1.0))
+        inside = np.clip(last, b, a)
+        return v.result(np.clip(inside, i * (1 - width), i * (1 + width)))
     b = v.as_float_array("basis", basis)
     p1 = np.asarray(funding_basis_price(i, funding_rate, time_until_funding, funding_interval))
     p2 = i + b

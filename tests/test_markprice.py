@@ -188,3 +188,25 @@ def test_median_mark_lies_between_its_components(prices, rate, hours):
     p1 = funding_basis_price(index, rate, hours)
     low, high = sorted([p1, index, last])[0], sorted([p1, index, last])[2]
     assert low - 1e-6 <= mark <= high + 1e-6
+
+
+@pytest.mark.parametrize(
+    "index, bid, ask, last, expected",
+    [
+        (270.0, 271.0, 271.5, 271.7, 271.5),  # last above the ask -> the ask
+        (270.0, 271.0, 271.5, 271.2, 271.2),  # last inside the book -> last
+        (270.0, 280.0, 280.5, 280.0, 278.1),  # more than 3 % from the index -> capped
+    ],
+)
+def test_deribit_published_examples(index, bid, ask, last, expected):
+    # Deribit, "Calculation of BTC mark price for calculating unrealised P/L",
+    # examples 1-3 (https://deribit.freshdesk.com/support/solutions/articles/1000199659).
+    mark = mark_price(index, convention="deribit_futures", last_price=last, bid=bid, ask=ask)
+    assert mark == pytest.approx(expected)
+
+
+def test_deribit_needs_the_book():
+    with pytest.raises(ValueError, match="bid and ask"):
+        mark_price(270.0, convention="deribit_futures", last_price=271.0)
+    with pytest.raises(ValueError, match="bid must not exceed ask"):
+        mark_price(270.0, convention="deribit_futures", last_price=271.0, bid=272.0, ask=271.0)
