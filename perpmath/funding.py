@@ -203,8 +203,9 @@ def funding_rate(
     * ``"bitmex"``: F = F8 (8-hour interval);
     * ``"hyperliquid"``: F = F8 / 8, paid every hour, capped at +/-4 %.
 
-    ``cap`` (optional) clips the result to +/-cap (Binance caps each
-    symbol's rate, e.g. at a multiple of the maintenance margin rate).
+    ``cap`` (optional) clips the result to +/-cap: venues publish a cap
+    per symbol (Binance lists it with each contract's funding history);
+    pass that value. Hyperliquid's 4 % per hour applies by default.
     Sources: see :data:`FUNDING_CONVENTIONS`.
     """
     conv = _convention(convention)
