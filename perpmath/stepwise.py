@@ -48,10 +48,10 @@ import pandas as pd
 from perpmath import _validate as v
 from perpmath.tiers import TierTable, load_tier_table
 
-__all__ = ["LIQUIDATION_MODES", "liquidation_trace"]
+__all__ = ["STEPWISE_MODES", "liquidation_trace"]
 
 #: Names of the reduction modes (see the module docstring).
-LIQUIDATION_MODES = ("all_at_once", "tier_by_tier", "fraction")
+STEPWISE_MODES = ("all_at_once", "tier_by_tier", "fraction")
 
 _COLUMNS = [
     "action",
@@ -105,7 +105,7 @@ def liquidation_trace(
     table = load_tier_table() if tiers is None else tiers
     if not isinstance(table, TierTable):
         raise ValueError(f"tiers must be a TierTable or None, got {type(tiers).__name__}")
-    kind = v.choice("mode", mode, LIQUIDATION_MODES)
+    kind = v.choice("mode", mode, STEPWISE_MODES)
     frac = float(v.in_range("fraction", fraction, 0.0, 1.0, high_inclusive=True))
     if frac == 0:
         raise ValueError("fraction must be greater than 0, got 0.0")
