@@ -28,6 +28,8 @@ def _first_bad(arr: NDArray[Any], bad: NDArray[np.bool_]) -> str:
 
 def as_float_array(name: str, value: ArrayLike) -> NDArray[np.float64]:
     """Convert to a float array, rejecting NaN, infinities and non-numbers."""
+    if value is None or isinstance(value, str | bytes):
+        raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}")
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
