@@ -1,0 +1,64 @@
+"""Explorer for section 02: leverage, ROE and the distance to liquidation."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+
+from perpmath.liquidation import (
+    bankruptcy_price,
+    distance_to_bankruptcy,
+    distance_to_liquidation,
+    liquidation_price,
+)
+from perpmath.plots.leverage import plot_position_roe
+from perpmath.tiers import load_tier_table
+from perpmath.widgets._common import explorer, named
+
+__all__ = ["leverage_explorer"]
+
+
+def leverage_explorer(
+    entry_price: float = 96_000.0,
+    margin: float = 1_000.0,
+    leverage: int = 10,
+    side: str = "long",
+) -> w.VBox:
+    """Side, leverage and margin controls over one position's ROE, liquidation and bankruptcy.
+
+    Uses the Binance BTCUSDT tier table, so a leverage above the tier's
+    maximum for the resulting notional is reported as not possible.
+    """
+    tiers = load_tier_table("binance_usdm_btcusdt")
+    controls = [
+        named(w.ToggleButtons(options=["long", "short"], value=side, description="side"), "side"),
+        named(
+            w.IntSlider(value=leverage, min=1, max=125, step=1, description="leverage (x)"),
+            "leverage",
+        ),
+        named(
+            w.BoundedFloatText(
+                value=margin, min=10.0, max=10_000_000.0, step=100.0, description="margin USDT"
+            ),
+            "margin",
+        ),
+    ]
+
+    def render(side: str, leverage: int, margin: float):
+        qty = margin * leverage / entry_price
+        tiers.check_leverage(qty * entry_price, leverage)
+        fig = plot_position_roe(side, entry_price, leverage, margin, maintenance=tiers)
+        lp = liquidation_price(side, entry_price, leverage, qty, maintenance=tiers)
+        bp = bankruptcy_price(side, entry_price, leverage)
+        to_bank = distance_to_bankruptcy(side, entry_price, leverage)
+        to_liq = distance_to_liquidation(side, entry_price, leverage, qty, maintenance=tiers)
+        lines = [
+            f"notional {qty * entry_price:,.2f} USDT ({qty:.6f} BTC); "
+            f"a 1% move changes equity by {leverage:g}% of the margin",
+            f"bankruptcy at {bp:,.2f} ({to_bank:.2%} away); "
+            f"liquidation at {lp:,.2f} ({to_liq:.2%} away)",
+        ]
+        if to_bank > 0:
+            lines.append(f"liquidation comes {1 - to_liq / to_bank:.1%} earlier than bankruptcy")
+        return fig, "\n".join(lines)
+
+    return explorer(controls, render, title="Leverage: ROE, liquidation and bankruptcy")
