@@ -85,6 +85,8 @@ def plot_fills_vs_bankruptcy(
     beyond = sign * (fill - bp) < 0
     for side, colour in (("long", PALETTE["blue"]), ("short", PALETTE["green"])):
         mine = e["side"].to_numpy() == side
+        if not mine.any():
+            continue
         ax.scatter(
             bp[mine & ~beyond],
             fill[mine & ~beyond],
