@@ -20,8 +20,7 @@ def test_as_float_array_accepts_numbers_and_arrays():
     "value, text",
     [
         ("abc", "x must be a number or an array of numbers, got 'abc'"),
-        # NumPy turns None into NaN, so None is reported as not finite
-        (None, "x must be finite (no NaN or infinity), got nan"),
+        (None, "x must be a number or an array of numbers, got None"),
         (math.nan, "x must be finite (no NaN or infinity), got nan"),
         ([1.0, math.inf], "x must be finite (no NaN or infinity), got inf at index 1"),
     ],
