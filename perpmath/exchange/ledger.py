@@ -32,6 +32,7 @@ raises.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -94,7 +95,7 @@ class Ledger:
         self.relative_tolerance = float(relative_tolerance)
         self._chunks: list[tuple[np.ndarray, ...]] = []
         self._rows: list[tuple[int, int, int, float, str]] = []
-        self._totals: list[dict[str, float]] = []
+        self._totals: list[tuple[int, dict[str, float], float, float]] = []
         self._flows: dict[int, float] = {}
 
     # --- recording ------------------------------------------------------
@@ -227,11 +228,9 @@ class Ledger:
         Returns the difference (sum - deposits); raises ConservationError
         naming the step, every component and the difference otherwise.
         """
-        total = float(np.sum(np.array(list(components.values()), dtype=float)))
+        total = math.fsum(components.values())
         diff = total - self.deposits
-        row = {"step": int(step), **{k: float(x) for k, x in components.items()}}
-        row.update(total=total, deposits=self.deposits, difference=diff)
-        self._totals.append(row)
+        self._totals.append((int(step), dict(components), total, diff))
         tol = self.tolerance(gross)
         if not np.isfinite(diff) or abs(diff) > tol:
             detail = ", ".join(f"{k}={float(x):.6f}" for k, x in components.items())
@@ -243,4 +242,8 @@ class Ledger:
 
     def totals(self) -> pd.DataFrame:
         """One row per checked step: every component, their sum, deposits, difference."""
-        return pd.DataFrame(self._totals)
+        rows = [
+            {"step": st, **comps, "total": tot, "deposits": self.deposits, "difference": d}
+            for st, comps, tot, d in self._totals
+        ]
+        return pd.DataFrame(rows)

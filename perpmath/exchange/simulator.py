@@ -254,9 +254,12 @@ def _accounts(accounts: pd.DataFrame) -> dict[str, NDArray]:
     ep = np.atleast_1d(v.positive("entry_price", accounts["entry_price"].to_numpy(dtype=float)))
     bal = np.atleast_1d(v.non_negative("balance", accounts["balance"].to_numpy(dtype=float)))
     if "margin_mode" in accounts:
-        modes = np.array(
-            [v.choice("margin_mode", x, MARGIN_MODES) for x in accounts["margin_mode"]]
-        )
+        raw = accounts["margin_mode"]
+        is_str = raw.map(lambda x: isinstance(x, str)).to_numpy(dtype=bool)
+        modes = raw.astype(str).str.strip().str.lower().to_numpy()
+        bad = ~is_str | ~np.isin(modes, MARGIN_MODES)
+        if bad.any():
+            v.choice("margin_mode", raw.iloc[int(np.argmax(bad))], MARGIN_MODES)  # raises
     else:
         modes = np.full(q.size, "cross")
     iso = modes == "isolated"
@@ -510,16 +513,21 @@ def simulate_exchange(
             else:
                 queues[other] = [idx, 0]
         queue, ptr = queues[other]
-        cand = queue[ptr:]
-        if not cand.size:
-            return 0.0
-        valid = (
-            (qty[cand] * other > 0)
-            & ~pending[cand]
-            & (margin[cand] + qty[cand] * bp - cost[cand] >= 0)
-        )
-        sizes = np.where(valid, np.abs(qty[cand]), 0.0)
-        cum = np.cumsum(sizes)
+        window = 64
+        while True:
+            cand = queue[ptr : ptr + window]
+            if not cand.size:
+                return 0.0
+            valid = (
+                (qty[cand] * other > 0)
+                & ~pending[cand]
+                & (margin[cand] + qty[cand] * bp - cost[cand] >= 0)
+            )
+            sizes = np.where(valid, np.abs(qty[cand]), 0.0)
+            cum = np.cumsum(sizes)
+            if cum[-1] >= rest or ptr + window >= queue.size:
+                break
+            window *= 4
         take = np.clip(rest - (cum - sizes), 0.0, sizes)
         hit = take > 0
         j, y = cand[hit], take[hit]
@@ -544,8 +552,8 @@ def simulate_exchange(
         adl_rows["mark"].extend([m] * k)
         adl_rows["realized_pnl"].extend(realized.tolist())
         adl_rows["cost_vs_mark"].extend(vs_mark.tolist())
-        still = np.flatnonzero(qty[queue[ptr:]] != 0)
-        queues[other][1] = ptr + (int(still[0]) if still.size else queue.size - ptr)
+        still = np.flatnonzero(qty[cand] != 0)  # skip the positions ADL closed entirely
+        queues[other][1] = ptr + (int(still[0]) if still.size else cand.size)
         return float(y.sum())
 
     for t in range(path.size):
