@@ -374,3 +374,21 @@ def test_conservation_error_is_loud():
     led = Ledger(10.0)
     with pytest.raises(ConservationError):
         led.check(3, {"balances": 10.02})
+
+
+def test_account_ids_name_the_ledger_rows():
+    acc = one_pair(long_lev=50.0, short_lev=2.0).assign(account=[10, 3])
+    r = simulate_exchange(acc, crash(100.0, 95.0, steps=20, hold=5), book=gap_book,
+                          waterfall="fund_then_socialized", insurance_fund=1.0)  # fmt: skip
+    assert_conserved(r, acc)
+    frame = r.ledger.to_frame()
+    parties = set(frame["source"]) | set(frame["target"])
+    assert {"account 10", "account 3"} <= parties and "account 0" not in parties
+    assert r.events["account"].iloc[0] == 10
+    # the clawback is realized from the short's open profit and paid to the venue
+    paid = frame[frame.reason == "socialized_loss"]
+    assert paid["source"].tolist() == ["account 3"] and paid["target"].tolist() == ["venue"]
+    assert paid["amount"].sum() == pytest.approx(r.accounts.iloc[1]["socialized_paid"])
+    assert r.ledger.net_flow(3) == pytest.approx(0.0)  # its wallet is untouched
+    with pytest.raises(ValueError, match="account must hold distinct whole numbers"):
+        simulate_exchange(acc.assign(account=[1, 1]), [100.0])

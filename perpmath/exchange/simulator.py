@@ -277,7 +277,16 @@ def _accounts(accounts: pd.DataFrame) -> dict[str, NDArray]:
             f"margin of isolated account at row {i} ({mg[i]!r}) "
             f"must not exceed its balance ({bal[i]!r})"
         )
-    ids = accounts["account"].to_numpy() if "account" in accounts else np.arange(q.size)
+    if "account" in accounts:
+        raw_ids = accounts["account"].to_numpy()
+        ids = np.asarray(raw_ids, dtype=np.int64) if raw_ids.dtype.kind in "iu" else None
+        if ids is None or (ids < 0).any() or np.unique(ids).size != ids.size:
+            raise ValueError(
+                "account must hold distinct whole numbers >= 0 (they name the accounts "
+                f"in the ledger), got {raw_ids[:5].tolist()}..."
+            )
+    else:
+        ids = np.arange(q.size, dtype=np.int64)
     return {
         "sign": sgn,
         "q": q,
@@ -484,12 +493,12 @@ def simulate_exchange(
         venue -= rest
         margin[a] += d
         fund_received[a] += from_fund
-        ledger.record(t, "insurance_fund", a, from_fund, "fund_cover")
+        ledger.record(t, "insurance_fund", ids[a], from_fund, "fund_cover")
         if "socialized_loss" in layers:
-            ledger.record(t, "venue", a, rest, "deficit_to_socialize")
+            ledger.record(t, "venue", ids[a], rest, "deficit_to_socialize")
             return from_fund, rest, 0.0
         written_received[a] += rest
-        ledger.record(t, "venue", a, rest, "bad_debt_written_off")
+        ledger.record(t, "venue", ids[a], rest, "bad_debt_written_off")
         return from_fund, 0.0, rest
 
     def run_adl(a: int, s: float, rest: float, bp: float, m: float, t: int) -> float:
@@ -542,7 +551,7 @@ def simulate_exchange(
         vs_mark = other * y * (m - bp)
         adl_qty_acc[j] += y
         adl_cost_acc[j] += vs_mark
-        ledger.record_many(t, j, "positions", realized, "adl_realized_pnl")
+        ledger.record_many(t, ids[j], "positions", realized, "adl_realized_pnl")
         k = j.size
         adl_rows["step"].extend([t] * k)
         adl_rows["liquidated"].extend([ids[a]] * k)
@@ -609,7 +618,7 @@ def simulate_exchange(
                     lp_qty += s * x
                     lp_cost += s * notional
                     closed_notional += notional
-                    ledger.record_signed(t, a, "positions", realized, "realized_pnl")
+                    ledger.record_signed(t, ids[a], "positions", realized, "realized_pnl")
                     eq_after = margin[a] + qty[a] * m - cost[a]
                     fee = min(rate * notional, max(eq_after, 0.0))
                     margin[a] -= fee
@@ -618,7 +627,7 @@ def simulate_exchange(
                         fees += fee
                     else:
                         fund += fee
-                    ledger.record(t, a, fee_to, fee, "liquidation_fee")
+                    ledger.record(t, ids[a], fee_to, fee, "liquidation_fee")
                     n_liq[a] += 1
                     step_liqs += 1
                     row = [
@@ -690,7 +699,7 @@ def simulate_exchange(
                 # trader: book part realized at the fill, ADL part at BP
                 realized = s * notional + (s * adl_done * bp) - cost[a]
                 margin[a] += realized
-                ledger.record_signed(t, a, "positions", realized, "realized_pnl")
+                ledger.record_signed(t, ids[a], "positions", realized, "realized_pnl")
                 lp_qty += s * filled
                 lp_cost += s * notional
                 closed_notional += notional + adl_done * abs(bp)
@@ -699,7 +708,7 @@ def simulate_exchange(
                 liq_notional = notional + adl_done * abs(bp)
                 if e != 0.0 and abs(e) <= 1e-12 * max(liq_notional, 1.0):
                     # floating-point crumb of a settlement exactly at BP: the venue takes it
-                    ledger.record_signed(t, a, "venue", -e, "rounding")
+                    ledger.record_signed(t, ids[a], "venue", -e, "rounding")
                     venue += e
                     margin[a] = 0.0
                     e = 0.0
@@ -708,8 +717,8 @@ def simulate_exchange(
                 if e >= 0:
                     fee = min(rate * liq_notional, e)
                     surplus = e - fee
-                    ledger.record(t, a, fee_to, fee, "liquidation_fee")
-                    ledger.record(t, a, "insurance_fund", surplus, "liquidation_surplus")
+                    ledger.record(t, ids[a], fee_to, fee, "liquidation_fee")
+                    ledger.record(t, ids[a], "insurance_fund", surplus, "liquidation_surplus")
                     fees_paid[a] += fee
                     if fee_to == "fees":
                         fees += fee
@@ -773,8 +782,8 @@ def simulate_exchange(
                 recovered = float(pay_i.sum())
                 venue += recovered
                 idx = np.flatnonzero(pay_i)
-                ledger.record_many(t, idx, "positions", pay_i[idx], "clawback_realized")
-                ledger.record_many(t, idx, "venue", -pay_i[idx], "socialized_loss")
+                ledger.record_many(t, ids[idx], "positions", pay_i[idx], "clawback_realized")
+                ledger.record_many(t, ids[idx], "venue", -pay_i[idx], "socialized_loss")
         # --- bookkeeping and the conservation check ---
         bal = free + margin
         unreal = float(np.sum(qty * m - cost)) + (lp_qty * m - lp_cost)
