@@ -1,0 +1,164 @@
+"""Explorers of sections 05, 06 and 09: they build, react to their controls, stay quick,
+and report impossible settings as a message instead of a traceback."""
+
+from __future__ import annotations
+
+import time
+
+import ipywidgets as w
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from perpmath.widgets import _common
+from perpmath.widgets.case_study import case_study_explorer, small_replay_inputs
+from perpmath.widgets.negative_balance import liquidation_fill_explorer, liquidation_fill_summary
+from perpmath.widgets.protection import REGIMES, protection_crash, protection_explorer
+
+
+class Screen:
+    """Records what each redraw displays and prints (outside a kernel an Output
+    widget captures nothing)."""
+
+    def __init__(self, monkeypatch, capsys):
+        self.shown: list[object] = []
+        self.capsys = capsys
+        self.text = ""
+        monkeypatch.setattr(_common, "display", self.shown.append)
+
+    def state(self) -> tuple:
+        self.text = self.capsys.readouterr().out
+        parts: list[object] = [self.text]
+        for item in self.shown:
+            if isinstance(item, Figure):
+                parts.append(("figure", item._suptitle.get_text() if item._suptitle else ""))
+                for ax in item.axes:
+                    parts.append(ax.get_title())
+                    parts.extend(
+                        (line.get_label(), tuple(np.round(np.asarray(line.get_ydata(), float), 6)))
+                        for line in ax.lines
+                    )
+                    for p in ax.patches:
+                        if hasattr(p, "get_height"):
+                            parts.append(round(float(p.get_height()), 6))
+                        else:  # a StepPatch (stairs): its values
+                            parts.append(tuple(np.round(np.asarray(p.get_data().values), 6)))
+            else:
+                parts.append(repr(item))
+        self.shown.clear()
+        return tuple(parts)
+
+
+@pytest.fixture
+def screen(monkeypatch, capsys):
+    return Screen(monkeypatch, capsys)
+
+
+def _controls(box: w.VBox) -> dict[str, w.Widget]:
+    found: dict[str, w.Widget] = {}
+
+    def walk(widget):
+        if hasattr(widget, "name") and hasattr(widget, "value"):
+            found[widget.name] = widget
+        for child in getattr(widget, "children", ()):
+            walk(child)
+
+    walk(box)
+    return found
+
+
+# name -> (factory, control to change and its new value)
+EXPLORERS = {
+    "negative_balance": (liquidation_fill_explorer, ("gap", 1_000)),
+    "negative_balance_depth": (liquidation_fill_explorer, ("depth", 0.1)),
+    "negative_balance_leverage": (liquidation_fill_explorer, ("leverage", 20)),
+    "protection_fund": (protection_explorer, ("insurance_fund", 40_000)),
+    "protection_regime": (protection_explorer, ("regime", "no protection")),
+    "protection_crash": (protection_explorer, ("drop", 0.12)),
+    "case_study_drop": (case_study_explorer, ("drop", 0.1)),
+    "case_study_delay": (case_study_explorer, ("delay", 4)),
+}
+
+
+@pytest.mark.parametrize(
+    "make", [liquidation_fill_explorer, protection_explorer, case_study_explorer]
+)
+def test_explorer_builds_and_draws_a_figure(make, screen):
+    box = make()
+    assert isinstance(box, w.VBox)
+    assert isinstance(box.output, w.Output)
+    state = screen.state()
+    assert any(isinstance(p, tuple) for p in state), "the explorer drew no figure"
+    assert "Not possible" not in screen.text
+
+
+@pytest.mark.parametrize("name", sorted(EXPLORERS))
+def test_changing_a_control_changes_the_output(name, screen):
+    make, (control, value) = EXPLORERS[name]
+    box = make()
+    before = screen.state()
+    controls = _controls(box)
+    assert controls[control].value != value
+    start = time.perf_counter()
+    controls[control].value = value
+    elapsed = time.perf_counter() - start
+    after = screen.state()
+    assert after and after != before
+    assert elapsed < 2.0  # generous for a loaded 2-core machine; about 0.1 s when idle
+
+
+def test_negative_balance_explorer_reports_the_deficit(screen):
+    box = liquidation_fill_explorer()
+    screen.state()
+    assert "left over for the insurance fund" in screen.text
+    _controls(box)["gap"].value = 1_000
+    screen.state()
+    assert "worse than bankruptcy" in screen.text
+
+
+def test_negative_balance_explorer_reports_a_book_too_small(screen):
+    box = liquidation_fill_explorer(quantity=5.0, profile="thinning")
+    controls = _controls(box)
+    controls["depth"].value = controls["depth"].min
+    controls["gap"].value = 3_000
+    screen.state()
+    assert "Not possible with these settings" in screen.text
+    assert "Traceback" not in screen.text
+
+
+def test_liquidation_fill_summary_agrees_with_the_bankruptcy_price():
+    out, book, lp = liquidation_fill_summary(profile="thin", gap=1_000)
+    assert out.bankruptcy_price == pytest.approx(94_080.0)
+    assert out.deficit == pytest.approx(max(0.0, 94_080.0 - out.vwap))
+    assert book.best_bid < lp - 1_000
+    with pytest.raises(ValueError, match="profile"):
+        liquidation_fill_summary(profile="bottomless")
+
+
+def test_protection_explorer_regimes_and_crash():
+    assert set(REGIMES) == {
+        "insurance fund only",
+        "fund, then ADL",
+        "fund, then socialized loss",
+        "no protection",
+    }
+    path = protection_crash(0.06)
+    assert path[0] == pytest.approx(96_000.0)
+    assert path.min() == pytest.approx(96_000.0 * 0.97 * 0.94)
+
+
+def test_protection_explorer_text_changes_with_regime(screen):
+    box = protection_explorer()
+    screen.state()
+    assert "accounts deleveraged" in screen.text
+    assert "0 accounts deleveraged" not in screen.text  # ADL fires in the default crash
+    _controls(box)["regime"].value = "no protection"
+    screen.state()
+    assert "0 accounts deleveraged" in screen.text
+
+
+def test_small_replay_inputs_is_a_crash():
+    population, path = small_replay_inputs(0.3)
+    assert len(population) == 400
+    assert path.size == 121
+    assert path.min() < 0.75 * path[0]
