@@ -63,9 +63,7 @@ def plot_book_fill(
     height = float(np.min(np.abs(np.diff(prices)))) * 0.8 if n > 1 else prices[0] * 1e-4
     fig, ax = new_figure(title, f"resting size on the {side} side (BTC)", "price (USDT)")
     ax.barh(prices, sizes, height=height, color=PALETTE["sky"], label=f"{side}s resting")
-    ax.barh(
-        prices, taken, height=height, color=PALETTE["purple"], label="consumed by the order"
-    )
+    ax.barh(prices, taken, height=height, color=PALETTE["purple"], label="consumed by the order")
     ax.axhline(
         fill.vwap,
         color=PALETTE["black"],
