@@ -14,10 +14,9 @@ book (less size per level, wider ticks), the further the VWAP from the mark
 price. This is the mechanism that produces fills beyond the bankruptcy price.
 
 Sources: the matching rule (price-time priority, market orders consume the
-best levels first) is described in every exchange's order-type docs, e.g.
-Binance, "What Are Market Orders" (https://www.binance.com/en/support/faq/
-detail/360033779452) and Bybit, "Market Order" help pages; VWAP and slippage
-are the standard definitions (e.g. Harris, "Trading and Exchanges", 2003).
+best levels first) is described in every exchange's order-type help pages
+(Binance and Bybit, "market order"); VWAP and slippage are the standard
+definitions (e.g. L. Harris, "Trading and Exchanges", Oxford UP, 2003).
 """
 
 from __future__ import annotations

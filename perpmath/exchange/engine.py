@@ -14,15 +14,17 @@ difference between the fill and BP belongs to the venue's protection layers:
                   socialized loss); with negative-balance protection off it
                   stays on the trader's account as a negative balance.
 
-Sources: Bybit, "Liquidation Process" / "Bankruptcy Price" help pages: the
-position is closed at the bankruptcy price; if it is closed at a better
-price, the remaining margin goes to the insurance fund, if worse, the fund
-pays the difference. Binance, "Introduction to Futures Insurance Funds"
-(https://www.binance.com/en/support/faq/360033525371) and "Liquidation"
-(https://www.binance.com/en/support/faq/360033525271): a liquidation
-clearance fee is charged on the liquidated notional and what remains of the
-collateral goes to the insurance fund. Fees are capped at what is left, so
-a liquidation never makes the trader owe a fee.
+Sources: Bybit, "Insurance Fund"
+(https://www.bybit.com/en/help-center/article/Insurance-Fund) and "What is
+Bankruptcy Price" (help centre): a liquidated position is settled at the
+bankruptcy price; executed better, the remaining margin goes to the
+insurance fund, worse, the fund covers the loss. Binance, "Introduction to
+Futures Insurance Funds" (https://www.binance.com/en/support/faq/360033525371)
+and its liquidation FAQ: a liquidation (clearance) fee is charged on the
+amount liquidated and what is left of the collateral goes to the fund.
+Fees are capped at what is left, so a liquidation never makes the trader
+owe a fee; ``fee_destination`` says whether the fee is the venue's income
+or goes to the fund as well.
 """
 
 from __future__ import annotations

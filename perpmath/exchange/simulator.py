@@ -13,8 +13,8 @@ Model (one linear perpetual, money in quote currency):
   sums to a constant and money can only move, never appear.
 - Trigger on mark price: an account is liquidated when its margin balance
   (at-risk margin + unrealized PnL) is at or below its maintenance margin
-  (rate x notional at mark, or a TierTable) -- Binance, "Liquidation"
-  (https://www.binance.com/en/support/faq/360033525271). With ``delay`` = k
+  (rate x notional at mark, or a TierTable), as in Binance's and Bybit's
+  liquidation FAQs (trigger on the mark price). With ``delay`` = k
   the engine acts k steps after the trigger, at the mark of that step.
 - ``liquidation="full"``: the position is closed in the step's book with an
   order at its bankruptcy price BP = (cost - margin) / quantity and settled
