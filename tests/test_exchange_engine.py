@@ -126,3 +126,15 @@ def test_insurance_fund_cover_deficit_larger_than_fund():
     assert (c.from_fund, c.uncovered, c.fund_after) == (30.0, 0.0, 70.0)
     with pytest.raises(ValueError, match="deficit must be 0 or more"):
         insurance_fund_cover(-1.0, 5.0)
+
+
+def test_order_limited_to_the_bankruptcy_price():
+    # 50x long from 96,000 (BP 94,080): bids 0.4 at 94,500 and 1 at 93,000
+    book = OrderBook([94_500.0, 93_000.0], [0.4, 1.0], [96_500.0], [1.0])
+    out = execute_liquidation("long", 1.0, 96_000.0, book, leverage=50, limit_at_bankruptcy=True)
+    assert out.filled == pytest.approx(0.4) and out.taken_over == pytest.approx(0.6)
+    assert out.deficit == 0.0
+    assert out.to_fund == pytest.approx(0.4 * (94_500.0 - 94_080.0))
+    market = execute_liquidation("long", 1.0, 96_000.0, book, leverage=50)
+    assert market.taken_over == 0.0
+    assert market.deficit == pytest.approx(0.6 * (94_080.0 - 93_000.0) - 0.4 * 420.0)

@@ -49,7 +49,9 @@ class LiquidationOutcome:
     over, negative = deficit). ``to_fund`` is what the fund receives (fee
     included when the fee goes to the fund), ``deficit`` >= 0 what it must
     pay (or, without protection, the trader's negative balance,
-    ``trader_balance_after`` < 0).
+    ``trader_balance_after`` < 0). ``taken_over``: quantity the insurance
+    fund takes over at BP when the order is limited to BP and the book
+    holds too little at that price or better.
     """
 
     side: str
@@ -67,6 +69,7 @@ class LiquidationOutcome:
     to_fund: float
     deficit: float
     trader_balance_after: float
+    taken_over: float = 0.0
 
     @property
     def beyond_bankruptcy(self) -> bool:
@@ -86,6 +89,7 @@ def execute_liquidation(
     fee_destination: str = "fees",
     negative_balance_protection: bool = True,
     allow_partial: bool = False,
+    limit_at_bankruptcy: bool = False,
 ) -> LiquidationOutcome:
     """Close a ``side`` position of ``quantity`` (coin) opened at ``entry_price``
     in ``book`` and settle it at the bankruptcy price.
@@ -97,6 +101,12 @@ def execute_liquidation(
     ``unfilled`` reports the rest. With negative-balance protection off, a
     fill beyond BP leaves ``trader_balance_after`` = equity at fill < 0 and
     nothing is asked of the fund.
+
+    ``limit_at_bankruptcy=True`` sends the order as an immediate-or-cancel
+    limit at BP, as Binance describes its liquidation orders: it fills only
+    at BP or better, so it never makes a deficit; what the book cannot take
+    at that price is ``taken_over`` by the insurance fund at BP (the
+    position passes to the fund, which must then unwind it).
     """
     s = float(v.side_sign(side))
     q = float(v.positive("quantity", quantity))
@@ -110,7 +120,11 @@ def execute_liquidation(
     rate = float(v.in_range("fee_rate", fee_rate, 0.0, 1.0))
     dest = v.choice("fee_destination", fee_destination, FEE_DESTINATIONS)
     bp = ep - s * m / q
-    fill = market_order_fill(book, "sell" if s > 0 else "buy", q, allow_partial=allow_partial)
+    key = "sell" if s > 0 else "buy"
+    if limit_at_bankruptcy and bp > 0:
+        fill = market_order_fill(book, key, q, allow_partial=True, limit_price=bp)
+    else:
+        fill = market_order_fill(book, key, q, allow_partial=allow_partial or limit_at_bankruptcy)
     x = fill.filled
     m_part = m * x / q
     equity = m_part + s * (fill.notional - ep * x)  # = s x x (F - BP)
@@ -140,4 +154,5 @@ def execute_liquidation(
         to_fund=to_fund,
         deficit=deficit,
         trader_balance_after=after,
+        taken_over=fill.unfilled if limit_at_bankruptcy else 0.0,
     )
