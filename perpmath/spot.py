@@ -18,7 +18,8 @@ margin).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,10 @@ from numpy.typing import ArrayLike
 from perpmath import _validate as v
 from perpmath.tiers import TierTable, load_tier_table
 
-__all__ = ["MAINTENANCE_BASES", "scripted_path", "spot_vs_perpetual"]
+if TYPE_CHECKING:
+    from perpmath.account import Account
+
+__all__ = ["MAINTENANCE_BASES", "account_equity_path", "scripted_path", "spot_vs_perpetual"]
 
 #: Names accepted by ``maintenance_basis`` (see ``spot_vs_perpetual``).
 MAINTENANCE_BASES = ("mark", "entry")
@@ -189,3 +193,76 @@ def scripted_path(
     shocks = w * rng.standard_normal(path.size)
     shocks[::n] = 0.0
     return path * np.exp(shocks)
+
+
+def account_equity_path(account: Account, marks: Mapping[str, ArrayLike]) -> pd.DataFrame:
+    """Equity of an account along a path of marks, with liquidations that stick.
+
+    ``marks`` maps each symbol to a one-dimensional path of mark prices (all
+    of one length). At each step the account's margin pools are checked with
+    ``Account.liquidated``; once a pool is liquidated it stays closed:
+
+    * an isolated position that is liquidated loses its isolated margin and
+      contributes 0 from then on; the rest of the account is untouched;
+    * when the cross pool is liquidated, every cross position is closed and
+      the whole cross wallet balance is lost.
+
+    equity(t) = sum over live isolated positions (margin + uPnL)
+                + [cross pool alive] x (cross wallet balance + cross uPnL)
+
+    What is left of a pool's margin at the moment of liquidation goes to the
+    exchange (liquidation fee / insurance fund, section 06), so the trader
+    keeps nothing of it. Fees and funding are ignored.
+
+    Returns a DataFrame indexed by step with the column ``equity`` (margin
+    currency) and one boolean column ``"<symbol> liquidated"`` per position;
+    ``attrs["liquidated_at"]`` maps each symbol to its first liquidation step
+    (or None). Sources: Binance, "What Are Isolated and Cross Margin Modes";
+    Binance, "Liquidation" FAQ.
+    """
+    from perpmath.account import Account
+
+    if not isinstance(account, Account):
+        raise ValueError(f"account must be a perpmath Account, got {type(account).__name__}")
+    if not isinstance(marks, Mapping):
+        raise ValueError(f"marks must map each symbol to a path of prices, got {marks!r}")
+    paths = {s: v.positive(f"marks[{s!r}]", marks.get(s, np.nan)) for s in account.symbols}
+    lengths = {p.shape for p in paths.values()}
+    if len(lengths) != 1 or next(iter(lengths)) == () or len(next(iter(lengths))) != 1:
+        raise ValueError(
+            "marks must give every symbol a one-dimensional path of the same length, got "
+            f"shapes { {s: p.shape for s, p in paths.items()} }"
+        )
+    flags = account.liquidated(paths)
+    steps = next(iter(paths.values())).size
+    index = pd.RangeIndex(steps, name="step")
+    equity = np.zeros(steps)
+    cross_dead = np.zeros(steps, dtype=bool)
+    cross_pnl = np.zeros(steps)
+    columns: dict[str, np.ndarray] = {}
+    for pos in account.positions:
+        dead = np.logical_or.accumulate(np.asarray(flags[pos.symbol], dtype=bool))
+        pnl = np.asarray(pos.unrealized_pnl(paths[pos.symbol]), dtype=float)
+        if pos.margin_mode == "isolated":
+            equity += np.where(dead, 0.0, pos.isolated_margin + pnl)
+        else:
+            cross_dead |= dead
+            cross_pnl += pnl
+        columns[f"{pos.symbol} liquidated"] = dead
+    if account.cross_positions:
+        cross_dead = np.logical_or.accumulate(cross_dead)
+        equity += np.where(cross_dead, 0.0, account.cross_wallet_balance + cross_pnl)
+        for pos in account.cross_positions:
+            columns[f"{pos.symbol} liquidated"] = cross_dead
+    else:
+        equity += account.cross_wallet_balance
+    frame = pd.DataFrame({"equity": equity, **columns}, index=index)
+    frame.attrs["liquidated_at"] = {
+        pos.symbol: (
+            int(np.argmax(columns[f"{pos.symbol} liquidated"]))
+            if columns[f"{pos.symbol} liquidated"].any()
+            else None
+        )
+        for pos in account.positions
+    }
+    return frame

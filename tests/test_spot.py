@@ -144,3 +144,113 @@ def test_bad_input_raises_named_value_error(kwargs, words):
         spot_vs_perpetual(**args)
     for word in words:
         assert word in str(err.value), (word, str(err.value))
+
+
+# --- scripted_path -------------------------------------------------------------
+
+
+def test_scripted_path_hits_its_anchors_and_is_seeded():
+    a = pm.scripted_path((96_000, 101_000, 84_000), steps_per_leg=10, wiggle=0.01, seed=3)
+    assert a.shape == (21,)
+    assert a[[0, 10, 20]].tolist() == [96_000, 101_000, 84_000]
+    b = pm.scripted_path((96_000, 101_000, 84_000), steps_per_leg=10, wiggle=0.01, seed=3)
+    assert np.array_equal(a, b)
+    c = pm.scripted_path((96_000, 101_000, 84_000), steps_per_leg=10, wiggle=0.0)
+    assert np.allclose(np.diff(c[:11]), 500.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"anchors": [96_000]}, ["anchors", "two"]),
+        ({"anchors": [96_000, -5]}, ["anchors", "-5"]),
+        ({"steps_per_leg": 0}, ["steps_per_leg", "0"]),
+        ({"steps_per_leg": 2.5}, ["steps_per_leg", "2.5"]),
+        ({"wiggle": -0.1}, ["wiggle", "-0.1"]),
+        ({"wiggle": 0.5}, ["wiggle", "0.5"]),
+    ],
+)
+def test_scripted_path_bad_input(kwargs, words):
+    with pytest.raises(ValueError) as err:
+        pm.scripted_path(**kwargs)
+    for word in words:
+        assert word in str(err.value)
+
+
+# --- account_equity_path ---------------------------------------------------------
+
+BTC, ETH = 96_000.0, 3_600.0
+
+
+def _two_positions(mode: str) -> pm.Account:
+    return pm.Account(
+        2_000.0,
+        [
+            pm.Position("BTCUSDT", "long", 1_000 * 20 / BTC, BTC, 20, margin_mode=mode),
+            pm.Position("ETHUSDT", "long", 1_000 * 5 / ETH, ETH, 5, margin_mode=mode),
+        ],
+    )
+
+
+def _fall(fraction: float, steps: int = 121) -> dict[str, np.ndarray]:
+    return {
+        "BTCUSDT": BTC * np.linspace(1.0, 1.0 - fraction, steps),
+        "ETHUSDT": np.full(steps, ETH),
+    }
+
+
+def test_isolated_loses_only_the_failing_position():
+    frame = pm.account_equity_path(_two_positions("isolated"), _fall(0.12))
+    at = frame.attrs["liquidated_at"]
+    assert at["ETHUSDT"] is None and at["BTCUSDT"] is not None
+    # after the BTC position is gone, the ETH margin (1,000 USDT, flat ETH) is left
+    assert frame["equity"].iloc[-1] == pytest.approx(1_000.0)
+    assert frame["BTCUSDT liquidated"].iloc[at["BTCUSDT"] :].all()
+    # liquidation happens where the Binance isolated formula puts it
+    lp = pm.liquidation_price("long", BTC, 20, 1_000 * 20 / BTC, maintenance=TIERS)
+    path = _fall(0.12)["BTCUSDT"]
+    assert path[at["BTCUSDT"]] <= lp < path[at["BTCUSDT"] - 1]
+
+
+def test_cross_loss_in_one_position_takes_the_whole_account():
+    account = _two_positions("cross")
+    frame = pm.account_equity_path(account, _fall(0.12))
+    at = frame.attrs["liquidated_at"]
+    assert at["BTCUSDT"] == at["ETHUSDT"] is not None
+    assert frame["equity"].iloc[-1] == 0.0
+    # cross survives a fall that liquidates the isolated BTC position
+    small = pm.account_equity_path(account, _fall(0.06))
+    assert small.attrs["liquidated_at"] == {"BTCUSDT": None, "ETHUSDT": None}
+    assert small["equity"].iloc[-1] == pytest.approx(2_000 - 1_000 * 20 * 0.06)
+    # the step agrees with Account.liquidation_price for BTC with ETH at its mark
+    lp = account.liquidation_price("BTCUSDT", {"ETHUSDT": ETH})
+    path = _fall(0.12)["BTCUSDT"]
+    assert path[at["BTCUSDT"]] <= lp < path[at["BTCUSDT"] - 1]
+
+
+def test_equity_path_matches_margin_balance_while_alive():
+    account = _two_positions("cross")
+    marks = _fall(0.05)
+    frame = pm.account_equity_path(account, marks)
+    assert np.allclose(frame["equity"], account.margin_balance(marks))
+
+
+@pytest.mark.parametrize(
+    ("marks", "words"),
+    [
+        ({"BTCUSDT": [BTC, BTC]}, ["ETHUSDT"]),
+        ({"BTCUSDT": [BTC, BTC], "ETHUSDT": [ETH]}, ["same length"]),
+        ({"BTCUSDT": BTC, "ETHUSDT": ETH}, ["one-dimensional"]),
+        ({"BTCUSDT": [BTC, -1.0], "ETHUSDT": [ETH, ETH]}, ["BTCUSDT", "-1.0"]),
+    ],
+)
+def test_equity_path_bad_input(marks, words):
+    with pytest.raises(ValueError) as err:
+        pm.account_equity_path(_two_positions("cross"), marks)
+    for word in words:
+        assert word in str(err.value)
+
+
+def test_equity_path_rejects_non_account():
+    with pytest.raises(ValueError, match="Account"):
+        pm.account_equity_path("not an account", {})
