@@ -41,15 +41,16 @@ def assert_conserved(r: SimulationResult, accounts: pd.DataFrame) -> None:
     assert r.ledger.net_flow("insurance_fund") == pytest.approx(last["fund"], abs=1e-6)
     assert r.ledger.net_flow("fees") == pytest.approx(last["fees"], abs=1e-6)
     assert r.ledger.net_flow("venue") == pytest.approx(last["venue"], abs=1e-6)
-    # every account's balance moved only through ledger transfers
+    # every account's balance is its deposit plus the ledger transfers since
     frame = r.ledger.to_frame()
     flows = pd.Series(0.0, index=r.accounts["account"].to_numpy())
     for col, sign in (("target", 1.0), ("source", -1.0)):
         acc = frame[frame[col].str.startswith("account ")]
         ids = acc[col].map(lambda s: int(re.sub(r"\D", "", s)))
         flows = flows.add(acc.groupby(ids.to_numpy())["amount"].sum() * sign, fill_value=0.0)
-    change = r.accounts.set_index("account")["balance"] - accounts["balance"].to_numpy()
-    np.testing.assert_allclose(change.to_numpy(), flows.reindex(change.index).to_numpy(), atol=1e-6)
+    final = r.accounts.set_index("account")["balance"]
+    np.testing.assert_allclose(final.to_numpy(), flows.reindex(final.index).to_numpy(), atol=1e-6)
+    assert -r.ledger.net_flow("deposits") == pytest.approx(last["deposits"])
     # open interest stays balanced: accounts' longs - shorts + liquidity providers = 0
     a = r.accounts
     net = (np.where(a.side == "long", 1, -1) * a.quantity_open).sum() + last["lp_position"]
@@ -389,6 +390,7 @@ def test_account_ids_name_the_ledger_rows():
     paid = frame[frame.reason == "socialized_loss"]
     assert paid["source"].tolist() == ["account 3"] and paid["target"].tolist() == ["venue"]
     assert paid["amount"].sum() == pytest.approx(r.accounts.iloc[1]["socialized_paid"])
-    assert r.ledger.net_flow(3) == pytest.approx(0.0)  # its wallet is untouched
+    deposit = acc["balance"].iloc[1]
+    assert r.ledger.net_flow(3) == pytest.approx(deposit)  # its wallet is untouched
     with pytest.raises(ValueError, match="account must hold distinct whole numbers"):
         simulate_exchange(acc.assign(account=[1, 1]), [100.0])

@@ -108,6 +108,27 @@ _EVENT_COLUMNS = (
     "written_off",
     "debt_left",
 )
+_HISTORY_COLUMNS = (
+    "step",
+    "mark",
+    "fund",
+    "fees",
+    "venue",
+    "balances",
+    "debts",
+    "unrealized_pnl",
+    "open_interest",
+    "lp_position",
+    "liquidations",
+    "deficit",
+    "from_fund",
+    "adl_quantity",
+    "socialized",
+    "written_off",
+    "total",
+    "deposits",
+    "difference",
+)
 _ADL_COLUMNS = (
     "step",
     "liquidated",
@@ -431,6 +452,7 @@ def simulate_exchange(
         deposits, absolute_tolerance=absolute_tolerance, relative_tolerance=relative_tolerance
     )
     ledger.record(0, "deposits", "insurance_fund", fund0, "fund_seed")
+    ledger.record_many(0, acc["ids"], "deposits", acc["bal"], "deposit")
     m0 = float(path[0])
     oi0 = float(np.abs(qty).sum()) / 2 + abs(lp_qty) / 2
 
@@ -470,7 +492,6 @@ def simulate_exchange(
     fees_paid = np.zeros(n)
     ev: dict[str, list] = {c: [] for c in _EVENT_COLUMNS}
     adl_rows: dict[str, list] = {c: [] for c in _ADL_COLUMNS}
-    hist: list[dict[str, float]] = []
     snaps: list[pd.DataFrame] = []
     closed_notional = 0.0
     ids = acc["ids"]
@@ -565,23 +586,37 @@ def simulate_exchange(
         queues[other][1] = ptr + (int(still[0]) if still.size else cand.size)
         return float(y.sum())
 
+    # cached per-account arrays and totals, refreshed only when something changes
+    absq = np.abs(qty)
+    eligible = absq > 0
+    balances = float(np.sum(free + margin))
+    debts = 0.0
+    gross_pos = float(np.abs(cost).sum()) + abs(lp_cost)
+    long_oi = float(qty[qty > 0].sum())
+    hist_rows: list[tuple] = []
+
     for t in range(path.size):
         m = float(path[t])
         step_deficit = step_fund = step_social = step_written = step_adl = 0.0
         step_liqs = 0
+        changed = False
         # --- triggers on the mark price (vectorized over accounts) ---
-        open_ = qty != 0
-        equity = margin + qty * m - cost
-        mm = maint(np.abs(qty) * m)
-        trig = np.flatnonzero(open_ & ~pending & (equity <= mm))
+        upnl = qty * m - cost
+        equity = margin + upnl
+        mm = (mmr * m) * absq if tiers is None else maint(absq * m)
+        hit = equity <= mm
+        hit &= eligible
+        trig = np.flatnonzero(hit)
         if trig.size:
             pending[trig] = True
+            eligible[trig] = False
             trigger_step[trig] = t
             schedule.setdefault(min(t + delay, last), []).append(trig)
         due_parts = schedule.pop(t, None)
         step_book: _StepBook | None = None
         queues: dict[float, list] = {}
         if due_parts:
+            changed = True
             due = np.concatenate(due_parts)
             # most undercollateralised first (lowest margin balance / notional)
             ratio = (margin[due] + qty[due] * m - cost[due]) / np.maximum(
@@ -770,6 +805,7 @@ def simulate_exchange(
         # --- socialized loss: claw back the step's uncovered deficits ---
         recovered = 0.0
         if step_social > 0:
+            changed = True
             # haircut on unrealized profit: realize the clawed part and hand it to the venue
             prof = np.maximum(qty * m - cost, 0.0)
             prof[qty == 0] = 0.0
@@ -785,9 +821,16 @@ def simulate_exchange(
                 ledger.record_many(t, ids[idx], "positions", pay_i[idx], "clawback_realized")
                 ledger.record_many(t, ids[idx], "venue", -pay_i[idx], "socialized_loss")
         # --- bookkeeping and the conservation check ---
-        bal = free + margin
-        unreal = float(np.sum(qty * m - cost)) + (lp_qty * m - lp_cost)
-        balances = float(bal.sum())
+        if changed:
+            upnl = qty * m - cost
+            bal = free + margin
+            balances = float(bal.sum())
+            debts = float(bal[bal < 0].sum())
+            gross_pos = float(np.abs(cost).sum()) + abs(lp_cost)
+            long_oi = float(qty[qty > 0].sum())
+            np.abs(qty, out=absq)
+            eligible = (absq > 0) & ~pending
+        unreal = float(upnl.sum()) + (lp_qty * m - lp_cost)
         comps = {
             "balances": balances,
             "unrealized_pnl": unreal,
@@ -795,34 +838,19 @@ def simulate_exchange(
             "fees": fees,
             "venue": venue,
         }
-        gross = float(np.abs(cost).sum()) + abs(lp_cost) + closed_notional
+        total = balances + unreal + fund + fees + venue
         if check:
-            diff = ledger.check(t, comps, gross=gross)
+            diff = ledger.check(t, comps, gross=gross_pos + closed_notional)
         else:
-            diff = float(sum(comps.values())) - deposits
-        hist.append(
-            {
-                "step": t,
-                "mark": m,
-                "fund": fund,
-                "fees": fees,
-                "venue": venue,
-                "balances": balances,
-                "debts": float(bal[bal < 0].sum()),
-                "unrealized_pnl": unreal,
-                "open_interest": float(qty[qty > 0].sum()) + max(lp_qty, 0.0),
-                "lp_position": lp_qty,
-                "liquidations": step_liqs,
-                "deficit": step_deficit,
-                "from_fund": step_fund,
-                "adl_quantity": step_adl,
-                "socialized": recovered,
-                "written_off": step_written + (step_social - recovered),
-                "total": sum(comps.values()),
-                "deposits": deposits,
-                "difference": diff,
-            }
-        )
+            diff = total - deposits
+        hist_rows.append(
+            (
+                t, m, fund, fees, venue, balances, debts, unreal,
+                long_oi + max(lp_qty, 0.0), lp_qty, step_liqs, step_deficit, step_fund,
+                step_adl, recovered, step_written + (step_social - recovered), total,
+                deposits, diff,
+            )
+        )  # fmt: skip
         if t in snap_steps:
             snaps.append(_states(t, ids, sides, mmodes, qty, cost, margin, free, m))
 
@@ -878,7 +906,7 @@ def simulate_exchange(
     return SimulationResult(
         events=pd.DataFrame(ev),
         adl=pd.DataFrame(adl_rows),
-        history=pd.DataFrame(hist),
+        history=pd.DataFrame(hist_rows, columns=list(_HISTORY_COLUMNS)),
         accounts=accounts_out,
         account_states=states,
         ledger=ledger,
