@@ -55,3 +55,15 @@ def test_spot_values():
     assert _REGISTRY["spot-1"].solve() == pytest.approx(1_312.5)
     # 96,000 x (1/96,000 - 1/80,000) = 1 - 1.2 = -0.2 BTC
     assert _REGISTRY["spot-2"].solve() == pytest.approx(-0.2)
+
+
+def test_leverage_and_margin_values():
+    # 25 x 2% = 50%; a 40% loss needs 0.4 / 0.6 = 66.7%
+    assert _REGISTRY["leverage-1"].solve() == pytest.approx(0.5)
+    assert _REGISTRY["leverage-2"].solve() == pytest.approx(2 / 3)
+    assert _REGISTRY["leverage-3"].solve() < 1 / 50
+    # 2,000 - 300 (loss) - 930 (initial margin at the mark) = 770 USDT
+    assert _REGISTRY["margin-1"].solve() == pytest.approx(770.0)
+    # Binance tier 3 (250k-1M): 300,000 x 1% - 1,300 = 1,700 USDT
+    assert _REGISTRY["margin-2"].solve() == pytest.approx(1_700.0)
+    assert _REGISTRY["margin-3"].solve() == pytest.approx(1.25)

@@ -11,6 +11,8 @@ import pytest
 from matplotlib.figure import Figure
 
 from perpmath.widgets import _common
+from perpmath.widgets.leverage import leverage_explorer
+from perpmath.widgets.margin import isolated_vs_cross_explorer
 from perpmath.widgets.spot import spot_vs_perpetual_explorer
 
 
@@ -70,12 +72,15 @@ def _controls(box: w.VBox) -> dict[str, w.Widget]:
 
 
 EXPLORERS = {
+    # name: (factory, kwargs, (control, new value), impossible settings)
     "spot": (
         spot_vs_perpetual_explorer,
         {},
         ("leverage", 20),
         {"capital": 1_000_000, "leverage": 125},
     ),
+    "leverage": (leverage_explorer, {}, ("leverage", 25), {"margin": 100_000, "leverage": 125}),
+    "margin": (isolated_vs_cross_explorer, {}, ("btc_move", -5.0), {"wallet": 500.0}),
 }
 
 
@@ -124,3 +129,22 @@ def test_spot_explorer_reports_liquidation(screen):
     _controls(box)["side"].value = "short"
     screen.state()
     assert "never liquidated" in screen.text
+
+
+def test_leverage_explorer_reports_distances(screen):
+    box = leverage_explorer()
+    screen.state()
+    assert "liquidation comes 3.6% earlier than bankruptcy" in screen.text  # 10x, 1,000 USDT
+    _controls(box)["leverage"].value = 100
+    screen.state()
+    assert "liquidation comes 44.7% earlier" in screen.text
+
+
+def test_margin_explorer_cross_loses_everything_on_a_12_percent_fall(screen):
+    box = isolated_vs_cross_explorer()
+    screen.state()
+    assert "isolated: final equity 1,000.00 USDT; liquidated: BTCUSDT" in screen.text
+    assert "cross: final equity 0.00 USDT; liquidated: BTCUSDT, ETHUSDT" in screen.text
+    _controls(box)["btc_move"].value = -6.0
+    screen.state()
+    assert "cross: final equity 800.00 USDT; liquidated: none" in screen.text
