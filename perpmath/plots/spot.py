@@ -36,10 +36,10 @@ def plot_spot_vs_perpetual(
     price panel. A cross marks the step at which a position is liquidated
     (taken from ``frame.attrs["liquidated_at"]``).
     """
-    if not {"price", "spot"} <= set(frame.columns):
+    if not isinstance(frame, pd.DataFrame) or not {"price", "spot"} <= set(frame.columns):
         raise ValueError(
             "frame must come from spot_vs_perpetual (columns 'price' and 'spot'), "
-            f"got columns {list(frame.columns)}"
+            f"got {type(frame).__name__} {list(getattr(frame, 'columns', []))}"
         )
     fig, (ax_p, ax_e) = new_figure(title, "step", "BTC price (USDT)", figsize=(11.0, 4.3), ncols=2)
     steps = np.asarray(frame.index)
