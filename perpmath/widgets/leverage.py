@@ -32,7 +32,14 @@ def leverage_explorer(
     controls = [
         named(w.ToggleButtons(options=["long", "short"], value=side, description="side"), "side"),
         named(
-            w.IntSlider(value=leverage, min=1, max=125, step=1, description="leverage (x)"),
+            w.IntSlider(
+                value=leverage,
+                min=1,
+                max=125,
+                step=1,
+                description="leverage (x)",
+                continuous_update=False,
+            ),
             "leverage",
         ),
         named(

@@ -54,15 +54,36 @@ def isolated_vs_cross_explorer(
     """
     controls = [
         named(
-            w.FloatSlider(value=btc_move, min=-30, max=30, step=0.5, description="BTC move %"),
+            w.FloatSlider(
+                value=btc_move,
+                min=-30,
+                max=30,
+                step=0.5,
+                description="BTC move %",
+                continuous_update=False,
+            ),
             "btc_move",
         ),
         named(
-            w.FloatSlider(value=eth_move, min=-30, max=30, step=0.5, description="ETH move %"),
+            w.FloatSlider(
+                value=eth_move,
+                min=-30,
+                max=30,
+                step=0.5,
+                description="ETH move %",
+                continuous_update=False,
+            ),
             "eth_move",
         ),
         named(
-            w.IntSlider(value=btc_leverage, min=1, max=125, description="BTC leverage"), "btc_lev"
+            w.IntSlider(
+                value=btc_leverage,
+                min=1,
+                max=125,
+                description="BTC leverage",
+                continuous_update=False,
+            ),
+            "btc_lev",
         ),
         named(
             w.BoundedFloatText(

@@ -34,7 +34,14 @@ def spot_vs_perpetual_explorer(
     controls = [
         named(w.ToggleButtons(options=["long", "short"], value=side, description="side"), "side"),
         named(
-            w.IntSlider(value=leverage, min=1, max=125, step=1, description="leverage (x)"),
+            w.IntSlider(
+                value=leverage,
+                min=1,
+                max=125,
+                step=1,
+                description="leverage (x)",
+                continuous_update=False,
+            ),
             "leverage",
         ),
         named(
