@@ -58,6 +58,50 @@ def _as_tuple(name: str, value: object) -> tuple:
     return items
 
 
+def _threshold_prices(
+    s: np.ndarray,
+    qty: np.ndarray,
+    cap: float,
+    p: np.ndarray,
+    maintenance: TierTable | float,
+    rate: float,
+    basis: str,
+) -> np.ndarray:
+    """Price at which each position's equity meets its maintenance margin (NaN: never).
+
+    Solves cap + s x q x (P - P0) = MM for P. With MM on the notional at
+    the current price and a table, MM = q x P x r_k - c_k in tier k, so
+    P = (s x q x P0 - cap - c_k) / (q x (s - r_k)), kept only in the tier
+    whose bracket holds q x P (Binance's tier search). With MM at entry,
+    P = P0 + (MM(q x P0) - cap) / (s x q).
+    """
+    p0 = p[0]
+    if isinstance(maintenance, TierTable):
+        rates, amounts = maintenance.maintenance_rate, maintenance.maintenance_amount
+        floors, caps = maintenance.floor, maintenance.cap
+    else:
+        rates, amounts = np.array([rate]), np.array([0.0])
+        floors, caps = np.array([0.0]), np.array([np.inf])
+    if basis == "entry":
+        mm0 = (
+            np.asarray(maintenance.maintenance_margin(qty * p0))
+            if isinstance(maintenance, TierTable)
+            else qty * p0 * rate
+        )
+        return p0 + (mm0 - cap) / (s * qty)
+    if isinstance(maintenance, TierTable):
+        maintenance.tier_index(float(qty.max() * p.max()))  # raises beyond the largest tier
+    cand = ((s * qty * p0 - cap)[:, None] - amounts[None, :]) / (
+        qty[:, None] * (s[:, None] - rates[None, :])
+    )
+    n = qty[:, None] * cand
+    inside = (cand > 0) & (n <= caps[None, :])
+    first_tier = (np.arange(rates.size) == 0)[None, :]
+    inside &= (n > floors[None, :]) | first_tier
+    k = np.where(inside.any(axis=1), inside.argmax(axis=1), -1)
+    return np.where(k >= 0, cand[np.arange(s.size), np.maximum(k, 0)], np.nan)
+
+
 def spot_vs_perpetual(
     prices: ArrayLike,
     capital: float,
@@ -135,20 +179,28 @@ def spot_vs_perpetual(
         rate = float(v.in_range("maintenance", maintenance, 0.0, 1.0))
 
     basis = v.choice("maintenance_basis", maintenance_basis, MAINTENANCE_BASES)
-    ref = p[:, None] if basis == "mark" else np.full((p.size, 1), p[0])
-    notional = qty[None, :] * ref
-    equity = cap + s[None, :] * qty[None, :] * (p[:, None] - p[0])
-    if isinstance(maintenance, TierTable):
-        required = maintenance.maintenance_margin(notional)
-    else:
-        required = notional * rate
-    dead = np.logical_or.accumulate(equity <= required, axis=0)
-    equity = np.where(dead, 0.0, equity)
+    lp = _threshold_prices(s, qty, cap, p, maintenance, rate, basis)
+    # equity - maintenance margin is monotone in the price (increasing for a
+    # long, decreasing for a short), so "equity <= maintenance margin" is
+    # exactly "price at or beyond the liquidation price": the first such step
+    # is where the running minimum (long) or maximum (short) of the path
+    # first reaches it, found by binary search.
+    running_min = np.minimum.accumulate(p)
+    running_max = np.maximum.accumulate(p)
+    lp_search = np.where(np.isnan(lp), np.where(s > 0, -np.inf, np.inf), lp)
+    first = np.where(
+        s > 0,
+        np.searchsorted(-running_min, -lp_search, side="left"),
+        np.searchsorted(running_max, lp_search, side="left"),
+    )
+    equity = np.multiply.outer(p - p[0], s * qty)
+    equity += cap
+    equity[np.arange(p.size)[:, None] >= first[None, :]] = 0.0
+    first = np.where(first < p.size, first, -1)
 
-    frame = pd.DataFrame(equity, index=index, columns=columns)
+    frame = pd.DataFrame(equity, index=index, columns=columns, copy=False)
     frame.insert(0, "spot", cap * p / p[0])
     frame.insert(0, "price", p)
-    first = np.where(dead.any(axis=0), dead.argmax(axis=0), -1)
     frame.attrs["liquidated_at"] = {
         col: (index[int(i)] if i >= 0 else None) for col, i in zip(columns, first, strict=True)
     }

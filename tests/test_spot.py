@@ -254,3 +254,43 @@ def test_equity_path_bad_input(marks, words):
 def test_equity_path_rejects_non_account():
     with pytest.raises(ValueError, match="Account"):
         pm.account_equity_path("not an account", {})
+
+
+def _direct(path, capital, lev, side, maintenance, basis):
+    """Reference: check equity <= maintenance margin at every step, no shortcut."""
+    s = 1.0 if side == "long" else -1.0
+    qty = capital * lev / path[0]
+    equity = capital + s * qty * (path - path[0])
+    ref = path if basis == "mark" else np.full(path.size, path[0])
+    if isinstance(maintenance, TierTable):
+        mm = maintenance.maintenance_margin(qty * ref)
+    else:
+        mm = qty * ref * maintenance
+    dead = np.logical_or.accumulate(equity <= mm)
+    return np.where(dead, 0.0, equity)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.floats(0.85, 1.15), min_size=2, max_size=50),
+    st.sampled_from([1.0, 3.0, 10.0, 20.0, 50.0, 100.0]),
+    st.sampled_from([100.0, 1_000.0, 20_000.0]),
+    st.sampled_from(["mark", "entry"]),
+    st.sampled_from(["tiers", "flat"]),
+)
+def test_threshold_shortcut_matches_stepwise_check(moves, lev, capital, basis, kind):
+    path = 96_000.0 * np.cumprod(moves)
+    maintenance = TIERS if kind == "tiers" else 0.005
+    if kind == "tiers" and lev > TIERS.max_leverage_at(capital * lev):
+        return
+    df = spot_vs_perpetual(
+        path,
+        capital,
+        lev,
+        sides=["long", "short"],
+        maintenance=maintenance,
+        maintenance_basis=basis,
+    )
+    for side in ("long", "short"):
+        expected = _direct(path, capital, lev, side, maintenance, basis)
+        assert np.allclose(df[f"{side} {lev:g}x"], expected, rtol=0, atol=1e-9)
