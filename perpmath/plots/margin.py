@@ -143,7 +143,8 @@ def plot_margin_ratios(
     keep = mb > 0
     prices, mb, mm, pv = prices[keep], mb[keep], mm[keep], pv[keep]
     fig, axes = new_figure(title, "mark price (USDT)", "ratio", figsize=(12.0, 4.0), ncols=3)
-    for ax, (name, d), colour in zip(axes, MARGIN_RATIO_DEFINITIONS.items(), CYCLE, strict=False):
+    colours = (PALETTE["blue"], PALETTE["purple"], PALETTE["green"])
+    for ax, (name, d), colour in zip(axes, MARGIN_RATIO_DEFINITIONS.items(), colours, strict=False):
         r = np.asarray(margin_ratio(mb, mm, pv, name))
         ax.plot(prices, r, color=colour, linewidth=2, label=d.formula)
         thr = liquidation_threshold(name, mm, pv)
