@@ -87,7 +87,8 @@ def liquidation_heatmap(
     *,
     bins: int | ArrayLike = 60,
     price_range: tuple[float, float] | None = None,
-    maintenance: TierTable | ArrayLike = 0.004,
+    maintenance: TierTable | ArrayLike | None = 0.004,
+    convention: str | None = None,
 ) -> LiquidationHeatmap:
     """Bin the liquidation prices of a population of isolated linear positions.
 
@@ -97,7 +98,8 @@ def liquidation_heatmap(
     prices) or an increasing array of edges. Each position adds quantity x
     liquidation price (USDT) to its bin. Liquidation prices:
     ``perpmath.liquidation.liquidation_price`` (Binance USDⓈ-M isolated form,
-    ``maintenance`` a rate or a TierTable).
+    ``maintenance`` a rate or a TierTable; or a venue's rules with
+    ``convention=`` and ``maintenance=None``).
     """
     from perpmath.liquidation import liquidation_price
 
@@ -112,7 +114,9 @@ def liquidation_heatmap(
     for sign, name in ((1.0, "long"), (-1.0, "short")):
         mask = s == sign
         if mask.any():
-            lp[mask] = liquidation_price(name, e[mask], lev[mask], q[mask], maintenance=maintenance)
+            lp[mask] = liquidation_price(
+                name, e[mask], lev[mask], q[mask], maintenance=maintenance, convention=convention
+            )
     if np.ndim(bins) == 0:
         n = bins
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:

@@ -81,3 +81,21 @@ def test_errors():
         random_population(10, seed="x")
     with pytest.raises(ValueError, match="n must"):
         random_population(0, seed=1)
+
+
+def test_convention_is_passed_to_the_liquidation_price():
+    pop = random_population(500, seed=9, leverages=(5, 10, 20), leverage_weights=None)
+    h = liquidation_heatmap(
+        pop["side"],
+        pop["entry"],
+        pop["leverage"],
+        pop["size"],
+        maintenance=None,
+        convention="bybit_linear",
+    )
+    i = 17
+    row = pop.iloc[i]
+    expected = liquidation_price(
+        row["side"], row["entry"], row["leverage"], row["size"], convention="bybit_linear"
+    )
+    assert h.liquidation_prices[i] == pytest.approx(expected)
