@@ -74,17 +74,19 @@ def first_passage_probability(
     * b < 0 (down):  Phi((b - nu T) / s) + exp(2 nu b / sigma^2) Phi((b + nu T) / s)
     * b > 0 (up):    Phi((nu T - b) / s) + exp(2 nu b / sigma^2) Phi((-b - nu T) / s)
 
-    Continuous monitoring; ``sigma`` and ``mu`` annualised. Source: the
+    A ratio of 0 is never reached (probability 0). Continuous monitoring;
+    ``sigma`` and ``mu`` annualised. Source: the
     reflection principle for Brownian motion with drift (Shreve, "Stochastic
     Calculus for Finance II", 2004, section 7.2.2).
     """
-    ratio = v.positive("barrier_ratio", barrier_ratio)
+    ratio = v.non_negative("barrier_ratio", barrier_ratio)
     sig = v.positive("sigma", sigma)
     t = v.positive("days", days) / DAYS_PER_YEAR
     m = v.as_float_array("mu", mu)
     if np.any(ratio == 1.0):
         raise ValueError("barrier_ratio must differ from 1 (a barrier at the start is hit at once)")
-    b = np.log(ratio)
+    never = ratio == 0  # a GBM price never reaches 0
+    b = np.log(np.where(never, 0.5, ratio))
     nu = m - 0.5 * sig**2
     st = sig * np.sqrt(t)
     down = b < 0
@@ -92,6 +94,7 @@ def first_passage_probability(
     first = np.asarray(normal_cdf(sgn * (b - nu * t) / st))
     expo = np.clip(2.0 * nu * b / sig**2, -700.0, 700.0)
     second = np.exp(expo) * np.asarray(normal_cdf(sgn * (b + nu * t) / st))
+    first, second = np.where(never, 0.0, first), np.where(never, 0.0, second)
     return v.result(np.clip(first + second, 0.0, 1.0))
 
 
@@ -106,17 +109,14 @@ def liquidation_barrier(
     """Liquidation price as a multiple of the entry price (below 1 for a long, above for a short).
 
     From :func:`perpmath.liquidation.liquidation_price` (isolated, initial
-    margin); with a flat rate it does not depend on the entry price.
+    margin); with a flat rate it does not depend on the entry price. A long
+    at 1x or less is liquidated only at a price of 0 (ratio 0), which a
+    price path never reaches.
     """
     e = v.positive("entry_price", entry_price)
     lp = np.asarray(
         _liquidation_price(side, e, leverage, quantity, maintenance=maintenance), dtype=float
     )
-    if np.any(lp <= 0):
-        raise ValueError(
-            f"leverage {leverage!r} gives a liquidation price of 0: the position cannot be "
-            "liquidated by a price move (leverage must exceed about 1 for a long)"
-        )
     return v.result(lp / e)
 
 
@@ -251,7 +251,8 @@ def _run(
         )
     )
     shape = np.shape(np.asarray(leverage, dtype=float))
-    logb = np.log(ratio.ravel())
+    with np.errstate(divide="ignore"):
+        logb = np.log(ratio.ravel())  # -inf for a barrier at 0: never reached
     up = np.full(logb.shape, s < 0)
     surv = _survival_counts(
         logb,

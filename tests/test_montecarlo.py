@@ -189,3 +189,11 @@ def test_bad_inputs():
         first_passage_probability(1.0, 0.5, 7)
     with pytest.raises(ValueError, match="sigma"):
         first_passage_probability(0.9, 0.0, 7)
+
+
+def test_a_one_x_long_is_never_liquidated_by_a_price_path():
+    # at 1x the liquidation price of a long is 0, which a GBM price never reaches
+    assert liquidation_barrier("long", 1) == 0.0
+    assert first_passage_probability(0.0, 0.6, 7) == 0.0
+    p = liquidation_probability("long", [1, 10], 0.6, 7, rng=np.random.default_rng(0), n_paths=500)
+    assert p[0] == 0.0 and p[1] > 0
