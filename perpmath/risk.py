@@ -7,9 +7,9 @@ steps (a 1-D array is one path). Orders are checked at columns 1..n only.
 * A stop-loss (or take-profit) is a *trigger*, not a guaranteed price: once
   the price reaches it, a market order goes out and fills at the first
   price past the trigger. In a smooth market that is about the stop; after
-  a gap between two ticks it can be far beyond it (Binance, "What Are
-  Stop-Limit and Stop-Market Orders"; Bybit, "Conditional orders: trigger
-  price vs order price").
+  a gap between two ticks it can be far beyond it (Binance, "Types of
+  Order on Binance Futures": a stop-market or take-profit-market order
+  becomes a market order once the stop price is reached).
 * The fixed-fraction rule sizes a position so that the loss between entry
   and stop is a chosen share of capital: quantity = capital x f / |entry -
   stop| (R. Vince, "Portfolio Management Formulas", 1990; the "2 % rule" of
@@ -145,7 +145,8 @@ def trailing_stop_levels(side: str, prices: ArrayLike, trail: ArrayLike) -> NDAr
     short: level_k = min(price_0..price_{k-1}) x (1 + trail)
 
     The stop follows the best price seen so far at a fixed distance and
-    never moves back (Binance, "What Is a Trailing Stop Order"; callback rate).
+    never moves back (Binance, "Types of Order on Binance Futures": trailing
+    stop with a callback rate).
     """
     s = _single_side(side)
     p = _paths(prices)
@@ -204,8 +205,8 @@ def simulate_exit(
     price <= stop; long take-profit: price >= take_profit; mirrored for a
     short); the earliest trigger wins. A stop or take-profit becomes a market
     order filled at that first price past the trigger, so in a gap the fill
-    is worse than the stop (Binance, "What Are Stop-Limit and Stop-Market
-    Orders"). ``liquidation`` is the liquidation price: if the mark reaches
+    is worse than the stop (Binance, "Types of Order on Binance Futures").
+    ``liquidation`` is the liquidation price: if the mark reaches
     it before the stop, the engine closes the position first (a stop placed
     beyond the liquidation price never acts); its ``price`` is the first mark
     past the liquidation price and its ``pnl`` the price loss, of which an
