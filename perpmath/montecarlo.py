@@ -11,15 +11,17 @@ nu = mu - sigma^2 / 2, and the probability that it reaches b < 0 by T is
 
     P = Phi((b - nu T) / (sigma sqrt T)) + exp(2 nu b / sigma^2) Phi((b + nu T) / (sigma sqrt T))
 
-(reflection principle with drift; e.g. Shreve, "Stochastic Calculus for
-Finance II", 2004, section 7.2.2, or Borodin and Salminen, "Handbook of
-Brownian Motion", formula 1.1.4). The Monte Carlo here checks the price
+(the first-passage law of Brownian motion with drift, from the reflection
+principle and a change of measure; Shreve, "Stochastic Calculus for Finance
+II", 2004, chapter 7, maximum of Brownian motion with drift). The Monte Carlo here checks the price
 only at the simulated steps (``monitoring="discrete"``, as a mark price
 ticks) or adds the Brownian-bridge probability of a crossing between
 steps (``monitoring="continuous"``, which removes the discretisation bias
-for GBM; Glasserman, "Monte Carlo Methods in Financial Engineering",
-section 6.4). Jumps (Merton) make a gap through the liquidation price
-possible, which the closed form ignores.
+for GBM: the chance that a Brownian bridge from x_k to x_{k+1} crosses b is
+exp(-2 (x_k - b)(x_{k+1} - b) / (sigma^2 dt)); Glasserman, "Monte Carlo
+Methods in Financial Engineering", 2003, chapter 6, barrier crossings).
+Jumps (Merton) make a gap through the liquidation price possible, which the
+closed form ignores.
 
 The simulation runs in chunks of paths in float32 by default, so 100,000
 paths x 1,000 steps fit in memory and run in seconds.
@@ -76,8 +78,8 @@ def first_passage_probability(
 
     A ratio of 0 is never reached (probability 0). Continuous monitoring;
     ``sigma`` and ``mu`` annualised. Source: the
-    reflection principle for Brownian motion with drift (Shreve, "Stochastic
-    Calculus for Finance II", 2004, section 7.2.2).
+    first-passage law of Brownian motion with drift (Shreve, "Stochastic
+    Calculus for Finance II", 2004, chapter 7).
     """
     ratio = v.non_negative("barrier_ratio", barrier_ratio)
     sig = v.positive("sigma", sigma)
