@@ -57,7 +57,7 @@ def leveraged_token_nav(prices: ArrayLike, leverage: ArrayLike, nav0: float = 1.
     NAV_0 = nav0, NAV_{k+1} = NAV_k x max(0, 1 + L r_k). Negative leverage
     gives an inverse token (e.g. -3 for "3x short"). Same shape as
     ``prices`` (broadcast with ``leverage`` as ``leverage[..., None]`` if
-    you pass several). Source: Avellaneda and Zhang (2010), eq. (2).
+    you pass several). Source: Avellaneda and Zhang (2010), the daily reset.
     """
     p = _paths(prices)
     lev = _lev(leverage)
