@@ -165,8 +165,7 @@ def build(
     notebooks = course_notebooks(course)
     if not notebooks:
         raise SystemExit(f"no notebooks in {course}")
-    _kernel_env()
-    if run:
+    if run:  # each worker process sets its kernels' environment (_kernel_env)
         with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
             texts = list(pool.map(_execute_job, [str(p) for p in notebooks]))
         executed = [nbformat.reads(t, as_version=4) for t in texts]
