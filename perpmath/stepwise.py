@@ -25,6 +25,11 @@ Three reduction modes are supported by name (``mode``):
   Binance: "reduce the user's margin limit with one large Immediate or
   Cancel order without fully liquidating the user", Binance "Liquidation
   Protocol", https://www.binance.com/en/support/faq/360033525271).
+* ``"tier_jump"``: one order straight down to the highest lower tier whose
+  requirement the remaining margin meets (Bybit: a FillOrKill order "of the
+  difference between the current position value and the lower margin tier
+  value which satisfies the margin requirement"); if no tier does, the
+  whole position is taken over at the bankruptcy price.
 * ``"fraction"``: close a fixed ``fraction`` of the position per step at the
   market price for ``partial_steps`` steps, then, if the margin has still not
   recovered, the rest at the market; the trader keeps whatever margin is
@@ -51,7 +56,7 @@ from perpmath.tiers import TierTable, load_tier_table
 __all__ = ["STEPWISE_MODES", "liquidation_trace"]
 
 #: Names of the reduction modes (see the module docstring).
-STEPWISE_MODES = ("all_at_once", "tier_by_tier", "fraction")
+STEPWISE_MODES = ("all_at_once", "tier_by_tier", "tier_jump", "fraction")
 
 _COLUMNS = [
     "action",
@@ -143,7 +148,7 @@ def liquidation_trace(
         notional, tier, mm, mb = state(qty)
         # at the liquidation price itself the two are equal up to rounding:
         # that still counts as liquidatable (margin ratio at 100 %)
-        ok = bool(qty > 0 and mb > mm + 1e-9 * max(1.0, abs(mm)))
+        ok = bool(qty > 0 and _above(mb, mm))
         rows.append(
             dict(
                 action=action,
@@ -182,6 +187,20 @@ def liquidation_trace(
         take_over(q)
         return _frame(rows)
 
+    if kind == "tier_jump":
+        _, tier, _, mb = state(q)
+        for k in range(tier - 2, -1, -1):  # 0-based tiers below the current one
+            target = float(table.cap[k]) / m
+            closed = q - target
+            pnl = s * closed * (fill - e) - fee * closed * fill
+            inside = target * m * (1 - 1e-12)
+            if _above(mb + pnl - s * closed * (m - e), float(table.maintenance_margin(inside))):
+                realised += pnl
+                record(f"lower risk limit to tier {k + 1} in one order", target, closed)
+                return _frame(rows)
+        take_over(q)
+        return _frame(rows)
+
     partial_done = 0
     for _ in range(max_steps):
         _, tier, _, _ = state(q)
@@ -208,6 +227,11 @@ def liquidation_trace(
         if record(action, q, closed):
             break
     return _frame(rows)
+
+
+def _above(margin_balance: float, maintenance_margin: float) -> bool:
+    """Margin balance strictly above the requirement, beyond rounding noise."""
+    return margin_balance > maintenance_margin + 1e-9 * max(1.0, abs(maintenance_margin))
 
 
 def _frame(rows: list[dict[str, object]]) -> pd.DataFrame:

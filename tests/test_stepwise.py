@@ -145,3 +145,43 @@ def test_trace_invariants(side, quantity, leverage, move, mode):
     assert last["recovered"] or last["quantity"] == 0
     assert not trace["recovered"].iloc[:-1].any()
     assert (trace["closed"] >= 0).all()
+
+
+def test_tier_jump_goes_straight_to_the_sufficient_tier():
+    # Bybit: one FillOrKill order down to the lower tier that satisfies the requirement
+    trace = liquidation_trace(**BIG, tiers=TABLE, mode="tier_jump", fee_rate=0.001)
+    assert len(trace) == 2
+    assert trace["tier"].iloc[-1] == 2 and trace["recovered"].iloc[-1]
+    ladder = liquidation_trace(**BIG, tiers=TABLE, mode="tier_by_tier", fee_rate=0.001)
+    assert len(ladder) == 3  # one tier at a time needs two cuts
+    assert trace["quantity"].iloc[-1] == pytest.approx(ladder["quantity"].iloc[-1])
+    assert trace["margin_balance"].iloc[-1] == pytest.approx(ladder["margin_balance"].iloc[-1])
+
+
+def test_tier_jump_takes_over_when_no_tier_suffices():
+    trace = liquidation_trace(**BIG, tiers=TABLE, mode="tier_jump", fee_rate=0.0125)
+    assert list(trace["quantity"]) == [30.0, 0.0]
+    assert trace["action"].iloc[-1].startswith("rest taken over")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    quantity=st.floats(0.5, 300.0),
+    leverage=st.floats(1.5, 20.0),
+    move=st.floats(0.0, 0.99),
+    fee=st.sampled_from([0.0, 0.0005, 0.005]),
+)
+def test_tier_jump_ends_where_the_ladder_ends(quantity, leverage, move, fee):
+    from perpmath.liquidation import bankruptcy_price, liquidation_price
+
+    entry = 96_000.0
+    try:
+        lp = liquidation_price("long", entry, leverage, quantity, maintenance=TABLE)
+    except ValueError:
+        return
+    mark = lp + move * (bankruptcy_price("long", entry, leverage) - lp)
+    args = ("long", entry, quantity, mark, quantity * entry / leverage)
+    jump = liquidation_trace(*args, tiers=TABLE, mode="tier_jump", fee_rate=fee).iloc[-1]
+    ladder = liquidation_trace(*args, tiers=TABLE, mode="tier_by_tier", fee_rate=fee).iloc[-1]
+    assert jump["quantity"] == pytest.approx(ladder["quantity"], abs=1e-9)
+    assert jump["margin_balance"] == pytest.approx(ladder["margin_balance"], abs=1e-6)
