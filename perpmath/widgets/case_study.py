@@ -57,18 +57,38 @@ def case_study_explorer(
     controls = [
         named(
             w.FloatSlider(
-                value=drop, min=0.05, max=0.5, step=0.05, description="crash", readout_format=".0%"
+                value=drop,
+                min=0.05,
+                max=0.5,
+                step=0.05,
+                description="crash",
+                readout_format=".0%",
+                continuous_update=False,
             ),
             "drop",
         ),
         named(
             w.FloatLogSlider(
-                value=depth, base=10, min=-1, max=1, step=0.1, description="BTC / level"
+                value=depth,
+                base=10,
+                min=-1,
+                max=1,
+                step=0.1,
+                description="BTC / level",
+                continuous_update=False,
             ),
             "depth",
         ),
         named(
-            w.IntSlider(value=delay, min=0, max=10, step=1, description="delay (steps)"), "delay"
+            w.IntSlider(
+                value=delay,
+                min=0,
+                max=10,
+                step=1,
+                description="delay (steps)",
+                continuous_update=False,
+            ),
+            "delay",
         ),
         named(
             w.Dropdown(options=list(WATERFALLS), value=waterfall, description="waterfall"),

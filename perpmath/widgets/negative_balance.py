@@ -72,16 +72,36 @@ def liquidation_fill_explorer(
         ),
         named(
             w.FloatLogSlider(
-                value=depth, base=10, min=-1.5, max=1, step=0.1, description="depth x"
+                value=depth,
+                base=10,
+                min=-1.5,
+                max=1,
+                step=0.1,
+                description="depth x",
+                continuous_update=False,
             ),
             "depth",
         ),
         named(
-            w.IntSlider(value=int(gap), min=0, max=3_000, step=50, description="gap (USDT)"),
+            w.IntSlider(
+                value=int(gap),
+                min=0,
+                max=3_000,
+                step=50,
+                description="gap (USDT)",
+                continuous_update=False,
+            ),
             "gap",
         ),
         named(
-            w.IntSlider(value=leverage, min=2, max=125, step=1, description="leverage (x)"),
+            w.IntSlider(
+                value=leverage,
+                min=2,
+                max=125,
+                step=1,
+                description="leverage (x)",
+                continuous_update=False,
+            ),
             "leverage",
         ),
     ]

@@ -71,13 +71,24 @@ def protection_explorer(
     controls = [
         named(
             w.IntSlider(
-                value=int(insurance_fund), min=0, max=60_000, step=2_500, description="fund USDT"
+                value=int(insurance_fund),
+                min=0,
+                max=60_000,
+                step=2_500,
+                description="fund USDT",
+                continuous_update=False,
             ),
             "insurance_fund",
         ),
         named(
             w.FloatSlider(
-                value=drop, min=0.01, max=0.15, step=0.01, description="crash", readout_format=".0%"
+                value=drop,
+                min=0.01,
+                max=0.15,
+                step=0.01,
+                description="crash",
+                readout_format=".0%",
+                continuous_update=False,
             ),
             "drop",
         ),
