@@ -17,6 +17,7 @@ notebook tests keep them current). The site also has a contents page
 from __future__ import annotations
 
 import argparse
+import asyncio
 import html
 import json
 import os
@@ -24,12 +25,11 @@ import re
 import shutil
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import nbformat
+from nbclient import NotebookClient
 from nbconvert import HTMLExporter
-from nbconvert.preprocessors import ExecutePreprocessor
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "course"
@@ -69,19 +69,37 @@ def notebook_summary(nb: nbformat.NotebookNode) -> str:
     return ""
 
 
-def execute(path: Path) -> nbformat.NotebookNode:
-    """Run ``path`` from a fresh kernel in ``course/``, keeping the widget state."""
-    nb = nbformat.read(path, as_version=4)
-    ExecutePreprocessor(timeout=900, kernel_name="python3", store_widget_state=True).preprocess(
-        nb, {"metadata": {"path": str(path.parent)}}
-    )
-    return nb
+def kernel_env() -> dict[str, str]:
+    """The kernels' environment: inline figures (no MPLBACKEND) and a fixed hash seed."""
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    return {**env, "PYTHONHASHSEED": "0"}
 
 
-def _kernel_env() -> None:
-    # A kernel started with MPLBACKEND=Agg would show no inline figures.
-    os.environ.pop("MPLBACKEND", None)
-    os.environ.setdefault("PYTHONHASHSEED", "0")
+async def _execute(path: Path, gate: asyncio.Semaphore) -> nbformat.NotebookNode:
+    async with gate:
+        nb = nbformat.read(path, as_version=4)
+        client = NotebookClient(
+            nb,
+            timeout=900,
+            kernel_name="python3",
+            store_widget_state=True,
+            resources={"metadata": {"path": str(path.parent)}},
+        )
+        await client.async_execute(env=kernel_env())
+        return nb
+
+
+def execute_all(paths: list[Path], jobs: int = 2) -> list[nbformat.NotebookNode]:
+    """Run each notebook from a fresh kernel in its folder, ``jobs`` kernels at a time.
+
+    Kernels are separate processes, so one event loop drives several at once.
+    """
+
+    async def run() -> list[nbformat.NotebookNode]:
+        gate = asyncio.Semaphore(max(1, jobs))
+        return list(await asyncio.gather(*(_execute(p, gate) for p in paths)))
+
+    return asyncio.run(run())
 
 
 def _exporter() -> HTMLExporter:
@@ -147,11 +165,6 @@ def contents_markdown(entries: list[dict], has_glossary: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _execute_job(path: str) -> str:
-    _kernel_env()
-    return nbformat.writes(execute(Path(path)))
-
-
 def build(
     out: Path = DEFAULT_OUT,
     *,
@@ -165,10 +178,8 @@ def build(
     notebooks = course_notebooks(course)
     if not notebooks:
         raise SystemExit(f"no notebooks in {course}")
-    if run:  # each worker process sets its kernels' environment (_kernel_env)
-        with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-            texts = list(pool.map(_execute_job, [str(p) for p in notebooks]))
-        executed = [nbformat.reads(t, as_version=4) for t in texts]
+    if run:
+        executed = execute_all(notebooks, jobs)
     else:
         executed = [nbformat.read(p, as_version=4) for p in notebooks]
 
