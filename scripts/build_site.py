@@ -56,17 +56,25 @@ def notebook_title(nb: nbformat.NotebookNode, fallback: str) -> str:
     return fallback
 
 
-def notebook_summary(nb: nbformat.NotebookNode) -> str:
-    """The **Questions** line of the header cell, as plain text (may be empty)."""
+def notebook_questions(nb: nbformat.NotebookNode) -> list[str]:
+    """The questions listed under **Questions** in the header cell (may be empty)."""
     for cell in nb.cells[:2]:
-        if cell.cell_type != "markdown":
+        if cell.cell_type != "markdown" or "**Questions**" not in cell.source:
             continue
+        found, inside = [], False
         for line in cell.source.splitlines():
             text = line.lstrip("> ").strip()
             if text.startswith("**Questions**"):
-                text = text.removeprefix("**Questions**").lstrip(":* ").strip()
-                return re.sub(r"[*_`]", "", text)
-    return ""
+                inside = True
+                rest = text.removeprefix("**Questions**").lstrip(":* ").strip()
+                if rest:
+                    found.append(rest)
+            elif inside and text.startswith("**"):
+                break
+            elif inside and text.startswith(("- ", "* ")):
+                found.append(text[2:].strip())
+        return found
+    return []
 
 
 def kernel_env() -> dict[str, str]:
@@ -142,7 +150,7 @@ def _markdown_page(title: str, markdown: str) -> nbformat.NotebookNode:
 
 
 def contents_markdown(entries: list[dict], has_glossary: bool) -> str:
-    """The contents page: one line per notebook with its title and its questions."""
+    """The contents page: each notebook's title, then the questions it answers."""
     lines = [
         f"# {TITLE}",
         "",
@@ -156,10 +164,8 @@ def contents_markdown(entries: list[dict], has_glossary: bool) -> str:
         "",
     ]
     for entry in entries:
-        line = f"- [{entry['title']}]({entry['href']})"
-        if entry["summary"]:
-            line += f": {entry['summary']}"
-        lines.append(line)
+        lines.append(f"- [{entry['title']}]({entry['href']})")
+        lines += [f"  - {question}" for question in entry["questions"]]
     if has_glossary:
         lines += ["", "## Reference", "", "- [Glossary (English and Chinese terms)](glossary.html)"]
     return "\n".join(lines) + "\n"
@@ -191,7 +197,7 @@ def build(
         {
             "href": p.with_suffix(".html").name,
             "title": notebook_title(nb, p.stem),
-            "summary": notebook_summary(nb),
+            "questions": notebook_questions(nb),
         }
         for p, nb in zip(notebooks, executed, strict=True)
     ]
