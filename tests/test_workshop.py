@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -109,6 +110,27 @@ def test_instructor_guide_covers_every_section(path: Path):
     assert "**Objectives**" in block, f"{number}: no objectives"
     assert "**Prompt" in block, f"{number}: no discussion prompt"
     assert "isconception" in block, f"{number}: no misconceptions"
+
+
+def _header_minutes(path: Path) -> list[int]:
+    """The minutes on the **Time** line of a notebook's header (teaching, then exercises)."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    header = "".join(nb["cells"][0]["source"])
+    line = re.search(r"\*\*Time\*\*:?(.*)", header)
+    return [int(n) for n in re.findall(r"(\d+) min", line.group(1))] if line else []
+
+
+@pytest.mark.parametrize("path", SECTIONS, ids=lambda p: p.name)
+def test_instructor_guide_timing_matches_the_notebook_header(path: Path):
+    minutes = _header_minutes(path)
+    if not minutes:
+        pytest.skip(f"{path.name} states no time")
+    heading = re.search(rf"^### {path.name[:2]} .*$", GUIDE.read_text(encoding="utf-8"), re.M)
+    assert heading, path.name
+    in_guide = [int(n) for n in re.findall(r"(\d+)(?= \+| min)", heading.group(0).split("(")[-1])]
+    assert in_guide == minutes, (
+        f"{path.name} says {minutes} minutes, the instructor guide {in_guide}: update the guide"
+    )
 
 
 def test_instructor_guide_has_the_practical_parts():
