@@ -134,7 +134,7 @@ def test(extra: list[str]) -> None:
         "--nbval-sanitize-with",
         "course/nbval_sanitize.cfg",
         *extra,
-        env={**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"},
+        env=_kernel_env(),
     )
 
 
