@@ -11,6 +11,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from perpmath.widgets import _common
+from perpmath.widgets._common import controls_of
 from perpmath.widgets.leverage import leverage_explorer
 from perpmath.widgets.margin import isolated_vs_cross_explorer
 from perpmath.widgets.spot import spot_vs_perpetual_explorer
@@ -58,19 +59,6 @@ def screen(monkeypatch, capsys):
     return Screen(monkeypatch, capsys)
 
 
-def _controls(box: w.VBox) -> dict[str, w.Widget]:
-    found: dict[str, w.Widget] = {}
-
-    def walk(widget):
-        if hasattr(widget, "name") and hasattr(widget, "value"):
-            found[widget.name] = widget
-        for child in getattr(widget, "children", ()):
-            walk(child)
-
-    walk(box)
-    return found
-
-
 EXPLORERS = {
     # name: (factory, kwargs, (control, new value), impossible settings)
     "spot": (
@@ -100,7 +88,7 @@ def test_changing_a_control_changes_the_output(name, screen):
     make, kwargs, (control, value), _ = EXPLORERS[name]
     box = make(**kwargs)
     before = screen.state()
-    controls = _controls(box)
+    controls = controls_of(box)
     assert controls[control].value != value
     start = time.perf_counter()
     controls[control].value = value
@@ -114,7 +102,7 @@ def test_changing_a_control_changes_the_output(name, screen):
 def test_impossible_combination_shows_a_message(name, screen):
     make, kwargs, _, impossible = EXPLORERS[name]
     box = make(**kwargs)
-    controls = _controls(box)
+    controls = controls_of(box)
     for key, value in impossible.items():
         controls[key].value = value
     screen.state()
@@ -126,7 +114,7 @@ def test_spot_explorer_reports_liquidation(screen):
     box = spot_vs_perpetual_explorer()
     screen.state()
     assert "liquidated at step" in screen.text  # 10x long on the scripted crash
-    _controls(box)["side"].value = "short"
+    controls_of(box)["side"].value = "short"
     screen.state()
     assert "never liquidated" in screen.text
 
@@ -135,7 +123,7 @@ def test_leverage_explorer_reports_distances(screen):
     box = leverage_explorer()
     screen.state()
     assert "liquidation comes 3.6% earlier than bankruptcy" in screen.text  # 10x, 1,000 USDT
-    _controls(box)["leverage"].value = 100
+    controls_of(box)["leverage"].value = 100
     screen.state()
     assert "liquidation comes 44.7% earlier" in screen.text
 
@@ -145,6 +133,6 @@ def test_margin_explorer_cross_loses_everything_on_a_12_percent_fall(screen):
     screen.state()
     assert "isolated: final equity 1,000.00 USDT; liquidated: BTCUSDT" in screen.text
     assert "cross: final equity 0.00 USDT; liquidated: BTCUSDT, ETHUSDT" in screen.text
-    _controls(box)["btc_move"].value = -6.0
+    controls_of(box)["btc_move"].value = -6.0
     screen.state()
     assert "cross: final equity 800.00 USDT; liquidated: none" in screen.text

@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 
 from perpmath.liquidation import bankruptcy_price, liquidation_price
 from perpmath.widgets import _common
+from perpmath.widgets._common import controls_of
 from perpmath.widgets.liquidation import liquidation_explorer
 
 
@@ -18,19 +19,6 @@ def shown(monkeypatch):
     return items
 
 
-def _controls(box: w.VBox) -> dict[str, w.Widget]:
-    found: dict[str, w.Widget] = {}
-
-    def walk(widget):
-        if hasattr(widget, "name") and hasattr(widget, "value"):
-            found[widget.name] = widget
-        for child in getattr(widget, "children", ()):
-            walk(child)
-
-    walk(box)
-    return found
-
-
 def test_builds_and_shows_a_figure_and_the_prices(shown, capsys):
     box = liquidation_explorer()
     assert isinstance(box, w.VBox)
@@ -38,13 +26,13 @@ def test_builds_and_shows_a_figure_and_the_prices(shown, capsys):
     out = capsys.readouterr().out
     assert f"liquidation {liquidation_price('long', 96_000, 50):,.2f}" in out
     assert f"bankruptcy {bankruptcy_price('long', 96_000, 50):,.2f}" in out
-    names = set(_controls(box))
+    names = set(controls_of(box))
     assert {"side", "leverage", "size", "tiers", "margin_mode", "wallet", "exchange"} <= names
 
 
 def test_controls_change_the_result(shown, capsys):
     box = liquidation_explorer()
-    c = _controls(box)
+    c = controls_of(box)
     capsys.readouterr()
     c["exchange"].value = "binance_usdm"
     out = capsys.readouterr().out
@@ -70,7 +58,7 @@ def test_controls_change_the_result(shown, capsys):
 
 def test_impossible_settings_give_a_message(shown, capsys):
     box = liquidation_explorer()
-    c = _controls(box)
+    c = controls_of(box)
     c["tiers"].value = "Binance BTCUSDT tiers"
     c["size"].value = 100.0  # 9.6M USDT notional: tier 4, at most 20x
     capsys.readouterr()
@@ -84,7 +72,7 @@ def test_impossible_settings_give_a_message(shown, capsys):
 
 def test_inverse_convention_converts_size_to_contracts(shown, capsys):
     box = liquidation_explorer()
-    c = _controls(box)
+    c = controls_of(box)
     capsys.readouterr()
     c["exchange"].value = "binance_coinm"
     out = capsys.readouterr().out

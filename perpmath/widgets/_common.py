@@ -60,3 +60,39 @@ def named(widget: w.Widget, name: str) -> w.Widget:
     """Attach the keyword name under which ``render`` receives this control's value."""
     widget.name = name
     return widget
+
+
+def side_toggle(value: str = "long") -> w.ToggleButtons:
+    """Long/short buttons; ``render`` receives the choice as ``side``."""
+    return named(
+        w.ToggleButtons(options=["long", "short"], value=value, description="side"), "side"
+    )
+
+
+def leverage_slider(
+    value: int, *, low: int = 1, high: int = 125, name: str = "leverage"
+) -> w.IntSlider:
+    """Integer leverage slider that redraws on release (each redraw renders a figure)."""
+    slider = w.IntSlider(
+        value=value,
+        min=low,
+        max=high,
+        step=1,
+        description="leverage (x)",
+        continuous_update=False,
+    )
+    return named(slider, name)
+
+
+def controls_of(box: w.Widget) -> dict[str, w.Widget]:
+    """Every named control inside an explorer, by the name ``render`` receives it under."""
+    found: dict[str, w.Widget] = {}
+
+    def walk(widget: w.Widget) -> None:
+        if hasattr(widget, "name") and hasattr(widget, "value"):
+            found[widget.name] = widget
+        for child in getattr(widget, "children", ()):
+            walk(child)
+
+    walk(box)
+    return found

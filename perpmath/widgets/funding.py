@@ -7,7 +7,7 @@ import numpy as np
 
 from perpmath.funding import funding_over_time, funding_payment, funding_settlements
 from perpmath.plots.funding import plot_liquidation_drift
-from perpmath.widgets._common import explorer, named
+from perpmath.widgets._common import explorer, leverage_slider, named, side_toggle
 
 __all__ = ["funding_explorer"]
 
@@ -29,7 +29,7 @@ def funding_explorer(
     so that only funding moves.
     """
     controls = [
-        named(w.ToggleButtons(options=["long", "short"], value=side, description="side"), "side"),
+        side_toggle(side),
         named(
             w.FloatSlider(
                 value=rate * 100,
@@ -46,7 +46,7 @@ def funding_explorer(
             w.Dropdown(options=[1, 4, 8], value=interval_hours, description="every (h)"),
             "interval_hours",
         ),
-        named(w.IntSlider(value=leverage, min=1, max=125, description="leverage (x)"), "leverage"),
+        leverage_slider(leverage),
         named(w.IntSlider(value=days, min=1, max=180, description="days held"), "days"),
     ]
 

@@ -12,7 +12,7 @@ from perpmath.liquidation import (
 )
 from perpmath.plots.leverage import plot_position_roe
 from perpmath.tiers import load_tier_table
-from perpmath.widgets._common import explorer, named
+from perpmath.widgets._common import explorer, leverage_slider, named, side_toggle
 
 __all__ = ["leverage_explorer"]
 
@@ -30,18 +30,8 @@ def leverage_explorer(
     """
     tiers = load_tier_table("binance_usdm_btcusdt")
     controls = [
-        named(w.ToggleButtons(options=["long", "short"], value=side, description="side"), "side"),
-        named(
-            w.IntSlider(
-                value=leverage,
-                min=1,
-                max=125,
-                step=1,
-                description="leverage (x)",
-                continuous_update=False,
-            ),
-            "leverage",
-        ),
+        side_toggle(side),
+        leverage_slider(leverage),
         named(
             w.BoundedFloatText(
                 value=margin, min=10.0, max=10_000_000.0, step=100.0, description="margin USDT"

@@ -8,7 +8,7 @@ from perpmath.conventions import convention_names, get_convention
 from perpmath.liquidation import bankruptcy_price, liquidation_price
 from perpmath.plots.liquidation import plot_liquidation_levels
 from perpmath.tiers import TierTable, load_tier_table
-from perpmath.widgets._common import explorer, named
+from perpmath.widgets._common import explorer, leverage_slider, named, side_toggle
 
 __all__ = ["liquidation_explorer"]
 
@@ -40,11 +40,8 @@ def liquidation_explorer(
     """
     table_cache: dict[str, TierTable] = {}
     controls = [
-        named(w.ToggleButtons(options=["long", "short"], value=side, description="side"), "side"),
-        named(
-            w.IntSlider(value=leverage, min=1, max=125, step=1, description="leverage (x)"),
-            "leverage",
-        ),
+        side_toggle(side),
+        leverage_slider(leverage),
         named(
             w.BoundedFloatText(
                 value=size, min=0.001, max=5_000.0, step=0.5, description="size BTC"

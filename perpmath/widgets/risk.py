@@ -10,7 +10,7 @@ from perpmath.montecarlo import liquidation_probability_closed_form, survival_cu
 from perpmath.paths import flash_crash_path
 from perpmath.plots.risk import plot_stop_in_gap, plot_survival
 from perpmath.risk import simulate_exit
-from perpmath.widgets._common import explorer, named
+from perpmath.widgets._common import explorer, leverage_slider, named, side_toggle
 
 __all__ = ["stop_gap_explorer", "survival_explorer"]
 
@@ -34,8 +34,8 @@ def survival_explorer(
     """
     progress = w.FloatProgress(value=0.0, min=0.0, max=1.0, description="simulating")
     controls = [
-        named(w.ToggleButtons(options=["long", "short"], value=side, description="side"), "side"),
-        named(w.IntSlider(value=leverage, min=2, max=125, description="leverage (x)"), "leverage"),
+        side_toggle(side),
+        leverage_slider(leverage, low=2),
         named(
             w.IntSlider(value=volatility_pct, min=10, max=150, step=5, description="vol (%/yr)"),
             "volatility_pct",
@@ -106,7 +106,7 @@ def stop_gap_explorer(
             w.FloatSlider(value=stop_pct, min=0.5, max=10.0, step=0.25, description="stop (%)"),
             "stop_pct",
         ),
-        named(w.IntSlider(value=leverage, min=2, max=100, description="leverage (x)"), "leverage"),
+        leverage_slider(leverage, low=2, high=100),
     ]
 
     def render(drop_pct: float, stop_pct: float, leverage: int):

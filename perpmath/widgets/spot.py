@@ -10,7 +10,7 @@ from perpmath.liquidation import liquidation_price
 from perpmath.plots.spot import plot_spot_vs_perpetual
 from perpmath.spot import scripted_path, spot_vs_perpetual
 from perpmath.tiers import load_tier_table
-from perpmath.widgets._common import explorer, named
+from perpmath.widgets._common import explorer, leverage_slider, named, side_toggle
 
 __all__ = ["spot_vs_perpetual_explorer"]
 
@@ -32,18 +32,8 @@ def spot_vs_perpetual_explorer(
     path = scripted_path() if prices is None else np.asarray(prices, dtype=float)
     tiers = load_tier_table("binance_usdm_btcusdt")
     controls = [
-        named(w.ToggleButtons(options=["long", "short"], value=side, description="side"), "side"),
-        named(
-            w.IntSlider(
-                value=leverage,
-                min=1,
-                max=125,
-                step=1,
-                description="leverage (x)",
-                continuous_update=False,
-            ),
-            "leverage",
-        ),
+        side_toggle(side),
+        leverage_slider(leverage),
         named(
             w.BoundedFloatText(
                 value=capital, min=10.0, max=10_000_000.0, step=100.0, description="capital USDT"
