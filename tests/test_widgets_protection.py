@@ -11,6 +11,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from perpmath.widgets import _common
+from perpmath.widgets._common import controls_of
 from perpmath.widgets.case_study import case_study_explorer, small_replay_inputs
 from perpmath.widgets.negative_balance import liquidation_fill_explorer, liquidation_fill_summary
 from perpmath.widgets.protection import REGIMES, protection_crash, protection_explorer
@@ -54,19 +55,6 @@ def screen(monkeypatch, capsys):
     return Screen(monkeypatch, capsys)
 
 
-def _controls(box: w.VBox) -> dict[str, w.Widget]:
-    found: dict[str, w.Widget] = {}
-
-    def walk(widget):
-        if hasattr(widget, "name") and hasattr(widget, "value"):
-            found[widget.name] = widget
-        for child in getattr(widget, "children", ()):
-            walk(child)
-
-    walk(box)
-    return found
-
-
 # name -> (factory, control to change and its new value)
 EXPLORERS = {
     "negative_balance": (liquidation_fill_explorer, ("gap", 1_000)),
@@ -97,7 +85,7 @@ def test_changing_a_control_changes_the_output(name, screen):
     make, (control, value) = EXPLORERS[name]
     box = make()
     before = screen.state()
-    controls = _controls(box)
+    controls = controls_of(box)
     assert controls[control].value != value
     start = time.perf_counter()
     controls[control].value = value
@@ -111,14 +99,14 @@ def test_negative_balance_explorer_reports_the_deficit(screen):
     box = liquidation_fill_explorer()
     screen.state()
     assert "left over for the insurance fund" in screen.text
-    _controls(box)["gap"].value = 1_000
+    controls_of(box)["gap"].value = 1_000
     screen.state()
     assert "worse than bankruptcy" in screen.text
 
 
 def test_negative_balance_explorer_reports_a_book_too_small(screen):
     box = liquidation_fill_explorer(quantity=5.0, profile="thinning")
-    controls = _controls(box)
+    controls = controls_of(box)
     controls["depth"].value = controls["depth"].min
     controls["gap"].value = 3_000
     screen.state()
@@ -152,7 +140,7 @@ def test_protection_explorer_text_changes_with_regime(screen):
     screen.state()
     assert "accounts deleveraged" in screen.text
     assert "0 accounts deleveraged" not in screen.text  # ADL fires in the default crash
-    _controls(box)["regime"].value = "no protection"
+    controls_of(box)["regime"].value = "no protection"
     screen.state()
     assert "0 accounts deleveraged" in screen.text
 

@@ -8,7 +8,7 @@ from perpmath.exchange import execute_liquidation
 from perpmath.liquidation import bankruptcy_price, liquidation_price
 from perpmath.orderbook import make_book
 from perpmath.plots.negative_balance import plot_book_fill
-from perpmath.widgets._common import explorer, named
+from perpmath.widgets._common import explorer, leverage_slider, named
 
 __all__ = ["liquidation_fill_explorer", "liquidation_fill_summary"]
 
@@ -93,17 +93,7 @@ def liquidation_fill_explorer(
             ),
             "gap",
         ),
-        named(
-            w.IntSlider(
-                value=leverage,
-                min=2,
-                max=125,
-                step=1,
-                description="leverage (x)",
-                continuous_update=False,
-            ),
-            "leverage",
-        ),
+        leverage_slider(leverage, low=2),
     ]
 
     def render(profile: str, depth: float, gap: int, leverage: int):
