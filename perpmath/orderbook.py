@@ -45,6 +45,10 @@ __all__ = [
 
 ORDER_SIDES = ("buy", "sell")
 
+_EXHAUSTED = 1e-12
+"""A level an order consumed is exhausted when what it leaves is at most this
+fraction of the cumulative size walked so far (float rounding of the walk)."""
+
 
 def _order_side(side: Any) -> str:
     """'buy'/'sell'; 'long'/'short' are accepted as the side that opens them."""
@@ -246,7 +250,8 @@ class Fill:
     touched), ``notional`` (sum q_k p_k), ``slippage_vs_best`` and
     ``slippage_vs_mid`` (fractions, positive = worse for the taker),
     ``levels`` (DataFrame: price, size filled, cumulative size, level
-    notional) and ``book_after``.
+    notional) and ``book_after`` (the book left; levels the order used up
+    are removed, never kept with a rounding crumb of their size).
     """
 
     side: str
@@ -326,6 +331,10 @@ def market_order_fill(
             f"({total:g} available); pass allow_partial=True to fill what exists"
         )
     take = np.clip(q - (cum - avail), 0.0, avail)
+    # q - (cum - avail) rounds like the cumulative sum (about 1e-16 x cum): a level
+    # the order uses up can keep a crumb such as 5.55e-17. It is exhausted: take it all.
+    used_up = (take > 0) & (avail - take <= _EXHAUSTED * cum)
+    take[used_up] = avail[used_up]
     filled = float(take.sum()) if total < q else q
     used = take > 0
     notional = float(np.dot(take, prices))
@@ -334,7 +343,7 @@ def market_order_fill(
         worst = float(prices[used][-1])
     else:
         vwap, worst = best, best
-    left = sizes - take
+    left = np.where(used_up, 0.0, sizes - take)  # size 0: the level is dropped
     if book_side == "bid":
         after = OrderBook(prices, left, book.ask_prices, book.ask_sizes)
     else:

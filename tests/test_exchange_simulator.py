@@ -58,6 +58,73 @@ def assert_conserved(r: SimulationResult, accounts: pd.DataFrame) -> None:
     # the fund never goes below zero; the venue never ends up owed money
     assert (h["fund"] >= -1e-9).all()
     assert (h["venue"] <= 1e-9).all()
+    assert_reported_cleanly(r)
+    assert_waterfall_matches_ledger(r)
+
+
+def assert_reported_cleanly(r: SimulationResult) -> None:
+    """No float dust in the reports: fills are prices, quantities add up, write-offs >= 0."""
+    e = r.events
+    if len(e):
+        assert (e["vwap"] > 0).all()
+        assert (e["book_quantity"] >= 0).all() and (e["adl_quantity"] >= 0).all()
+        # a quantity is either exactly 0 or more than dust of the position
+        for col in ("book_quantity", "adl_quantity"):
+            q = e[col]
+            assert ((q == 0) | (q > 1e-9 * e["quantity"])).all(), col
+        full = e[e["kind"] != "partial"]
+        np.testing.assert_allclose(
+            full["book_quantity"] + full["adl_quantity"], full["quantity"], rtol=1e-12
+        )
+        # closed wholly by ADL: reported at the bankruptcy price, where ADL executes
+        by_adl = full[full["book_quantity"] == 0]
+        assert (by_adl["vwap"] == by_adl["bankruptcy_price"]).all()
+        assert (by_adl["adl_quantity"] == by_adl["quantity"]).all()
+    h = r.history
+    assert (h["written_off"] >= 0).all() and (h["socialized"] >= 0).all()
+    w = r.waterfall().set_index("item")["amount"]
+    assert (w.drop("ADL: cost to counterparties vs mark") >= 0).all()
+    # no position is left open with a crumb of its size after ADL
+    q = r.accounts["quantity_open"]
+    assert ((q == 0) | (q > 1e-9 * r.accounts["quantity_open"].max())).all()
+
+
+def assert_waterfall_matches_ledger(r: SimulationResult) -> None:
+    """Each unit of money appears once in the waterfall, and its rows are the
+    ledger's totals by reason, whichever way the liquidation fee goes."""
+    w = r.waterfall().set_index("item")["amount"]
+    frame = r.ledger.to_frame()
+    by_reason = frame.groupby("reason")["amount"].sum()
+
+    def moved(*reasons: str) -> float:
+        return float(sum(by_reason.get(x, 0.0) for x in reasons))
+
+    h, cfg = r.history, r.config
+    tol = 1e-6 + 1e-9 * float(frame["amount"].abs().sum())
+    fees, surplus = moved("liquidation_fee"), moved("liquidation_surplus")
+    assert w["liquidation fees"] == pytest.approx(fees, abs=tol)
+    assert w["surplus to insurance fund"] == pytest.approx(surplus, abs=tol)
+    assert w["paid by insurance fund"] == pytest.approx(moved("fund_cover"), abs=tol)
+    social = moved("socialized_loss")
+    assert w["socialized: clawed back from profitable accounts"] == pytest.approx(social, abs=tol)
+    advanced = moved("bad_debt_written_off", "deficit_to_socialize")
+    assert w["written off by the venue"] == pytest.approx(advanced - social, abs=tol)
+    last = h.iloc[-1]
+    # the pools: the fund got the surplus (+ the fees if they go to it) and paid covers
+    fee_to_fund = cfg["fee_destination"] == "insurance_fund"
+    fund_in = w["surplus to insurance fund"] + (w["liquidation fees"] if fee_to_fund else 0.0)
+    expected_fund = cfg["insurance_fund"] + fund_in - w["paid by insurance fund"]
+    assert last["fund"] == pytest.approx(expected_fund, abs=tol)
+    assert last["fees"] == pytest.approx(0.0 if fee_to_fund else w["liquidation fees"], abs=tol)
+    assert -last["venue"] == pytest.approx(w["written off by the venue"], abs=tol)
+    # every deficit is paid exactly once
+    paid = (
+        w["paid by insurance fund"]
+        + w["socialized: clawed back from profitable accounts"]
+        + w["written off by the venue"]
+        + w["left as traders' negative balances"]
+    )
+    assert w["deficits"] == pytest.approx(paid, abs=tol)
 
 
 def crash(start=100.0, low=80.0, steps=40, hold=10):
@@ -394,3 +461,104 @@ def test_account_ids_name_the_ledger_rows():
     assert r.ledger.net_flow(3) == pytest.approx(deposit)  # its wallet is untouched
     with pytest.raises(ValueError, match="account must hold distinct whole numbers"):
         simulate_exchange(acc.assign(account=[1, 1]), [100.0])
+
+
+# --- reports free of float dust (regressions) --------------------------------
+@pytest.mark.parametrize(
+    ("long_q", "shorts"),
+    [
+        (0.3, [0.1, 0.1, 0.1]),  # ADL takes 0.1 + 0.1 + 0.09999999999999998
+        (0.3, [0.3, 0.6]),  # the rest after ADL used to be -5.55e-17
+        (0.3, [0.01] * 7 + [0.23]),
+    ],
+)
+def test_position_closed_wholly_by_adl_is_reported_at_bankruptcy(long_q, shorts):
+    # empty fund, a gap in the bids: the book may not create any deficit, so ADL
+    # closes the whole long against the shorts at its bankruptcy price (98)
+    acc = pd.DataFrame(
+        {
+            "side": ["long"] + ["short"] * len(shorts),
+            "quantity": [long_q, *shorts],
+            "entry_price": 100.0,
+            "margin_mode": "isolated",
+            "margin": [long_q * 100 / 50] + [q * 100 / 2 for q in shorts],
+        }
+    ).assign(balance=lambda a: a["margin"])
+    r = simulate_exchange(acc, crash(100.0, 95.0, steps=20, hold=5), book=gap_book)
+    assert_conserved(r, acc)
+    ev = r.events.iloc[0]
+    assert ev["bankruptcy_price"] == pytest.approx(98.0)
+    # it used to read vwap 0 with book_quantity 5.55e-17 (or -5.55e-17)
+    assert ev["vwap"] == ev["bankruptcy_price"]
+    assert ev["book_quantity"] == 0.0
+    assert ev["adl_quantity"] == ev["quantity"] == long_q
+    assert ev["deficit"] == 0.0 and ev["from_fund"] == 0.0
+    # the counterparties ADL used up are closed, not left with a crumb of size
+    assert r.adl["quantity"].sum() == pytest.approx(long_q, rel=1e-12)
+    closed = r.accounts.set_index("account").loc[r.adl["counterparty"].unique()]
+    left = closed["quantity_open"]
+    assert ((left == 0) | (left > 1e-9)).all()
+
+
+@pytest.mark.parametrize("waterfall", sorted(WATERFALLS))
+@pytest.mark.parametrize("fee_destination", ["fees", "insurance_fund"])
+def test_waterfall_counts_each_unit_of_money_once(waterfall, fee_destination):
+    # a fast fall: early liquidations fill before bankruptcy (surplus and fees),
+    # later ones beyond it (deficits larger than what the fund has received)
+    acc = matched_population(30, leverage=(5.0, 80.0), rng=4)
+    r = simulate_exchange(
+        acc, crash(100.0, 85.0, steps=4), waterfall=waterfall, book="deep", maintenance=0.02,
+        fee_rate=0.005, fee_destination=fee_destination, insurance_fund=0.0,
+        negative_balance_protection=waterfall != "none",
+    )  # fmt: skip
+    assert_conserved(r, acc)  # includes the waterfall against the ledger's totals
+    w = r.waterfall().set_index("item")["amount"]
+    e = r.events
+    assert w["liquidation fees"] > 0 and w["surplus to insurance fund"] > 0
+    if waterfall in ("fund_only", "fund_then_socialized"):
+        assert w["deficits"] > w["surplus to insurance fund"] + w["liquidation fees"]
+        # the fund (seeded with 0) paid out all it received, and nothing more
+        assert r.fund.iloc[-1] == pytest.approx(0.0, abs=1e-9)
+        income = w["surplus to insurance fund"]
+        if fee_destination == "insurance_fund":
+            income += w["liquidation fees"]
+        assert w["paid by insurance fund"] == pytest.approx(income)
+    assert w["liquidation fees"] == pytest.approx(e["fee"].sum())
+    # what the fund received from liquidations is surplus + fee (fee to the fund) or
+    # surplus alone: the fee used to be counted in both rows
+    fund_income = e["to_fund"].sum()
+    if fee_destination == "insurance_fund":
+        assert w["surplus to insurance fund"] + w["liquidation fees"] == pytest.approx(fund_income)
+        assert r.history["fees"].iloc[-1] == 0.0
+    else:
+        assert w["surplus to insurance fund"] == pytest.approx(fund_income)
+        assert r.history["fees"].iloc[-1] == pytest.approx(w["liquidation fees"])
+
+
+def test_write_off_is_never_negative_dust():
+    # the short's open profit (entry 120) is far larger than what the fund cannot
+    # pay: the pro-rata clawback recovers it all, with shares that summed to 4.4e-16
+    # more than the amount, which was reported as a write-off of -4.4e-16
+    acc = pd.DataFrame(
+        {
+            "side": ["long", "short"],
+            "quantity": [1.0, 1.0],
+            "entry_price": [100.0, 120.0],
+            "margin_mode": "isolated",
+            "margin": [2.0, 60.0],
+            "balance": [2.0, 60.0],
+        }
+    )
+    r = simulate_exchange(
+        acc, crash(100.0, 95.0, steps=20, hold=5), book=gap_book,
+        waterfall="fund_then_socialized", insurance_fund=0.3,
+    )  # fmt: skip
+    assert_conserved(r, acc)
+    ev = r.events.iloc[0]
+    assert ev["deficit"] > 0.3 and ev["from_fund"] == pytest.approx(0.3)
+    assert (r.history["written_off"] == 0.0).all()
+    w = r.waterfall().set_index("item")["amount"]
+    assert w["written off by the venue"] == 0.0
+    clawed = w["socialized: clawed back from profitable accounts"]
+    assert clawed == pytest.approx(ev["deficit"] - 0.3)
+    assert r.accounts.iloc[1]["socialized_paid"] == pytest.approx(clawed)

@@ -83,6 +83,30 @@ def test_empty_book_raises():
         OrderBook().mid  # noqa: B018
 
 
+def test_book_after_drops_the_levels_the_order_used_up():
+    # 0.1 + 0.1 + 0.1 is 0.30000000000000004 in floats: the walk used to leave
+    # 5.55e-17 at 97 (and 1.1e-16 for an order of 0.7 - 0.4) instead of removing it
+    book = OrderBook([99, 98, 97, 96], [0.1, 0.1, 0.1, 0.1], [101], [1])
+    for q in (0.3, 0.7 - 0.4, 0.6 - 0.3):
+        f = market_order_fill(book, "sell", q)
+        assert f.book_after.bid_prices.tolist() == [96]
+        assert f.book_after.bid_sizes.tolist() == [0.1]
+        assert f.levels["size"].tolist() == [0.1, 0.1, 0.1]
+        assert f.filled == q and f.complete
+        assert f.vwap == pytest.approx(98.0, rel=1e-12)
+    # a level taken only partly keeps what is really left
+    f = market_order_fill(book, "sell", 0.25)
+    assert f.book_after.bid_prices.tolist() == [97, 96]
+    assert f.book_after.bid_sizes[0] == pytest.approx(0.05)
+    # the same on the ask side, and within a limit price
+    asks = OrderBook([99], [1], [101, 102, 103], [0.1, 0.2, 0.3])
+    f = market_order_fill(asks, "buy", 0.3)
+    assert f.book_after.ask_prices.tolist() == [103] and f.book_after.ask_sizes.tolist() == [0.3]
+    f = market_order_fill(asks, "buy", 1.0, limit_price=102, allow_partial=True)
+    assert f.book_after.ask_prices.tolist() == [103]
+    assert f.filled == pytest.approx(0.3) and f.unfilled == pytest.approx(0.7)
+
+
 def test_limit_price_stops_the_walk():
     f = market_order_fill(small_book(), "sell", 5, limit_price=98, allow_partial=True)
     assert f.filled == 3 and f.unfilled == 2
@@ -186,4 +210,10 @@ def test_fill_identities(sizes, frac, side):
     assert f.slippage_vs_best >= -1e-12 and f.slippage_vs_mid > 0
     left = f.book_after.depth("ask" if side == "buy" else "bid")
     assert left == pytest.approx(sum(sizes) - f.filled, abs=1e-9)
+    # every level left is either untouched or really holds size (no rounding crumbs)
+    _, after = f.book_after.side_levels("ask" if side == "buy" else "bid")
+    assert (after > 1e-12 * sum(sizes)).all()
+    untouched = np.asarray(sizes[len(f.levels) :])
+    assert after.size in (untouched.size, untouched.size + 1)  # + the level taken partly
+    np.testing.assert_array_equal(after[after.size - untouched.size :], untouched)
     assert isinstance(f.levels, pd.DataFrame)

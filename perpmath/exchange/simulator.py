@@ -86,6 +86,18 @@ What no layer covers is written off by the venue (bad debt)."""
 LIQUIDATION_MODES = ("full", "partial")
 MARGIN_MODES = ("isolated", "cross")
 
+_DUST = 1e-9
+"""Float dust, relative: a quantity at most this fraction of the position it
+belongs to, or an amount at most this fraction of the money it is the
+difference of (with 1 quote unit as the smallest scale), is a rounding crumb
+of sums and differences, not a trade or a payment: it is reported as 0."""
+
+
+def _undust(amount: float, scale: float) -> float:
+    """``amount``, or 0.0 if it is float dust next to ``scale``."""
+    return 0.0 if abs(amount) <= _DUST * max(abs(scale), 1.0) else amount
+
+
 _EVENT_COLUMNS = (
     "step",
     "trigger_step",
@@ -146,8 +158,13 @@ class SimulationResult:
     """Output of simulate_exchange (money in quote currency).
 
     - ``events``: one row per liquidation (full or partial step) with the
-      fill, bankruptcy price, fee, surplus to the fund, deficit and how it
-      was covered (from_fund, to_socialize, written_off, debt_left).
+      fill, bankruptcy price, fee, what the fund received (``to_fund``: the
+      surplus, plus the fee when ``fee_destination='insurance_fund'``),
+      deficit and how it was covered (from_fund, to_socialize, written_off,
+      debt_left). ``book_quantity`` + ``adl_quantity`` = ``quantity`` for a
+      full liquidation; ``vwap`` is the average fill in the book, or the
+      bankruptcy price when ADL closed the whole position (no book fill).
+      Rounding crumbs of quantities are reported as exact zeros.
     - ``adl``: one row per position closed by ADL (counterparty, quantity,
       price = BP of the liquidated position, cost_vs_mark = what closing at
       BP instead of the mark cost the counterparty; negative = it gained).
@@ -175,31 +192,34 @@ class SimulationResult:
     def waterfall(self) -> pd.DataFrame:
         """Who paid how much, over the whole run: one row per layer.
 
-        Rows: surplus paid into the fund, fees, deficits created, paid by
-        the fund, avoided by ADL (its cost to counterparties vs the mark),
-        clawed back from profitable accounts, written off by the venue, left
-        as traders' debts.
+        Rows: surplus paid into the fund (margin left over after the fee),
+        liquidation fees (all of them, whichever their destination: with
+        ``fee_destination='insurance_fund'`` the fund received surplus +
+        fees), deficits created, paid by the fund, avoided by ADL (its cost
+        to counterparties vs the mark), clawed back from profitable accounts,
+        written off by the venue, left as traders' debts. Each unit of money
+        appears once: deficits = paid by the fund + clawed back + written off
+        + left as debts. Float crumbs (amounts at most 1e-9 of the largest
+        row) are shown as 0, and no row but the ADL cost (negative when the
+        counterparties gained vs the mark) is ever negative.
         """
         e, h = self.events, self.history
-        socialized = float(h["socialized"].sum()) if len(h) else 0.0
+        fee_to_fund = self.config.get("fee_destination") == "insurance_fund"
+        surplus = e["to_fund"] - e["fee"] if fee_to_fund else e["to_fund"]
         rows = [
-            ("surplus to insurance fund", float(e["to_fund"].sum())),
+            ("surplus to insurance fund", float(surplus.sum())),
             ("liquidation fees", float(e["fee"].sum())),
             ("deficits", float(e["deficit"].sum() + e["debt_left"].sum())),
             ("paid by insurance fund", float(e["from_fund"].sum())),
             ("ADL: cost to counterparties vs mark", float(self.adl["cost_vs_mark"].sum())),
-            ("socialized: clawed back from profitable accounts", socialized),
-            (
-                "written off by the venue",
-                float(e["written_off"].sum() + e["to_socialize"].sum()) - socialized,
-            ),
+            ("socialized: clawed back from profitable accounts", float(h["socialized"].sum())),
+            ("written off by the venue", float(h["written_off"].sum())),
             ("left as traders' negative balances", float(e["debt_left"].sum())),
         ]
-        frame = pd.DataFrame(rows, columns=["item", "amount"])
-        # differences of equal sums leave float crumbs (~1e-13); show them as 0
-        scale = 1e-9 * max(1.0, float(frame["amount"].abs().max()))
-        frame.loc[frame["amount"].abs() < scale, "amount"] = 0.0
-        return frame
+        scale = max(abs(x) for _, x in rows)
+        rows = [(item, _undust(x, scale)) for item, x in rows]
+        rows = [(item, x if item.startswith("ADL") else max(x, 0.0)) for item, x in rows]
+        return pd.DataFrame(rows, columns=["item", "amount"])
 
 
 def matched_population(
@@ -348,9 +368,12 @@ class _StepBook:
         self.sizes = {"sell": book.bid_sizes.copy(), "buy": book.ask_sizes.copy()}
         self.backstop = {k: float(p[-1]) if p.size else float(mark) for k, p in self.prices.items()}
 
-    def walk(self, key: str, qty: float, s: float, bp: float, budget: float) -> tuple[float, float]:
+    def walk(
+        self, key: str, qty: float, s: float, bp: float, budget: float, min_fill: float = 0.0
+    ) -> tuple[float, float]:
         """Take up to ``qty`` best first while the deficit vs ``bp`` stays within
-        ``budget``; returns (filled, notional) and consumes the levels."""
+        ``budget``; returns (filled, notional) and consumes the levels. A walk
+        that would fill ``min_fill`` or less fills nothing (and consumes nothing)."""
         p, sz = self.prices[key], self.sizes[key]
         if not p.size or qty <= 0:
             return 0.0, 0.0
@@ -367,9 +390,13 @@ class _StepBook:
                     min(take[k], max(0.0, (budget - prev) / unit[k])) if unit[k] > 0 else take[k]
                 )
                 take[k + 1 :] = 0.0
-        sz -= take
-        np.maximum(sz, 0.0, out=sz)
         filled = float(take.sum())
+        if filled <= min_fill:
+            return 0.0, 0.0
+        sz -= take
+        # a level used up by the walk keeps no rounding crumb of its size
+        sz[(take > 0) & (sz <= 1e-12 * cum)] = 0.0
+        np.maximum(sz, 0.0, out=sz)
         return filled, float(np.dot(take, p))
 
 
@@ -567,6 +594,8 @@ def simulate_exchange(
                 break
             window *= 4
         take = np.clip(rest - (cum - sizes), 0.0, sizes)
+        # a position closed up to a rounding crumb of its size is closed whole
+        take = np.where(sizes - take <= _DUST * sizes, sizes, take)
         hit = take > 0
         j, y = cand[hit], take[hit]
         if not j.size:
@@ -721,16 +750,18 @@ def simulate_exchange(
                 q_s = qty[a]
                 bp = (cost[a] - margin[a]) / q_s
                 use_adl = nbp and "adl" in layers
-                # the book may only create the deficit the fund can pay (kept a hair inside)
+                # the book may only create the deficit the fund can pay (kept a hair
+                # inside); a fill of dust (what a fund's crumb buys) is left to ADL
                 budget = fund * (1 - 1e-12) if use_adl else np.inf
-                filled, notional = step_book.walk(key, qa, s, bp, budget)
+                dust_q = _DUST * qa
+                filled, notional = step_book.walk(key, qa, s, bp, budget, dust_q)
                 rest = qa - filled
                 adl_done = 0.0
-                if rest > 1e-12 * qa and use_adl:
+                if rest > dust_q and use_adl:
                     adl_done = run_adl(a, s, rest, bp, m, t)
                     step_adl += adl_done
                 rest2 = rest - adl_done
-                if rest2 > 1e-12 * qa:
+                if rest2 > dust_q:
                     f2, n2 = step_book.walk(key, rest2, s, bp, np.inf)
                     filled += f2
                     notional += n2
@@ -738,6 +769,9 @@ def simulate_exchange(
                         notional += (rest2 - f2) * step_book.backstop[key]
                         filled = qa - adl_done
                 else:
+                    # the rounding crumb left (either sign) passes to the liquidity
+                    # providers at BP, like the ADL part: nothing is closed at price 0
+                    notional += rest2 * bp
                     filled = qa - adl_done
                 # trader: book part realized at the fill, ADL part at BP
                 realized = s * notional + (s * adl_done * bp) - cost[a]
@@ -786,7 +820,14 @@ def simulate_exchange(
                         margin[a] = 0.0
                 n_liq[a] += 1
                 step_liqs += 1
-                vwap = notional / filled if filled > 0 else bp
+                # report crumbs of quantity as exact zeros; the event's parts add up to qa
+                book_q, adl_q = filled, adl_done
+                if abs(book_q) <= dust_q:
+                    book_q, adl_q = 0.0, qa
+                elif abs(adl_q) <= dust_q:
+                    book_q, adl_q = qa, 0.0
+                # closed wholly by ADL: at the bankruptcy price, where ADL executes
+                vwap = notional / filled if book_q > 0 else bp
                 _event(
                     ev,
                     [
@@ -800,8 +841,8 @@ def simulate_exchange(
                         m,
                         bp,
                         vwap,
-                        filled,
-                        adl_done,
+                        book_q,
+                        adl_q,
                         e,
                         fee,
                         to_fund,
@@ -829,6 +870,9 @@ def simulate_exchange(
                 ledger.record_many(t, ids[idx], "positions", pay_i[idx], "clawback_realized")
                 ledger.record_many(t, ids[idx], "venue", -pay_i[idx], "socialized_loss")
         # --- bookkeeping and the conservation check ---
+        # written off this step: what no layer covered, less what the clawback
+        # recovered; the pro-rata shares can sum a crumb above the amount to recover
+        written = max(_undust(step_written + (step_social - recovered), step_deficit), 0.0)
         if changed:
             upnl = qty * m - cost
             bal = free + margin
@@ -855,7 +899,7 @@ def simulate_exchange(
             (
                 t, m, fund, fees, venue, balances, debts, unreal,
                 long_oi + max(lp_qty, 0.0), lp_qty, step_liqs, step_deficit, step_fund,
-                step_adl, recovered, step_written + (step_social - recovered), total,
+                step_adl, recovered, written, total,
                 deposits, diff,
             )
         )  # fmt: skip
