@@ -223,7 +223,8 @@ def test_fills_vs_bankruptcy_plots_book_fills_only(crash):
     ax = fig.axes[0]
     points = sum(len(c.get_offsets()) for c in ax.collections)
     e = r.events
-    assert points == int((e["book_quantity"] > 1e-9 * e["quantity"]).sum())
+    assert points == int((e["book_quantity"] > 0).sum())
+    assert points < len(e)  # the positions ADL closed wholly are left out
     assert ax.get_xlabel() == "bankruptcy price (USDT)"
 
 

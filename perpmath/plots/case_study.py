@@ -72,8 +72,8 @@ def plot_fills_vs_bankruptcy(
     bankruptcy price; longs below it and shorts above it left a deficit
     (drawn as crosses)."""
     e = _result(result).events
-    # positions closed wholly by ADL have no book fill (their vwap is not a price)
-    e = e[e["book_quantity"] > 1e-9 * e["quantity"]]
+    # positions closed wholly by ADL have no book fill (book_quantity 0): not drawn
+    e = e[e["book_quantity"] > 0]
     fig, ax = new_figure(title, "bankruptcy price (USDT)", "average fill (USDT)")
     if e.empty:
         ax.text(

@@ -52,16 +52,16 @@ def _waterfall_frame(result: SimulationResult | pd.DataFrame) -> pd.DataFrame:
 def payers(result: SimulationResult | pd.DataFrame) -> pd.Series:
     """Who paid for the deficits, in USDT, labelled as in the figures.
 
-    A relabelled subset of ``result.waterfall()`` (amounts below 1e-6 in size,
-    rounding dust, shown as 0). The insurance fund's income from liquidations
-    filled better than bankruptcy is not a payment and is left out.
+    A relabelled subset of ``result.waterfall()`` (which already shows float
+    crumbs as 0 and never a negative write-off). The insurance fund's income
+    from liquidations filled better than bankruptcy is not a payment and is
+    left out.
     """
     frame = _waterfall_frame(result).set_index("item")["amount"]
     missing = [k for k in PAYERS if k not in frame.index]
     if missing:
         raise ValueError(f"the waterfall table lacks the rows {missing}")
-    values = np.array([float(frame[k]) for k in PAYERS])
-    values = np.where(np.abs(values) < 1e-6, 0.0, values)
+    values = [float(frame[k]) for k in PAYERS]
     return pd.Series(values, index=[label for label, _ in PAYERS.values()], name="USDT")
 
 
