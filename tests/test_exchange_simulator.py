@@ -80,6 +80,11 @@ def assert_reported_cleanly(r: SimulationResult) -> None:
         by_adl = full[full["book_quantity"] == 0]
         assert (by_adl["vwap"] == by_adl["bankruptcy_price"]).all()
         assert (by_adl["adl_quantity"] == by_adl["quantity"]).all()
+    if len(r.adl):
+        # nobody is deleveraged for a crumb of the liquidated position
+        size = e.groupby(["step", "account"])["quantity"].max()
+        liquidated = size.loc[list(zip(r.adl["step"], r.adl["liquidated"], strict=True))]
+        assert (r.adl["quantity"].to_numpy() > 1e-9 * liquidated.to_numpy()).all()
     h = r.history
     assert (h["written_off"] >= 0).all() and (h["socialized"] >= 0).all()
     w = r.waterfall().set_index("item")["amount"]
@@ -470,6 +475,7 @@ def test_account_ids_name_the_ledger_rows():
         (0.3, [0.1, 0.1, 0.1]),  # ADL takes 0.1 + 0.1 + 0.09999999999999998
         (0.3, [0.3, 0.6]),  # the rest after ADL used to be -5.55e-17
         (0.3, [0.01] * 7 + [0.23]),
+        (0.3, [0.1, 0.2, 5.0]),  # the third short used to be hit for 1.7e-16
     ],
 )
 def test_position_closed_wholly_by_adl_is_reported_at_bankruptcy(long_q, shorts):
@@ -493,8 +499,12 @@ def test_position_closed_wholly_by_adl_is_reported_at_bankruptcy(long_q, shorts)
     assert ev["book_quantity"] == 0.0
     assert ev["adl_quantity"] == ev["quantity"] == long_q
     assert ev["deficit"] == 0.0 and ev["from_fund"] == 0.0
-    # the counterparties ADL used up are closed, not left with a crumb of size
+    # the counterparties ADL used up are closed, not left with a crumb of size,
+    # and nobody is deleveraged for a crumb
     assert r.adl["quantity"].sum() == pytest.approx(long_q, rel=1e-12)
+    assert (r.adl["quantity"] > 1e-9).all()
+    needed = int(np.searchsorted(np.cumsum(shorts), long_q * (1 - 1e-9))) + 1
+    assert r.adl["counterparty"].nunique() == needed
     closed = r.accounts.set_index("account").loc[r.adl["counterparty"].unique()]
     left = closed["quantity_open"]
     assert ((left == 0) | (left > 1e-9)).all()

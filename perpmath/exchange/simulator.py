@@ -593,9 +593,13 @@ def simulate_exchange(
             if cum[-1] >= rest or ptr + window >= queue.size:
                 break
             window *= 4
-        take = np.clip(rest - (cum - sizes), 0.0, sizes)
-        # a position closed up to a rounding crumb of its size is closed whole
+        before = rest - (cum - sizes)  # what is left to close when each position's turn comes
+        take = np.clip(before, 0.0, sizes)
+        # a position closed up to a rounding crumb of its size is closed whole, and
+        # one whose turn comes with only a crumb left is not touched (the crumb
+        # passes to the liquidity providers at BP): ADL never trades dust
         take = np.where(sizes - take <= _DUST * sizes, sizes, take)
+        take[before <= _DUST * rest] = 0.0
         hit = take > 0
         j, y = cand[hit], take[hit]
         if not j.size:
