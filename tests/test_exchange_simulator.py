@@ -14,7 +14,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from perpmath.exchange import (
@@ -182,6 +182,13 @@ def gap_book(mark, step):
     delay=st.integers(0, 3),
     mmr=st.floats(0.0, 0.05),
 )
+# a partial liquidation's fee was capped by the equity only: with an open profit
+# it could exceed the wallet and leave a protected account at -0.008
+@example(
+    n_pairs=6, seed=2698, lev_hi=94.0, iso=0.0, steps=3, vol=0.00390625, drift=0.0,
+    waterfall="fund_only", ranking="binance", mode="partial", fraction=0.75, nbp=True,
+    fund=0.0, fee=0.01953125, fee_to="fees", profile="deep", depth=1.0, delay=1, mmr=0.03125,
+)  # fmt: skip
 def test_money_is_conserved_in_every_regime(
     n_pairs, seed, lev_hi, iso, steps, vol, drift, waterfall, ranking, mode, fraction, nbp,
     fund, fee, fee_to, profile, depth, delay, mmr,

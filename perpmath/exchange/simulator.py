@@ -696,7 +696,9 @@ def simulate_exchange(
                     closed_notional += notional
                     ledger.record_signed(t, ids[a], "positions", realized, "realized_pnl")
                     eq_after = margin[a] + qty[a] * m - cost[a]
-                    fee = min(rate * notional, max(eq_after, 0.0))
+                    # paid from the wallet: never beyond the equity, nor beyond the
+                    # cash (an unrealized profit cannot pay a fee)
+                    fee = min(rate * notional, max(min(eq_after, margin[a]), 0.0))
                     margin[a] -= fee
                     fees_paid[a] += fee
                     if fee_to == "fees":
