@@ -6,58 +6,12 @@ from __future__ import annotations
 import time
 
 import ipywidgets as w
-import numpy as np
 import pytest
-from matplotlib.figure import Figure
 
-from perpmath.widgets import _common
 from perpmath.widgets._common import controls_of
 from perpmath.widgets.leverage import leverage_explorer
 from perpmath.widgets.margin import isolated_vs_cross_explorer
 from perpmath.widgets.spot import spot_vs_perpetual_explorer
-
-
-class Screen:
-    """Stands in for a notebook's output area (outside a kernel an Output widget
-    captures nothing): records what each redraw displays and prints."""
-
-    def __init__(self, monkeypatch, capsys):
-        self.shown: list[object] = []
-        self.capsys = capsys
-        monkeypatch.setattr(_common, "display", self.shown.append)
-
-    def clear(self) -> None:
-        self.shown.clear()
-        self.capsys.readouterr()
-
-    def state(self) -> tuple:
-        """The printed text and a fingerprint of every displayed figure/table."""
-        text = self.capsys.readouterr().out
-        parts: list[object] = [text]
-        for item in self.shown:
-            if isinstance(item, Figure):
-                for ax in item.axes:
-                    parts.append(ax.get_title())
-                    parts.extend(
-                        (line.get_label(), tuple(np.round(np.asarray(line.get_ydata(), float), 6)))
-                        for line in ax.lines
-                    )
-                    parts.extend(round(float(p.get_height()), 6) for p in ax.patches)
-            else:
-                parts.append(repr(item))
-        self.shown.clear()
-        self._last_text = text
-        return tuple(parts)
-
-    @property
-    def text(self) -> str:
-        return self._last_text
-
-
-@pytest.fixture
-def screen(monkeypatch, capsys):
-    return Screen(monkeypatch, capsys)
-
 
 EXPLORERS = {
     # name: (factory, kwargs, (control, new value), impossible settings)

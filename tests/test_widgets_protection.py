@@ -6,54 +6,12 @@ from __future__ import annotations
 import time
 
 import ipywidgets as w
-import numpy as np
 import pytest
-from matplotlib.figure import Figure
 
-from perpmath.widgets import _common
 from perpmath.widgets._common import controls_of
 from perpmath.widgets.case_study import case_study_explorer, small_replay_inputs
 from perpmath.widgets.negative_balance import liquidation_fill_explorer, liquidation_fill_summary
 from perpmath.widgets.protection import REGIMES, protection_crash, protection_explorer
-
-
-class Screen:
-    """Records what each redraw displays and prints (outside a kernel an Output
-    widget captures nothing)."""
-
-    def __init__(self, monkeypatch, capsys):
-        self.shown: list[object] = []
-        self.capsys = capsys
-        self.text = ""
-        monkeypatch.setattr(_common, "display", self.shown.append)
-
-    def state(self) -> tuple:
-        self.text = self.capsys.readouterr().out
-        parts: list[object] = [self.text]
-        for item in self.shown:
-            if isinstance(item, Figure):
-                parts.append(("figure", item._suptitle.get_text() if item._suptitle else ""))
-                for ax in item.axes:
-                    parts.append(ax.get_title())
-                    parts.extend(
-                        (line.get_label(), tuple(np.round(np.asarray(line.get_ydata(), float), 6)))
-                        for line in ax.lines
-                    )
-                    for p in ax.patches:
-                        if hasattr(p, "get_height"):
-                            parts.append(round(float(p.get_height()), 6))
-                        else:  # a StepPatch (stairs): its values
-                            parts.append(tuple(np.round(np.asarray(p.get_data().values), 6)))
-            else:
-                parts.append(repr(item))
-        self.shown.clear()
-        return tuple(parts)
-
-
-@pytest.fixture
-def screen(monkeypatch, capsys):
-    return Screen(monkeypatch, capsys)
-
 
 # name -> (factory, control to change and its new value)
 EXPLORERS = {
