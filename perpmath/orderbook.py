@@ -414,9 +414,7 @@ def thin_book(
 ) -> OrderBook:
     """A thin book: few coins per level and wide ticks (defaults: 0.2 coin
     every 10 price units), so a modest order walks far from the mid."""
-    bids, asks = _grid(mid, tick, levels, spread)
-    sz = float(v.positive("size", size))
-    return OrderBook(bids, np.full(bids.size, sz), asks, np.full(asks.size, sz))
+    return deep_book(mid, tick=tick, levels=levels, size=size, spread=spread)
 
 
 def thinning_book(
