@@ -7,8 +7,11 @@
 Maintainers also have ``python3 run.py execute [NOTEBOOK ...]``, which
 re-executes the course notebooks in place so their stored outputs are current,
 ``python3 run.py site``, which builds the course as an offline HTML site in
-``_build/site`` (``scripts/build_site.py``), and ``python3 run.py exercises``,
-which regenerates the exercise notebooks in ``course/exercises``.
+``_build/site`` (``scripts/build_site.py``), ``python3 run.py exercises``,
+which regenerates the exercise notebooks in ``course/exercises``, and
+``python run.py server-config``, which merges ``jupyter-config/`` into the
+Jupyter configuration of the environment of the Python running it (Binder's
+``postBuild`` calls it; ``.venv`` gets it on every run).
 
 The tests include an end-to-end test in a real browser (JupyterLab driven by
 Playwright in Debian's ``chromium``). When ``/usr/bin/chromium`` is missing
@@ -63,6 +66,7 @@ def ensure_environment() -> None:
         sys.exit(f"perpmath needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     wanted = _fingerprint()
     if STAMP.exists() and STAMP.read_text() == wanted and PYTHON.exists():
+        install_server_config(VENV)
         _say("environment .venv is up to date")
         return
     if not PYTHON.exists():
@@ -79,8 +83,36 @@ def ensure_environment() -> None:
         _run(PYTHON, "-m", "pip", "install", "--quiet", "-r", handle.name)
     finally:
         os.unlink(handle.name)
+    install_server_config(VENV)
     STAMP.write_text(wanted)
     _say("environment ready")
+
+
+SERVER_CONFIG = ROOT / "jupyter-config" / "jupyter_server_config.json"
+
+
+def install_server_config(prefix: Path) -> None:
+    """Merge jupyter-config/jupyter_server_config.json into PREFIX/etc/jupyter.
+
+    It makes Voila serve the dashboard through perpmath.kernel_client. Keys
+    already in that file are kept unless this one sets them; running it again
+    changes nothing. binder/postBuild runs it for Binder's environment.
+    """
+    import json
+
+    def merge(base: dict, update: dict) -> dict:
+        for key, value in update.items():
+            if isinstance(value, dict) and isinstance(base.get(key), dict):
+                merge(base[key], value)
+            else:
+                base[key] = value
+        return base
+
+    target = Path(prefix) / "etc" / "jupyter" / "jupyter_server_config.json"
+    current = json.loads(target.read_text()) if target.exists() else {}
+    merged = merge(current, json.loads(SERVER_CONFIG.read_text()))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(merged, indent=2) + "\n")
 
 
 def lab(extra: list[str]) -> None:
@@ -180,6 +212,9 @@ def main(argv: list[str]) -> None:
         "site": site,
         "exercises": exercises,
     }
+    if argv[:1] == ["server-config"]:  # binder/postBuild: this interpreter's environment
+        install_server_config(Path(sys.prefix))
+        return
     if not argv or argv[0] not in commands:
         sys.exit(__doc__)
     ensure_environment()
