@@ -115,17 +115,29 @@ def install_server_config(prefix: Path) -> None:
     target.write_text(json.dumps(merged, indent=2) + "\n")
 
 
-def lab(extra: list[str]) -> None:
+def lab_command(extra: list[str]) -> list[str]:
+    """The JupyterLab command line of ``run.py lab``.
+
+    It serves the repository root, as Binder does, so the same paths work in
+    both (the dashboard app is /voila/render/course/dashboard.ipynb), and opens
+    the welcome notebook.
+    """
     args = [
-        BIN / "jupyter",
+        str(BIN / "jupyter"),
         "lab",
-        "course/00_welcome.ipynb",
+        f"--ServerApp.root_dir={ROOT}",
+        "--LabApp.default_url=/lab/tree/course/00_welcome.ipynb",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         args.append("--allow-root")
+    return args + extra
+
+
+def lab(extra: list[str]) -> None:
+    args = lab_command(extra)
     _say("starting JupyterLab (stop it with Ctrl-C)")
     os.chdir(ROOT)
-    os.execv(str(args[0]), [str(a) for a in args + extra])
+    os.execv(args[0], args)
 
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from pathlib import Path
@@ -166,3 +167,22 @@ def test_paths_and_commands_named_in_the_kit_exist(doc: Path):
     run_py = (ROOT / "run.py").read_text()
     for command in set(re.findall(r"python3 run\.py (\w+)", text)):
         assert f'"{command}"' in run_py, f"{doc.name} names `python3 run.py {command}`"
+
+
+def test_local_urls_in_the_kit_open_files_under_the_root_run_py_lab_serves():
+    spec = importlib.util.spec_from_file_location("run_py", ROOT / "run.py")
+    run_py = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_py)
+    args = run_py.lab_command([])
+    root = Path(next(a for a in args if a.startswith("--ServerApp.root_dir=")).split("=", 1)[1])
+    assert root == ROOT, "run.py lab should serve the repository root, as Binder does"
+    default = next(a for a in args if a.startswith("--LabApp.default_url=")).split("=", 1)[1]
+    assert (root / default.removeprefix("/lab/tree/")).is_file(), default
+    dashboard = json.loads((COURSE / "dashboard.ipynb").read_text(encoding="utf-8"))
+    texts = [GUIDE.read_text(encoding="utf-8")]
+    texts += ["".join(c["source"]) for c in dashboard["cells"] if c["cell_type"] == "markdown"]
+    urls = [u for t in texts for u in re.findall(r"http://localhost:\d+/([^\s`)]+)", t)]
+    assert urls, "the guide and the dashboard give a local address"
+    for url in urls:
+        path = re.sub(r"^(voila/render|lab/tree)/", "", url.split("?")[0])
+        assert (root / path).is_file(), f"http://localhost/{url} opens nothing under {root}"
