@@ -47,3 +47,9 @@ class Screen:
 def screen(monkeypatch, capsys) -> Screen:
     """What an explorer shows, read back after each redraw."""
     return Screen(monkeypatch, capsys)
+
+
+@pytest.fixture
+def shown(screen) -> list[object]:
+    """Everything the explorers display (figures, tables), in order."""
+    return screen.shown

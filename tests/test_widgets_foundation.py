@@ -3,8 +3,6 @@ impossible settings as a message instead of a traceback."""
 
 from __future__ import annotations
 
-import time
-
 import ipywidgets as w
 import pytest
 
@@ -44,12 +42,9 @@ def test_changing_a_control_changes_the_output(name, screen):
     before = screen.state()
     controls = controls_of(box)
     assert controls[control].value != value
-    start = time.perf_counter()
     controls[control].value = value
-    elapsed = time.perf_counter() - start
     after = screen.state()
     assert after and after != before
-    assert elapsed < 1.0  # generous bound for a shared machine; typically about 0.1 s
 
 
 @pytest.mark.parametrize("name", sorted(EXPLORERS))

@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import ipywidgets as w
-import pytest
 from matplotlib.figure import Figure
 
 from perpmath.liquidation import bankruptcy_price, liquidation_price
-from perpmath.widgets import _common
 from perpmath.widgets._common import controls_of
 from perpmath.widgets.liquidation import liquidation_explorer
-
-
-@pytest.fixture
-def shown(monkeypatch):
-    items: list[object] = []
-    monkeypatch.setattr(_common, "display", items.append)
-    return items
 
 
 def test_builds_and_shows_a_figure_and_the_prices(shown, capsys):

@@ -3,8 +3,6 @@ and report impossible settings as a message instead of a traceback."""
 
 from __future__ import annotations
 
-import time
-
 import ipywidgets as w
 import pytest
 
@@ -45,12 +43,9 @@ def test_changing_a_control_changes_the_output(name, screen):
     before = screen.state()
     controls = controls_of(box)
     assert controls[control].value != value
-    start = time.perf_counter()
     controls[control].value = value
-    elapsed = time.perf_counter() - start
     after = screen.state()
     assert after and after != before
-    assert elapsed < 2.0  # generous for a loaded 2-core machine; about 0.1 s when idle
 
 
 def test_negative_balance_explorer_reports_the_deficit(screen):
