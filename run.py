@@ -28,6 +28,7 @@ or newer needs nothing else.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -98,7 +99,6 @@ def install_server_config(prefix: Path) -> None:
     already in that file are kept unless this one sets them; running it again
     changes nothing. binder/postBuild runs it for Binder's environment.
     """
-    import json
 
     def merge(base: dict, update: dict) -> dict:
         for key, value in update.items():
