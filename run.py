@@ -196,6 +196,8 @@ def execute(notebooks: list[str]) -> None:
         "--execute",
         "--inplace",
         "--ExecutePreprocessor.timeout=600",
+        # nbclient's asynchronous client can miss a reply; see perpmath/kernel_client.py.
+        "--ExecutePreprocessor.kernel_manager_class=perpmath.kernel_client.SlicedPollKernelManager",
         *targets,
         env={**os.environ, "PYTHONHASHSEED": "0"},
     )

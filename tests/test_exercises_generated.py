@@ -85,11 +85,17 @@ def test_copy_runs_and_every_check_waits_for_an_answer(path: Path):
     import nbformat
     from nbclient import NotebookClient
 
+    from perpmath.kernel_client import SlicedPollKernelManager
+
     nb = nbformat.read(EXERCISES / path.name, as_version=4)
     env_backend = os.environ.pop("MPLBACKEND", None)  # inline figures, as a learner sees them
     try:
         NotebookClient(
-            nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(EXERCISES)}}
+            nb,
+            timeout=600,
+            kernel_name="python3",
+            kernel_manager_class=SlicedPollKernelManager,
+            resources={"metadata": {"path": str(EXERCISES)}},
         ).execute()
     finally:
         if env_backend is not None:

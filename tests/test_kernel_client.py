@@ -154,3 +154,17 @@ def test_binder_post_build_installs_the_same_config():
     post_build = (ROOT / "binder" / "postBuild").read_text()
     assert os.access(ROOT / "binder" / "postBuild", os.X_OK), "repo2docker runs it directly"
     assert "python run.py server-config" in post_build
+
+
+def test_notebooks_run_through_the_sliced_kernel_manager():
+    import nbformat
+    from nbclient import NotebookClient
+
+    from perpmath.kernel_client import SlicedPollKernelManager
+
+    assert isinstance(SlicedPollKernelManager().client(), SlicedPollKernelClient)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 6"), nbformat.v4.new_code_cell("x * 7")]
+    client = NotebookClient(nb, kernel_name="python3", kernel_manager_class=SlicedPollKernelManager)
+    client.execute()
+    assert nb.cells[1].outputs[0]["data"]["text/plain"] == "42"
