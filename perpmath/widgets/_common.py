@@ -84,6 +84,22 @@ def leverage_slider(
     return named(slider, name)
 
 
+def usdt_amount(
+    value: float,
+    name: str,
+    *,
+    label: str | None = None,
+    low: float = 10.0,
+    high: float = 10_000_000.0,
+    step: float = 100.0,
+) -> w.BoundedFloatText:
+    """A box for an amount in USDT (margin, capital, wallet), bounded to [low, high]."""
+    box = w.BoundedFloatText(
+        value=value, min=low, max=high, step=step, description=f"{label or name} USDT"
+    )
+    return named(box, name)
+
+
 def controls_of(box: w.Widget) -> dict[str, w.Widget]:
     """Every named control inside an explorer, by the name ``render`` receives it under."""
     found: dict[str, w.Widget] = {}

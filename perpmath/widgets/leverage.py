@@ -12,7 +12,7 @@ from perpmath.liquidation import (
 )
 from perpmath.plots.leverage import plot_position_roe
 from perpmath.tiers import load_tier_table
-from perpmath.widgets._common import explorer, leverage_slider, named, side_toggle
+from perpmath.widgets._common import explorer, leverage_slider, side_toggle, usdt_amount
 
 __all__ = ["leverage_explorer"]
 
@@ -32,12 +32,7 @@ def leverage_explorer(
     controls = [
         side_toggle(side),
         leverage_slider(leverage),
-        named(
-            w.BoundedFloatText(
-                value=margin, min=10.0, max=10_000_000.0, step=100.0, description="margin USDT"
-            ),
-            "margin",
-        ),
+        usdt_amount(margin, "margin"),
     ]
 
     def render(side: str, leverage: int, margin: float):

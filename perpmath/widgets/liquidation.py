@@ -8,7 +8,7 @@ from perpmath.conventions import convention_names, get_convention
 from perpmath.liquidation import bankruptcy_price, liquidation_price
 from perpmath.plots.liquidation import plot_liquidation_levels
 from perpmath.tiers import TierTable, load_tier_table
-from perpmath.widgets._common import explorer, leverage_slider, named, side_toggle
+from perpmath.widgets._common import explorer, leverage_slider, named, side_toggle, usdt_amount
 
 __all__ = ["liquidation_explorer"]
 
@@ -56,12 +56,7 @@ def liquidation_explorer(
             w.ToggleButtons(options=["isolated", "cross"], value="isolated", description="margin"),
             "margin_mode",
         ),
-        named(
-            w.BoundedFloatText(
-                value=5_000.0, min=0.0, max=1e9, step=500.0, description="wallet USDT"
-            ),
-            "wallet",
-        ),
+        usdt_amount(5_000.0, "wallet", low=0.0, high=1e9, step=500.0),
         named(
             w.Dropdown(options=[_PLAIN, *convention_names()], value=_PLAIN, description="exchange"),
             "exchange",

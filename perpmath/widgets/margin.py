@@ -8,7 +8,7 @@ import numpy as np
 from perpmath.account import Account, Position
 from perpmath.plots.margin import plot_isolated_vs_cross
 from perpmath.spot import account_equity_path
-from perpmath.widgets._common import explorer, named
+from perpmath.widgets._common import explorer, named, usdt_amount
 
 __all__ = ["isolated_vs_cross_explorer"]
 
@@ -85,12 +85,7 @@ def isolated_vs_cross_explorer(
             ),
             "btc_lev",
         ),
-        named(
-            w.BoundedFloatText(
-                value=wallet_balance, min=1.0, max=1e7, step=100.0, description="wallet USDT"
-            ),
-            "wallet",
-        ),
+        usdt_amount(wallet_balance, "wallet", low=1.0, high=1e7),
     ]
     t = np.linspace(0.0, 1.0, steps)
 

@@ -10,7 +10,7 @@ from perpmath.liquidation import liquidation_price
 from perpmath.plots.spot import plot_spot_vs_perpetual
 from perpmath.spot import scripted_path, spot_vs_perpetual
 from perpmath.tiers import load_tier_table
-from perpmath.widgets._common import explorer, leverage_slider, named, side_toggle
+from perpmath.widgets._common import explorer, leverage_slider, side_toggle, usdt_amount
 
 __all__ = ["spot_vs_perpetual_explorer"]
 
@@ -34,12 +34,7 @@ def spot_vs_perpetual_explorer(
     controls = [
         side_toggle(side),
         leverage_slider(leverage),
-        named(
-            w.BoundedFloatText(
-                value=capital, min=10.0, max=10_000_000.0, step=100.0, description="capital USDT"
-            ),
-            "capital",
-        ),
+        usdt_amount(capital, "capital"),
     ]
 
     def render(side: str, leverage: int, capital: float):
