@@ -31,7 +31,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
 
-from perpmath.kernel_client import SlicedPollKernelManager
+from sliced_poll import SlicedPollKernelManager
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "course"
@@ -92,7 +92,7 @@ async def _execute(path: Path, gate: asyncio.Semaphore) -> nbformat.NotebookNode
             nb,
             timeout=900,
             kernel_name="python3",
-            kernel_manager_class=SlicedPollKernelManager,  # see perpmath.kernel_client
+            kernel_manager_class=SlicedPollKernelManager,  # see sliced_poll
             store_widget_state=True,
             resources={"metadata": {"path": str(path.parent)}},
         )

@@ -191,7 +191,7 @@ def test_binder_environment_runs_the_whole_course(repo2docker: Path, tmp_path: P
         [str(BINDER / "postBuild")], ROOT, log, timeout=300, venv=venv
     )
     server_config = venv / "etc" / "jupyter" / "jupyter_server_config.json"
-    assert "perpmath.kernel_client.SlicedPollKernelClient" in server_config.read_text()
+    assert "sliced_poll.SlicedPollKernelClient" in server_config.read_text()
     where = subprocess.run(
         [python, "-c", "import perpmath; print(perpmath.__file__)"],
         cwd=COURSE,

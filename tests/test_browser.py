@@ -441,7 +441,7 @@ def test_dashboard_runs_as_a_voila_app(lab, browser, timings):
     page.on("requestfailed", lambda request: console.append(f"failed: {request.url[:200]}"))
     explorers = page.locator(".jp-OutputArea .jupyter-widgets.widget-vbox:has(.widget-output)")
     try:
-        # One attempt, no reload: Voila's executor waits through perpmath.kernel_client
+        # One attempt, no reload: Voila's executor waits through sliced_poll
         # (jupyter-config/), without which a first render hung about one time in four here.
         page.goto(lab.page_url("voila/render/course/dashboard.ipynb"), wait_until="commit")
         try:

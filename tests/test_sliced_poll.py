@@ -1,4 +1,4 @@
-"""perpmath.kernel_client: Voila's kernel client that waits in slices, and how it is configured."""
+"""sliced_poll: Voila's kernel client that waits in slices, and how it is configured."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import pytest
 from jupyter_client.channels import AsyncZMQSocketChannel
 from jupyter_client.manager import AsyncKernelManager
 
-from perpmath import kernel_client
-from perpmath.kernel_client import SlicedPollChannel, SlicedPollKernelClient
+import sliced_poll as kernel_client
+from sliced_poll import SlicedPollChannel, SlicedPollKernelClient
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "jupyter-config" / "jupyter_server_config.json"
@@ -110,8 +110,12 @@ def test_a_real_kernel_answers_through_the_sliced_client(monkeypatch):
 
 def test_server_config_names_the_client_and_merges_into_an_environment(tmp_path):
     config = json.loads(CONFIG.read_text())
-    assert config == {
-        "ServerKernelManager": {"client_factory": "perpmath.kernel_client.SlicedPollKernelClient"}
+    assert config["ServerKernelManager"] == {
+        "client_factory": "sliced_poll.SlicedPollKernelClient"
+    }
+    # Voila loads only the widget manager of the JupyterLab extensions it finds.
+    assert config["VoilaConfiguration"] == {
+        "extension_allowlist": ["@jupyter-widgets/jupyterlab-manager"]
     }
     run_py = _run_py()
     target = tmp_path / "etc" / "jupyter" / "jupyter_server_config.json"
@@ -121,6 +125,9 @@ def test_server_config_names_the_client_and_merges_into_an_environment(tmp_path)
     run_py.install_server_config(tmp_path)
     run_py.install_server_config(tmp_path)  # a second run changes nothing
     assert json.loads(target.read_text()) == {**existing, **config}
+    overrides = tmp_path / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    notification = json.loads(overrides.read_text())["@jupyterlab/apputils-extension:notification"]
+    assert notification == {"fetchNews": "false", "checkForUpdates": False}, "no news pop-up"
 
 
 def test_a_jupyter_server_reading_that_config_gives_voila_the_sliced_client(tmp_path):
@@ -146,7 +153,7 @@ def test_a_jupyter_server_reading_that_config_gives_voila_the_sliced_client(tmp_
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == (
-        "perpmath.kernel_client.SlicedPollKernelClient"
+        "sliced_poll.SlicedPollKernelClient"
     )
 
 
@@ -160,7 +167,7 @@ def test_notebooks_run_through_the_sliced_kernel_manager():
     import nbformat
     from nbclient import NotebookClient
 
-    from perpmath.kernel_client import SlicedPollKernelManager
+    from sliced_poll import SlicedPollKernelManager
 
     assert isinstance(SlicedPollKernelManager().client(), SlicedPollKernelClient)
     nb = nbformat.v4.new_notebook()
