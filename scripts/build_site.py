@@ -30,7 +30,6 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
-
 from sliced_poll import SlicedPollKernelManager
 
 ROOT = Path(__file__).resolve().parents[1]

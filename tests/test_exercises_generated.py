@@ -84,7 +84,6 @@ def test_copy_hides_every_solution(path: Path):
 def test_copy_runs_and_every_check_waits_for_an_answer(path: Path):
     import nbformat
     from nbclient import NotebookClient
-
     from sliced_poll import SlicedPollKernelManager
 
     nb = nbformat.read(EXERCISES / path.name, as_version=4)

@@ -12,10 +12,9 @@ from pathlib import Path
 from queue import Empty
 
 import pytest
+import sliced_poll as kernel_client
 from jupyter_client.channels import AsyncZMQSocketChannel
 from jupyter_client.manager import AsyncKernelManager
-
-import sliced_poll as kernel_client
 from sliced_poll import SlicedPollChannel, SlicedPollKernelClient
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,9 +109,7 @@ def test_a_real_kernel_answers_through_the_sliced_client(monkeypatch):
 
 def test_server_config_names_the_client_and_merges_into_an_environment(tmp_path):
     config = json.loads(CONFIG.read_text())
-    assert config["ServerKernelManager"] == {
-        "client_factory": "sliced_poll.SlicedPollKernelClient"
-    }
+    assert config["ServerKernelManager"] == {"client_factory": "sliced_poll.SlicedPollKernelClient"}
     # Voila loads only the widget manager of the JupyterLab extensions it finds.
     assert config["VoilaConfiguration"] == {
         "extension_allowlist": ["@jupyter-widgets/jupyterlab-manager"]
@@ -152,9 +149,7 @@ def test_a_jupyter_server_reading_that_config_gives_voila_the_sliced_client(tmp_
         timeout=120,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip().splitlines()[-1] == (
-        "sliced_poll.SlicedPollKernelClient"
-    )
+    assert result.stdout.strip().splitlines()[-1] == ("sliced_poll.SlicedPollKernelClient")
 
 
 def test_binder_post_build_installs_the_same_config():
@@ -166,7 +161,6 @@ def test_binder_post_build_installs_the_same_config():
 def test_notebooks_run_through_the_sliced_kernel_manager():
     import nbformat
     from nbclient import NotebookClient
-
     from sliced_poll import SlicedPollKernelManager
 
     assert isinstance(SlicedPollKernelManager().client(), SlicedPollKernelClient)
