@@ -112,12 +112,13 @@ def ensure_environment(tests: bool = False) -> None:
             _run(sys.executable, "-m", "venv", VENV)
         _say("installing the learner environment, binder/requirements.txt (first run: ~1 min)")
         if not (WHEELHOUSE / "README.txt").exists():
-            _run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+            _run(PYTHON, "-m", "pip", "install", "--quiet", "--no-compile", "--upgrade", "pip")
         # The pins end with local lines ('./serving', '.') that Binder installs as
         # they are; here they are editable so that changes apply at once.
         lines = [
             f"-e {line.strip()}" if line.strip() in (".", "./serving") else line
             for line in PINS.read_text().splitlines()
+            if "# Binder only" not in line
         ]
         # Modules compile on first import; compiling every file up front costs ~130 MB.
         _pip_install(lines, compile_=False)

@@ -35,6 +35,7 @@ from sliced_poll import SlicedPollKernelManager
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "course"
 SITE_SRC = ROOT / "site"
+CJK_FONT = ROOT / "perpmath" / "plots" / "fonts" / "NotoSansCJKsc-course.otf"
 DEFAULT_OUT = ROOT / "_build" / "site"
 TITLE = "perpmath: leverage, liquidation and negative balance in perpetual futures"
 
@@ -194,6 +195,7 @@ def build(
     if out.exists():
         shutil.rmtree(out)
     shutil.copytree(SITE_SRC / "vendor", out / "vendor")
+    shutil.copy(CJK_FONT, out / "vendor" / CJK_FONT.name)  # the Chinese terms, offline
 
     entries = [
         {

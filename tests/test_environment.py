@@ -23,9 +23,12 @@ LOCAL_LINES = {".", "./serving"}
 TEST_TOOLS = {"pytest", "nbval", "hypothesis", "ruff", "playwright", "jupyterhub", "coverage"}
 
 
-def _pins(path: Path = PINS) -> dict[str, str]:
+def _pins(path: Path = PINS, *, local: bool = False) -> dict[str, str]:
+    """Name -> version; ``local`` leaves out the lines run.py skips ("Binder only")."""
     pins = {}
     for line in path.read_text().splitlines():
+        if local and "# Binder only" in line:
+            continue
         line = line.split("#")[0].strip()
         if not line or line in LOCAL_LINES:
             continue
@@ -79,12 +82,24 @@ def test_every_declared_dependency_is_pinned_in_its_set_to_a_version_it_allows()
 def test_pinned_versions_are_the_installed_ones():
     from importlib.metadata import PackageNotFoundError, version
 
-    for name, pinned in {**_pins(), **_pins(TEST_PINS)}.items():
+    for name, pinned in {**_pins(local=True), **_pins(TEST_PINS)}.items():
         try:
             installed = version(name)
         except PackageNotFoundError:
             raise AssertionError(f"{name} is pinned but not installed") from None
         assert installed == pinned, f"{name}: pinned {pinned}, installed {installed}"
+
+
+def test_hub_pins_are_the_test_sets_and_the_other_python_hub_has_no_course_stack():
+    hub = _pins(ROOT / "workshop" / "hub-requirements.txt")
+    tests = _pins(TEST_PINS)
+    assert hub.get("jupyterhub") and all(tests.get(n) == v for n, v in hub.items()), (
+        "workshop/hub-requirements.txt must repeat tests/requirements.txt's pins"
+    )
+    other = _pins(ROOT / "workshop" / "hub-requirements-py310.txt")
+    assert {"jupyterhub", "jupyterlab", "voila", "jupyterlab-widgets"} <= set(other)
+    assert not {"numpy", "pandas", "matplotlib", "perpmath"} & set(other)
+    assert "./serving" in (ROOT / "workshop" / "hub-requirements-py310.txt").read_text()
 
 
 def test_kernel_client_distribution_runs_on_a_hub_python_without_the_course_stack():
