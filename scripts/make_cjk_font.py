@@ -7,8 +7,9 @@ exchange terms (穿仓, 爆仓, 强平价格, ...) or they show boxes where no C
 is installed, as on Binder. Instead of asking every machine for a 90 MB font
 package, this keeps only the characters that appear in the course (notebooks,
 glossary, perpmath, workshop kit, README) plus ASCII, from Debian's
-``fonts-noto-cjk`` (``NotoSansCJK-Regular.ttc``, the Simplified Chinese face),
-and writes ``perpmath/plots/fonts/NotoSansCJKsc-course.otf`` beside the font's
+``fonts-noto-cjk`` (``NotoSansCJK-Regular.ttc`` and ``-Bold.ttc``, the
+Simplified Chinese face), and writes ``perpmath/plots/fonts/NotoSansCJKsc-course.otf``
+and ``NotoSansCJKsc-course-bold.otf`` beside the font's
 licence (SIL Open Font License 1.1, which allows subsetting and redistribution
 under the same licence; the subset keeps the font's name and copyright
 notice). ``tests/test_fonts.py`` fails when a Chinese character used by the
@@ -27,6 +28,9 @@ from fontTools.ttLib import TTCollection
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 TARGET = ROOT / "perpmath" / "plots" / "fonts" / "NotoSansCJKsc-course.otf"
+# Bold too: figure titles are bold, and matplotlib warns when a weight is missing.
+BOLD_SOURCE = SOURCE.with_name("NotoSansCJK-Bold.ttc")
+BOLD_TARGET = TARGET.with_name("NotoSansCJKsc-course-bold.otf")
 FAMILY = "Noto Sans CJK SC"
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 SCANNED = ("course", "perpmath", "workshop", "README.md", "site/templates")
@@ -70,9 +74,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, default=SOURCE, help="NotoSansCJK-Regular.ttc")
     args = parser.parse_args()
-    path = make(args.source)
-    print(f"{path.relative_to(ROOT)}: {len(course_characters())} CJK characters, "
-          f"{path.stat().st_size / 1024:.0f} KB")  # fmt: skip
+    bold = args.source.with_name(BOLD_SOURCE.name)
+    for path in (make(args.source), make(bold, BOLD_TARGET)):
+        print(f"{path.relative_to(ROOT)}: {len(course_characters())} CJK characters, "
+              f"{path.stat().st_size / 1024:.0f} KB")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -43,6 +43,18 @@ def test_a_figure_draws_chinese_terms_without_missing_glyphs():
         fig.canvas.draw()
 
 
+def test_bold_titles_find_a_bold_face_without_a_logged_warning(caplog):
+    import logging
+
+    from matplotlib import font_manager
+
+    font_manager.fontManager._findfont_cached.cache_clear()  # a fresh lookup, as in a kernel
+    with caplog.at_level(logging.WARNING, logger="matplotlib.font_manager"):
+        fig, _ = new_figure("爆仓 in bold", "x", "y")
+        fig.canvas.draw()
+    assert not [r for r in caplog.records if "Failed to find font" in r.getMessage()]
+
+
 def test_the_site_serves_the_font_beside_its_pages():
     template = (ROOT / "site/templates/perpmath/index.html.j2").read_text()
     assert f"vendor/{CJK_FONT.name}" in template

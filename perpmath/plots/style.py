@@ -72,7 +72,8 @@ def _use_cjk_fallback() -> None:
     """
     if not CJK_FONT.exists():
         return
-    font_manager.fontManager.addfont(str(CJK_FONT))
+    for face in sorted(CJK_FONT.parent.glob("NotoSansCJKsc-course*.otf")):
+        font_manager.fontManager.addfont(str(face))
     families = list(rcParams["font.family"])
     if CJK_FAMILY not in families:
         rcParams["font.family"] = [*families, CJK_FAMILY]

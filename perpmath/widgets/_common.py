@@ -131,7 +131,7 @@ class Explorer(w.VBox):
         self.controls = list(controls)
         self.render = render
         self.title = title or "Explorer"
-        self.image = w.Image(format="png", layout=w.Layout(max_width="100%"))
+        self.image = w.Image(format="png", layout=w.Layout(max_width="100%", height="auto"))
         self.text = w.HTML()
         self.output = w.Output()
         self._view = _FigureView()
@@ -165,6 +165,9 @@ class Explorer(w.VBox):
         if figures:
             png = self._view.png(figures[0])
             self._first_png = self._first_png or png
+            width = str(int.from_bytes(png[16:20], "big"))  # from the PNG header
+            if self.image.width != width:  # a fixed width: a new PNG needs no new layout
+                self.image.width = width
             self.image.value = png
             self.image.layout.display = None
         else:
