@@ -1,9 +1,10 @@
 """From a key press on a slider to the explorer's new figure on screen, in a real browser.
 
-Starts JupyterLab from ``.venv`` on loopback with a throwaway notebook that
-shows every explorer of ``perpmath.widgets``, opens it in Debian's headless
-Chromium (Playwright), runs it, and for each explorer presses ArrowRight on
-its first slider REPEATS times (alternating with ArrowLeft). Each time is
+Starts JupyterLab from ``.venv`` on loopback with one throwaway notebook per
+explorer of ``perpmath.widgets`` (a course notebook shows one or two), opens
+each in Debian's headless Chromium (Playwright), runs it, and presses
+ArrowRight on the explorer's first slider REPEATS times (alternating with
+ArrowLeft). Each time is
 measured in the page: from the keydown event to the first animation frame
 after the explorer's image has its new PNG decoded (the next paint shows it).
 A press waits for the previous figure, so the times do not overlap. Prints
@@ -57,7 +58,11 @@ MEASURE = """
 
 def _notebook(folder: Path, names: list[str]) -> Path:
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     for name in names:
         module, function = name.split(".")
         code = f"from perpmath.widgets.{module} import {function}\n{function}()"
@@ -101,41 +106,42 @@ def _lab(folder: Path) -> tuple[subprocess.Popen, str, str]:
     raise RuntimeError("JupyterLab did not start")
 
 
+def _open_and_run(page, url: str, token: str, notebook: str) -> None:
+    page.goto(f"{url}/lab/tree/{notebook}?token={token}&reset", wait_until="domcontentloaded")
+    page.wait_for_function("() => window.jupyterapp", timeout=120_000)
+    page.wait_for_selector(".jp-Notebook", timeout=120_000)
+    page.wait_for_function(
+        "() => document.querySelector('.jp-Notebook-ExecutionIndicator') !== null",
+        timeout=120_000,
+    )
+    page.wait_for_timeout(2000)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_selector(".perpmath-explorer .widget-image", timeout=300_000)
+    page.wait_for_timeout(1500)
+
+
 def main(repeats: int = 15) -> None:
     names = sorted(explorers())
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        _notebook(folder, names)
+        for i, name in enumerate(names):  # one notebook per explorer, as in the course
+            _notebook(folder, [name]).rename(folder / f"explorer{i:02d}.ipynb")
         server, url, token = _lab(folder)
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.goto(
-                    f"{url}/lab/tree/explorers.ipynb?token={token}&reset",
-                    wait_until="domcontentloaded",
-                )
-                print("JupyterLab opened", file=sys.stderr, flush=True)
-                page.wait_for_function("() => window.jupyterapp", timeout=120_000)
-                page.wait_for_selector(".jp-Notebook", timeout=120_000)
-                page.wait_for_timeout(3000)
-                page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-                print("running the explorers' notebook", file=sys.stderr, flush=True)
-                page.wait_for_function(
-                    "(n) => document.querySelectorAll('.perpmath-explorer .widget-image').length"
-                    " >= n",
-                    arg=len(names),
-                    timeout=300_000,
-                )
-                page.wait_for_timeout(2000)
-                rows = []
-                for index, name in enumerate(names):
+                for i, name in enumerate(names):
+                    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                    _open_and_run(page, url, token, f"explorer{i:02d}.ipynb")
                     times = []
-                    for i in range(repeats):
-                        key = "ArrowRight" if i % 2 == 0 else "ArrowLeft"
-                        times.append(page.evaluate(MEASURE, [index, key]))
+                    for press in range(repeats):
+                        key = "ArrowRight" if press % 2 == 0 else "ArrowLeft"
+                        times.append(page.evaluate(MEASURE, [0, key]))
                         page.wait_for_timeout(150)
                     rows.append((statistics.median(times), max(times), name))
+                    page.evaluate("() => window.jupyterapp.commands.execute('kernelmenu:shutdown')")
+                    page.close()
                 browser.close()
         finally:
             server.terminate()
