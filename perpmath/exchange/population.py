@@ -202,6 +202,7 @@ def calibrated_population(
     notional_spread: float = 1.0,
     isolated_share: float = 0.5,
     extra_balance: tuple[float, float] = (0.0, 0.5),
+    maintenance: float = 0.005,
     rng: np.random.Generator | int | None = None,
 ) -> pd.DataFrame:
     """Long/short pairs with entries spread over a run-up (see the module docstring).
@@ -211,6 +212,10 @@ def calibrated_population(
     pair share the entry and quantity, so open interest is balanced. Each
     account's leverage is drawn from ``leverage_mix`` (default LEVERAGE_MIX);
     notional = lognormal(median ``median_notional``, sigma ``notional_spread``).
+    Survivorship: the venue at the top holds only positions the run-up did not
+    liquidate, so an account whose drawn leverage would have hit
+    ``maintenance`` (rate of notional) at the run-up's extreme after its entry
+    gets the highest leverage that survived it (x 0.9, at least 1x).
     Columns as matched_population, plus entry_step (where on the run-up).
     """
     n = whole_number("n_pairs", n_pairs, 1)
@@ -233,8 +238,17 @@ def calibrated_population(
     k = g.integers(0, steps, n)
     entry = np.round(path[k], 2)
     qty = med * np.exp(spread * g.standard_normal(n)) / entry
+    mmr = float(v.in_range("maintenance", maintenance, 0.0, 1.0))
+    high = np.maximum.accumulate(path[::-1])[::-1][k]  # worst price after entry, for shorts
+    low = np.minimum.accumulate(path[::-1])[::-1][k]  # and for longs
+    lev = g.choice(levs, 2 * n, p=weights / weights.sum())
+    # margin needed to survive: q x adverse move + maintenance at that price
+    long_cap = entry / (entry - low + mmr * low)
+    short_cap = entry / (high - entry + mmr * high)
+    caps = np.column_stack([long_cap, short_cap]).ravel()
+    lev = np.where(lev > caps, np.maximum(0.9 * caps, 1.0), lev)
     out = matched_population(
-        n, entry_price=1.0, leverage=g.choice(levs, 2 * n, p=weights / weights.sum()),
+        n, entry_price=1.0, leverage=lev,
         quantity=qty, isolated_share=isolated_share, extra_balance=extra_balance, rng=g,
     )  # fmt: skip
     out["entry_price"] = np.repeat(entry, 2)
