@@ -229,6 +229,8 @@ def close_position(
     limit, budget = _order_terms(st, cfg, m, c.bp, s, qa)
     c.filled, c.notional = mkt.walk(key, qa, s, c.bp, budget, dust_q, limit)
     rest = qa - c.filled
+    if rest > dust_q and limit is None and np.isfinite(budget):
+        rest = _fund_takes_rest(mkt, key, c, rest, budget, dust_q)
     e_mark = st.margin[a] + s * c.notional + s * rest * m - st.cost[a]
     r = cfg.rules
     if rest > dust_q and r.backstop_fraction is not None and cfg.nbp and e_mark >= 0:
@@ -254,6 +256,26 @@ def close_position(
         c.filled += rest
     _realize_close(st, a, c, t, m)
     settle(st, cfg, a, t, m, c, tally, kind)
+
+
+def _fund_takes_rest(
+    mkt: Market, key: str, c: _Close, rest: float, budget: float, dust_q: float
+) -> float:
+    """The book's side ran out while the fund could still carry the loss: the
+    fund takes what it can carry at the side's deepest price (Binance,
+    "Insurance Fund": the fund takes the position and unwinds it), so ADL
+    only starts once the fund cannot. Returns what is left for ADL."""
+    used = max(c.s * (c.bp * c.filled - c.notional), 0.0)
+    pb = mkt.backstop_price(key)
+    unit = c.s * (c.bp - pb)  # deficit per coin at that price
+    take = rest if unit <= 0 else min(rest, max(budget - used, 0.0) / unit)
+    if take <= dust_q:
+        return rest
+    if rest - take <= dust_q:
+        take = rest
+    c.filled += take
+    c.notional += take * pb
+    return rest - take
 
 
 def _keep_rest_open(
