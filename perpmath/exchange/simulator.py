@@ -78,7 +78,7 @@ BEYOND_LAST_TIER = ("last_tier", "raise")
 HISTORY_COLUMNS = (
     "step", "index", "mid", "mark", "impact", "triggered", "liquidations", "sold", "bought",
     "flow", "fund", "fees", "venue", "balances", "debts", "unrealized_pnl", "open_interest",
-    "lp_position", "backstop_position", "deficit", "from_fund", "adl_quantity", "backstop",
+    "lp_position", "backstop_position", "backstop_pnl", "deficit", "from_fund", "adl_quantity", "backstop",
     "socialized", "written_off", "total", "deposits", "difference",
 )  # fmt: skip
 
@@ -117,6 +117,17 @@ class SimulationResult:
     def fund(self) -> pd.Series:
         """Insurance fund (or, under Hyperliquid's rules, liquidator vault cash) per step."""
         return self.history.set_index("step")["fund"]
+
+    def cascade(self) -> pd.DataFrame:
+        """The causal chain per step: the outside price (index), the mark, the
+        impact of the venue's own flow (mark - index), accounts triggered,
+        liquidations, coin sold and bought into the book, and how many
+        accounts the next step triggers."""
+        h = self.history
+        out = h[["step", "index", "mark", "impact", "triggered", "liquidations", "sold",
+                 "bought"]].copy()  # fmt: skip
+        out["next_triggered"] = h["triggered"].shift(-1, fill_value=0).astype(int)
+        return out
 
     def waterfall(self) -> pd.DataFrame:
         """Who paid how much, over the whole run: one row per layer.
@@ -377,7 +388,7 @@ def record(
             t, stats["index"], stats["mid"], m, m - stats["index"], tally.triggered,
             tally.liquidations, mkt.traded["sell"], mkt.traded["buy"], flow, st.fund, st.fees,
             st.venue, cache.balances, cache.debts, unreal, cache.long_oi + max(st.lp_qty, 0.0)
-            + max(st.bq, 0.0), st.lp_qty, st.bq, tally.deficit, tally.from_fund, tally.adl,
+            + max(st.bq, 0.0), st.lp_qty, st.bq, st.bq * m - st.bcost, tally.deficit, tally.from_fund, tally.adl,
             tally.backstop, recovered, written, total, st.deposits, diff,
         )
     )  # fmt: skip

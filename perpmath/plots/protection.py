@@ -25,6 +25,8 @@ __all__ = [
     "plot_ledger_check",
     "plot_loss_waterfall",
     "plot_regime_comparison",
+    "plot_who_pays_by_venue",
+    "who_pays_by_venue",
 ]
 
 #: Rows of ``SimulationResult.waterfall()`` that pay for deficits, in the order
@@ -256,4 +258,66 @@ def plot_ledger_check(
     ax_d.set_title(f"largest gap {float(h['difference'].abs().max()):.1e} USDT")
     bound = max(float(h["difference"].abs().max()) * 2, 1e-6)
     ax_d.set_ylim(-bound, bound)
+    return fig
+
+
+def who_pays_by_venue(results: Mapping[str, SimulationResult]) -> pd.DataFrame:
+    """Who bore the crash under each venue's rules, in USDT (one column per run).
+
+    Rows: what the liquidated traders lost (deposit minus what they hold at
+    the end), the insurance fund's net change (Hyperliquid: the liquidator
+    vault's cash), the backstop vault's open position's PnL at the last mark,
+    the ADL counterparties' cost vs the mark, the clawback from profitable
+    accounts, the venue's write-off, the liquidated traders' debts, and the
+    liquidity providers' PnL (the book's side of every fill).
+    """
+    runs = _as_results(results)
+    rows = {}
+    for name, r in runs.items():
+        a, h, w = r.accounts, r.history, r.waterfall().set_index("item")["amount"]
+        hit = a["liquidations"] > 0
+        last = h.iloc[-1]
+        rows[name] = {
+            "liquidated traders: lost": float((a["deposit"] - a["equity"])[hit].sum()),
+            "margin the liquidated kept": float(w["margin kept by the liquidated trader"]),
+            "insurance fund (or vault cash): change": float(last["fund"])
+            - float(r.config["insurance_fund"]),
+            "backstop vault: PnL of its position": float(last["backstop_pnl"]),
+            "ADL counterparties: cost vs mark": float(w["ADL: cost to counterparties vs mark"]),
+            "profitable accounts: clawed back": float(
+                w["socialized: clawed back from profitable accounts"]
+            ),
+            "venue: written off": float(w["written off by the venue"]),
+            "liquidated traders: debts": float(w["left as traders' negative balances"]),
+        }
+    return pd.DataFrame(rows)
+
+
+def plot_who_pays_by_venue(
+    results: Mapping[str, SimulationResult],
+    *,
+    title: str = "The same crash under each venue's rules: who pays",
+) -> Figure:
+    """Grouped bars of who_pays_by_venue (rows as groups, one bar per venue)."""
+    table = who_pays_by_venue(results)
+    fig, ax = new_figure(title, "", "USDT (+ = gained, - = lost)", figsize=(11.0, 4.8))
+    rows = [
+        ("liquidated traders: lost", -1.0),
+        ("insurance fund (or vault cash): change", 1.0),
+        ("backstop vault: PnL of its position", 1.0),
+        ("ADL counterparties: cost vs mark", -1.0),
+        ("venue: written off", -1.0),
+    ]
+    x = np.arange(len(rows))
+    width = 0.8 / max(table.shape[1], 1)
+    for i, name in enumerate(table.columns):
+        values = [sign * float(table.at[row, name]) for row, sign in rows]
+        ax.bar(x + (i - (table.shape[1] - 1) / 2) * width, values, width=width, label=name)
+    labels = ["liquidated traders", "fund / vault cash", "vault position", "ADL counterparties",
+              "venue"]  # fmt: skip
+    ax.set_xticks(x, labels, fontsize=9)
+    ax.axhline(0.0, color=PALETTE["black"], linewidth=0.8)
+    ax.set_xlabel("who (simulated)")
+    format_price_axis(ax, "y", "")
+    ax.legend(fontsize=8)
     return fig
