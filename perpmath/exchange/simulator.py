@@ -78,8 +78,8 @@ BEYOND_LAST_TIER = ("last_tier", "raise")
 HISTORY_COLUMNS = (
     "step", "index", "mid", "mark", "impact", "triggered", "liquidations", "sold", "bought",
     "flow", "fund", "fees", "venue", "balances", "debts", "unrealized_pnl", "open_interest",
-    "lp_position", "backstop_position", "backstop_pnl", "deficit", "from_fund", "adl_quantity", "backstop",
-    "socialized", "written_off", "total", "deposits", "difference",
+    "lp_position", "backstop_position", "backstop_pnl", "deficit", "from_fund", "adl_quantity",
+    "backstop", "socialized", "written_off", "total", "deposits", "difference",
 )  # fmt: skip
 
 
@@ -388,8 +388,9 @@ def record(
             t, stats["index"], stats["mid"], m, m - stats["index"], tally.triggered,
             tally.liquidations, mkt.traded["sell"], mkt.traded["buy"], flow, st.fund, st.fees,
             st.venue, cache.balances, cache.debts, unreal, cache.long_oi + max(st.lp_qty, 0.0)
-            + max(st.bq, 0.0), st.lp_qty, st.bq, st.bq * m - st.bcost, tally.deficit, tally.from_fund, tally.adl,
-            tally.backstop, recovered, written, total, st.deposits, diff,
+            + max(st.bq, 0.0), st.lp_qty, st.bq, st.bq * m - st.bcost, tally.deficit,
+            tally.from_fund, tally.adl, tally.backstop, recovered, written, total, st.deposits,
+            diff,
         )
     )  # fmt: skip
 
