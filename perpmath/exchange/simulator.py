@@ -76,7 +76,7 @@ LIQUIDATION_MODES = ("full", "partial")
 BEYOND_LAST_TIER = ("last_tier", "raise")
 
 HISTORY_COLUMNS = (
-    "step", "index", "mid", "mark", "impact", "triggered", "liquidations", "sold", "bought",
+    "step", "shock", "index", "mid", "mark", "impact", "triggered", "liquidations", "sold", "bought",
     "flow", "fund", "fees", "venue", "balances", "debts", "unrealized_pnl", "open_interest",
     "lp_position", "backstop_position", "backstop_pnl", "deficit", "from_fund", "adl_quantity",
     "backstop", "socialized", "written_off", "total", "deposits", "difference",
@@ -97,8 +97,9 @@ class SimulationResult:
     - ``adl``: one row per position closed by ADL (counterparty, quantity,
       price, cost_vs_mark = what closing at that price instead of the mark
       cost the counterparty; negative = it gained).
-    - ``history``: one row per step: the causal chain (index, mid, mark,
-      impact = mark - index, accounts triggered, liquidations, quantity sold
+    - ``history``: one row per step: the causal chain (shock: the given
+      outside price; index: the shock moved by permanent impact; mid; mark;
+      impact = mark - shock; accounts triggered, liquidations, quantity sold
       and bought into the book), the pools and the conservation check.
     - ``accounts``: final state of every account.
     - ``account_states``: snapshots at the steps asked for in ``record_states``.
@@ -119,12 +120,13 @@ class SimulationResult:
         return self.history.set_index("step")["fund"]
 
     def cascade(self) -> pd.DataFrame:
-        """The causal chain per step: the outside price (index), the mark, the
-        impact of the venue's own flow (mark - index), accounts triggered,
+        """The causal chain per step: the outside price (the given shock path),
+        the mark, the impact of the venue's own flow (mark - shock, transient and
+        permanent), accounts triggered,
         liquidations, coin sold and bought into the book, and how many
         accounts the next step triggers."""
         h = self.history
-        out = h[["step", "index", "mark", "impact", "triggered", "liquidations", "sold",
+        out = h[["step", "shock", "mark", "impact", "triggered", "liquidations", "sold",
                  "bought"]].copy()  # fmt: skip
         out["next_triggered"] = h["triggered"].shift(-1, fill_value=0).astype(int)
         return out
@@ -385,7 +387,8 @@ def record(
     flow = float(mkt.flow[t]) if mkt.flow is not None else 0.0
     st.history.append(
         (
-            t, stats["index"], stats["mid"], m, m - stats["index"], tally.triggered,
+            t, float(mkt.shock[t]), stats["index"], stats["mid"], m, m - float(mkt.shock[t]),
+            tally.triggered,
             tally.liquidations, mkt.traded["sell"], mkt.traded["buy"], flow, st.fund, st.fees,
             st.venue, cache.balances, cache.debts, unreal, cache.long_oi + max(st.lp_qty, 0.0)
             + max(st.bq, 0.0), st.lp_qty, st.bq, st.bq * m - st.bcost, tally.deficit,

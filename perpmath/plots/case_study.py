@@ -173,7 +173,7 @@ def plot_feedback_comparison(
     step_minutes: float | None = None,
     title: str = "The same shock with and without feedback (simulated)",
 ) -> Figure:
-    """Left: the outside (index) price of the first run (dashed) and each run's
+    """Left: the outside price (the shock) of the first run (dashed) and each run's
     mark; right: coin sold into the book by liquidations per step, one line
     per run. ``step_minutes`` labels the time axis in minutes."""
     runs = _runs(results)
@@ -181,7 +181,7 @@ def plot_feedback_comparison(
     scale = 1.0 if step_minutes is None else float(v.positive("step_minutes", step_minutes))
     fig, (ax_p, ax_v) = new_figure(title, unit, "price (USDT)", figsize=(11.0, 4.3), ncols=2)
     first = next(iter(runs.values())).history
-    ax_p.plot(first["step"] * scale, first["index"], color=PALETTE["grey"], linestyle="--",
+    ax_p.plot(first["step"] * scale, first["shock"], color=PALETTE["grey"], linestyle="--",
               linewidth=1.2, label="outside price (the shock)")  # fmt: skip
     styles = ["-", "--", ":", "-."]
     for i, (name, r) in enumerate(runs.items()):
