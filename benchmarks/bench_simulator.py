@@ -183,7 +183,7 @@ def feedback_runs(sizes: tuple[int, ...], steps: int) -> None:
             print(
                 f"feedback, {rules:11s} {n:,} accounts x {steps:,} steps: {dt:6.2f} s{verdict}; "
                 f"liquidations {len(r.events):,}, sold into the book {h['sold'].sum():,.1f} coin, "
-                f"lowest mark {h['mark'].min():,.0f} vs lowest outside price {h['shock'].min():,.0f}; "
+                f"lowest mark {h['mark'].min():,.0f} vs outside {h['shock'].min():,.0f}; "
                 f"load average {load:.1f} on {os.cpu_count()} cores"
             )
 

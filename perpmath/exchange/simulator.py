@@ -76,7 +76,8 @@ LIQUIDATION_MODES = ("full", "partial")
 BEYOND_LAST_TIER = ("last_tier", "raise")
 
 HISTORY_COLUMNS = (
-    "step", "shock", "index", "mid", "mark", "impact", "triggered", "liquidations", "sold", "bought",
+    "step", "shock", "index", "mid", "mark", "impact", "triggered", "liquidations", "sold",
+    "bought",
     "flow", "fund", "fees", "venue", "balances", "debts", "unrealized_pnl", "open_interest",
     "lp_position", "backstop_position", "backstop_pnl", "deficit", "from_fund", "adl_quantity",
     "backstop", "socialized", "written_off", "total", "deposits", "difference",
