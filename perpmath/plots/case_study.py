@@ -203,7 +203,7 @@ def plot_real_replay(
     real_close: ArrayLike,
     result: SimulationResult,
     *,
-    label: str = "real: Binance USDⓈ-M BTCUSDT perpetual, 5-minute closes",
+    label: str = "real: Binance USD-M BTCUSDT perpetual, 5-minute closes",
     title: str = "10 October 2025: the real path and the simulated venue",
 ) -> Figure:
     """The real closes (solid) against the simulated venue's mark driven by
