@@ -276,11 +276,12 @@ def get_venue_rules(name: str | VenueRules) -> VenueRules:
 
 
 def _describe(r: VenueRules) -> dict[str, str]:
-    order = {
-        "bankruptcy": "limit at the bankruptcy price; the fund takes a worse fill",
-        "market_then_backstop": "market order in the book, stopped at the bankruptcy price",
-        "fillable_price": f"limit at the fillable price (oracle -/+ {r.fillable_spread:g} x MMF)",
-    }[r.liquidation_order]
+    if r.liquidation_order == "bankruptcy":
+        order = "limit at the bankruptcy price; the fund takes a worse fill"
+    elif r.liquidation_order == "market_then_backstop":
+        order = "market order in the book, stopped at the bankruptcy price"
+    else:
+        order = f"limit at the fillable price (oracle -/+ {r.fillable_spread:g} x MMF)"
     backstop = (
         "none"
         if r.backstop_fraction is None
@@ -291,11 +292,12 @@ def _describe(r: VenueRules) -> dict[str, str]:
         if r.partial_fraction is None
         else f"{r.partial_fraction:.0%} legs above {r.partial_above:,.0f} notional"
     )
-    trigger = {
-        "fund_exhausted": "the fund cannot carry the loss",
-        "fund_drawdown": f"the fund cannot carry it, or falls {r.adl_drawdown:.0%} from its peak",
-        "negative_equity": "an account's value turns negative",
-    }[r.adl_trigger]
+    if r.adl_trigger == "fund_exhausted":
+        trigger = "the fund cannot carry the loss"
+    elif r.adl_trigger == "fund_drawdown":
+        trigger = f"the fund cannot carry it, or falls {r.adl_drawdown:.0%} from its peak"
+    else:
+        trigger = "an account's value turns negative"
     price = {
         "bankruptcy": "bankruptcy price of the liquidated position",
         "mark": "mark price",

@@ -95,7 +95,7 @@ def plot_loss_waterfall(
         top -= value
     ax.text(0, total, f"{total:,.0f}", ha="center", va="bottom", fontsize=8)
     ax.set_xticks(range(len(labels)), labels, rotation=20, ha="right", fontsize=8)
-    ax.set_xlabel("who pays (USDT)")
+    ax.set_xlabel("who pays")
     format_price_axis(ax, "y", "")
     surplus = float(frame.get("surplus to insurance fund", 0.0))
     ax.text(
@@ -220,7 +220,9 @@ def plot_adl_victims(
     ax_c.bar(x, grouped["cost"], color=PALETTE["vermillion"])
     for ax in (ax_q, ax_c):
         ax.set_xticks(x, names, rotation=90, fontsize=7)
-    ax_q.set_title(f"{adl['counterparty'].nunique()} accounts deleveraged in all")
+    n_all = adl["counterparty"].nunique()
+    shown = f"the first {len(grouped)} of {n_all}" if n_all > len(grouped) else f"all {n_all}"
+    ax_q.set_title(f"{shown} accounts deleveraged")
     ax_c.set_title("cost of closing at the bankruptcy price")
     format_price_axis(ax_c, "y", "")
     return fig
