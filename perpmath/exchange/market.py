@@ -171,13 +171,13 @@ class Market:
             self.depleted[key] *= 1.0 - imp.resilience
             _consume(self.sizes[key], self.depleted[key])
         self.mid = self._mid()
-        if self.flow is not None and self.flow[t] != 0:
+        self.start = {k: float(self.sizes[k].sum()) for k in ("sell", "buy")}
+        if self.flow is not None and self.flow[t] != 0:  # the flow's depth is consumed too
             key = "sell" if self.flow[t] < 0 else "buy"
             _consume(self.sizes[key], abs(float(self.flow[t])))
         basis_now = self._mid() - self.index
         self.basis = (1 - imp.mark_smoothing) * self.basis + imp.mark_smoothing * basis_now
         self.mark = max(self.index + self.basis, 1e-12)
-        self.start = {k: float(self.sizes[k].sum()) for k in ("sell", "buy")}
         return self.mark
 
     def close_step(self) -> dict[str, float]:
