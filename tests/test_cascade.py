@@ -153,7 +153,7 @@ def test_section_09_figures_and_who_pays(venue):
         plot_feedback_comparison(runs, step_minutes=1.0),
         plot_real_replay(
             pd.date_range("2025-10-10", periods=shock.size, freq="5min"), shock, runs["binance"]
-        ),  # fmt: skip
+        ),
         plot_who_pays_by_venue(runs),
     ):
         assert isinstance(fig, Figure) and fig._suptitle.get_text()
