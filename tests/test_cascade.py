@@ -165,3 +165,16 @@ def test_section_09_figures_and_who_pays(venue):
         plot_real_replay([1, 2], [100.0, 99.0], runs["binance"])
     with pytest.raises(ValueError, match="results must map"):
         plot_feedback_comparison({})
+
+
+def test_integer_arguments_refuse_inf_and_nan():
+    from perpmath.orderbook import deep_book
+    from perpmath.plots.protection import plot_adl_victims
+
+    r = simulate_exchange(matched_population(1, rng=1), [100.0, 99.0])
+    for bad in (np.inf, np.nan, 2.5, 0):
+        with pytest.raises(ValueError, match="levels must be a whole number"):
+            deep_book(100.0, levels=bad)
+        with pytest.raises(ValueError, match="top must be a whole number"):
+            plot_adl_victims(r, top=bad)
+    assert isinstance(plot_adl_victims(r, top=3.0), Figure)

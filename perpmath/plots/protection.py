@@ -197,8 +197,9 @@ def plot_adl_victims(
     """
     if not isinstance(result, SimulationResult):
         raise ValueError(f"result must be a SimulationResult, got {type(result).__name__}")
-    if int(top) != top or top < 1:
-        raise ValueError(f"top must be a whole number >= 1, got {top!r}")
+    if not isinstance(top, int | np.integer) or isinstance(top, bool) or top < 1:
+        if not (isinstance(top, float) and np.isfinite(top) and top == int(top) and top >= 1):
+            raise ValueError(f"top must be a whole number >= 1, got {top!r}")
     adl = result.adl
     fig, (ax_q, ax_c) = new_figure(
         title, "account (in ADL order)", "quantity closed (BTC)", figsize=(11.0, 4.3), ncols=2
