@@ -42,24 +42,11 @@ def small_replay_inputs(
     return population, path
 
 
-def case_study_explorer(
-    drop: float = 0.3,
-    depth: float = 1.0,
-    delay: int = 0,
-    waterfall: str = "fund_then_adl",
-    insurance_fund: float = 5_000.0,
-    rules: str = "binance",
-    feedback: bool = True,
-) -> w.VBox:
-    """Crash depth, book depth (BTC per level), engine delay, waterfall, venue
-    rules and price feedback -> the cascade.
-
-    400 accounts ride ``small_replay_inputs(drop)`` (the outside price) in a
-    book that thins as the price falls; with feedback their liquidations move
-    the mark. The text reports liquidations, fills beyond bankruptcy, the
-    fund's low point, the lowest mark against the lowest outside price, and ADL.
-    """
-    controls = [
+def _replay_controls(
+    drop: float, depth: float, delay: int, waterfall: str, rules: str, feedback: bool
+) -> list[w.Widget]:
+    """The explorer's controls, each named after the keyword render receives."""
+    return [
         named(
             w.FloatSlider(
                 value=drop,
@@ -102,6 +89,26 @@ def case_study_explorer(
         named(w.Dropdown(options=list(VENUE_RULES), value=rules, description="rules"), "rules"),
         named(w.Checkbox(value=feedback, description="liquidations move the price"), "feedback"),
     ]
+
+
+def case_study_explorer(
+    drop: float = 0.3,
+    depth: float = 1.0,
+    delay: int = 0,
+    waterfall: str = "fund_then_adl",
+    insurance_fund: float = 5_000.0,
+    rules: str = "binance",
+    feedback: bool = True,
+) -> w.VBox:
+    """Crash depth, book depth (BTC per level), engine delay, waterfall, venue
+    rules and price feedback -> the cascade.
+
+    400 accounts ride ``small_replay_inputs(drop)`` (the outside price) in a
+    book that thins as the price falls; with feedback their liquidations move
+    the mark. The text reports liquidations, fills beyond bankruptcy, the
+    fund's low point, the lowest mark against the lowest outside price, and ADL.
+    """
+    controls = _replay_controls(drop, depth, delay, waterfall, rules, feedback)
 
     def render(drop: float, depth: float, delay: int, waterfall: str, rules: str, feedback: bool):
         population, path = small_replay_inputs(drop)
