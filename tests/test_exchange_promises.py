@@ -106,15 +106,24 @@ def check_adl(r: SimulationResult, rules: str) -> None:
         np.testing.assert_allclose(adl["price"], prev.loc[adl["step"]], rtol=1e-12)
 
 
-def fund_after_each_adl(r: SimulationResult) -> list[float]:
-    """The fund right after every event that used ADL (rebuilt from the step's
-    closing balance and the events after it in the same step)."""
+def fund_seed(r: SimulationResult) -> float:
+    return float(r.config["insurance_fund"])
+
+
+def fund_left_when_adl_fired(r: SimulationResult) -> list[tuple[int, float]]:
+    """(step, fund) for every event that used ADL: the fund before the event, less
+    the deficit the event's book fills made, which the engine lets the fund carry
+    before ADL starts. Rebuilt from the step's closing fund and the events after."""
     e, h = r.events.reset_index(drop=True), r.history.set_index("step")
     out = []
     for i in np.flatnonzero(e["adl_quantity"] > 0):
-        later = e[(e.index > i) & (e["step"] == e.at[i, "step"])]
+        t = int(e.at[i, "step"])
+        later = e[(e.index >= i) & (e["step"] == t)]
         moved_in = later["to_fund"].sum() + later["to_backstop"].sum()
-        out.append(h.at[e.at[i, "step"], "fund"] - moved_in + later["from_fund"].sum())
+        before = h.at[t, "fund"] - moved_in + later["from_fund"].sum()
+        s = 1.0 if e.at[i, "side"] == "long" else -1.0
+        book = e.at[i, "book_quantity"] * s * (e.at[i, "bankruptcy_price"] - e.at[i, "vwap"])
+        out.append((t, before - max(book, 0.0)))
     return out
 
 
@@ -163,7 +172,14 @@ def test_every_rule_set_keeps_its_promises(
     )  # fmt: skip
     check_promises(r, rules, nbp)
     if rules in ("binance", "bybit") and waterfall in (None, "fund_then_adl") and nbp:
-        assert all(f <= 1e-6 for f in fund_after_each_adl(r)), "ADL fired with money in the fund"
+        left = [f for _, f in fund_left_when_adl_fired(r)]
+        assert all(f <= 1e-6 for f in left), "ADL fired with money in the fund"
+    if rules == "okx" and waterfall in (None, "fund_then_adl") and nbp:
+        # OKX: ADL once the fund has fallen 30% from its peak (the peak of earlier steps)
+        fund = r.history.set_index("step")["fund"]
+        for t, left in fund_left_when_adl_fired(r):
+            peak = max(fund_seed(r), float(fund.loc[: t - 1].max()) if t > 0 else 0.0)
+            assert left <= 0.7 * peak + 1e-6, "OKX ADL fired above its drawdown line"
 
 
 def test_no_write_off_while_adl_could_still_close_a_winner():
