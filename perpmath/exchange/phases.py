@@ -238,8 +238,14 @@ def close_position(
             _keep_rest_open(st, cfg, a, t, m, c, tally)  # the book did enough
             return
         c.backstop, rest = rest, 0.0
+    if rest > dust_q and cfg.nbp and r.adl_trigger == "negative_equity" and e_mark >= 0:
+        # the account's value is not negative: no deleveraging yet; the rest stays
+        # open and is tried again (dYdX v4: deleveraging needs negative net
+        # collateral; Hyperliquid: ADL when an account's value turns negative)
+        _keep_rest_open(st, cfg, a, t, m, c, tally)
+        return
     uses_adl = cfg.nbp and "adl" in cfg.layers
-    if rest > dust_q and uses_adl and (r.adl_trigger != "negative_equity" or e_mark < 0):
+    if rest > dust_q and uses_adl:
         c.adl_price = _adl_price(cfg, mkt, c.bp, m)
         c.adl = run_adl(st, cfg, a, s, rest, c.adl_price, m, t)
         tally.adl += c.adl
@@ -283,10 +289,10 @@ def _keep_rest_open(
 ) -> None:
     """The book closed part and the account's equity is back above the backstop
     line: the rest stays open and may trigger again (Hyperliquid)."""
-    if c.filled > 0:
+    if c.filled > 0:  # an attempt that filled nothing is recorded, not counted
         _realize_in_book(st, a, c.filled, c.notional, t)
-    st.acc["n_liq"][a] += 1
-    tally.liquidations += 1
+        st.acc["n_liq"][a] += 1
+        tally.liquidations += 1
     e = st.margin[a] + st.qty[a] * m - st.cost[a]
     vwap = c.notional / c.filled if c.filled > 0 else c.bp
     st.event(
@@ -409,11 +415,21 @@ def cover_deficit(
     return from_fund, 0.0, rest
 
 
-def _adl_queue_for(st: ExchangeState, cfg: EngineConfig, other: float, m: float) -> list:
-    """The step's ADL queue of the ``other`` side (ranked once per step)."""
+def _adl_queue_for(st: ExchangeState, cfg: EngineConfig, other: float, m: float, t: int) -> list:
+    """The step's ADL queue of the ``other`` side (ranked once per step).
+
+    ``random`` (dYdX v4, ``OffsetSubaccountPerpetualPosition`` in
+    dydxprotocol/v4-chain x/clob/keeper/deleveraging.go): the opposite
+    positions in turn from a pseudo-random start (the chain seeds it from the
+    block; here a generator seeded with the step, so runs are reproducible)."""
     if other not in st.queues:
         idx = np.flatnonzero((st.qty * other > 0) & ~st.acc["pending"])
-        if idx.size:
+        if idx.size and cfg.ranking == "random":
+            start = int(np.random.default_rng(t).integers(idx.size))
+            order = np.roll(idx, -start)
+            upnl = st.qty[order] * m - st.cost[order]
+            st.queues[other] = [order[upnl > 0], 0]
+        elif idx.size:
             q_i = np.abs(st.qty[idx])
             scores = adl_score(
                 "long" if other > 0 else "short", q_i, st.cost[idx] / st.qty[idx], m,
@@ -440,7 +456,7 @@ def run_adl(
     """Close up to ``rest`` of the opposite side at price ``px`` in ADL order,
     only profitable accounts that stay solvent at ``px``; returns the quantity."""
     other = -s
-    queue, ptr = _adl_queue_for(st, cfg, other, m)
+    queue, ptr = _adl_queue_for(st, cfg, other, m, t)
     qty, cost, margin = st.qty, st.cost, st.margin
     window = 64
     while True:

@@ -55,6 +55,7 @@ from perpmath.tiers import TierTable
 from perpmath.venue_rules import VenueRules, get_venue_rules
 
 __all__ = [
+    "ENGINE_RANKINGS",
     "LIQUIDATION_MODES",
     "WATERFALLS",
     "SimulationResult",
@@ -73,6 +74,9 @@ What no layer covers is written off by the venue (bad debt). A pro-rata
 haircut on winners is ``fund_then_socialized``."""
 
 LIQUIDATION_MODES = ("full", "partial")
+ENGINE_RANKINGS = (*ADL_RANKINGS, "random")
+"""ADL orders the engine can use: the scored rankings of ``ADL_RANKINGS`` and
+dYdX v4's ``random`` (opposite positions in turn from a pseudo-random start)."""
 BEYOND_LAST_TIER = ("last_tier", "raise")
 
 HISTORY_COLUMNS = (
@@ -181,7 +185,7 @@ def _config(
 ) -> EngineConfig:
     """Validate the settings; unset ones (None) come from the venue's rules."""
     layers = WATERFALLS[v.choice("waterfall", waterfall or rules.waterfall, tuple(WATERFALLS))]
-    ranking = v.choice("adl_ranking", adl_ranking or rules.adl_ranking, tuple(ADL_RANKINGS))
+    ranking = v.choice("adl_ranking", adl_ranking or rules.adl_ranking, ENGINE_RANKINGS)
     default_mode = "partial" if rules.partial_fraction is not None else "full"
     mode = v.choice("liquidation", liquidation or default_mode, LIQUIDATION_MODES)
     frac_in = partial_fraction if partial_fraction is not None else rules.partial_fraction
@@ -270,7 +274,7 @@ def simulate_exchange(
         sets how liquidations meet the book and the defaults of the settings
         left as None (waterfall, adl_ranking, liquidation, partial_fraction,
         fee_rate, fee_destination). waterfall: a name in WATERFALLS.
-        adl_ranking: a name in ADL_RANKINGS. liquidation: 'full' or 'partial'
+        adl_ranking: a name in ENGINE_RANKINGS. liquidation: 'full' or 'partial'
         (``partial_fraction`` per leg, each leg a limit at the bankruptcy price).
     maintenance: maintenance margin rate or a TierTable; ``beyond_last_tier``
         ('last_tier' or 'raise') says what a notional past the last tier gets.
