@@ -15,6 +15,13 @@ with what the engine reports, and the venue's promises are checked:
 - no debt under negative-balance protection, at any recorded step;
 - ADL only against opposite-side accounts that were profitable at the mark,
   at the venue's price (bankruptcy price, mark, or previous index);
+- ADL only after the fund layer: where ADL waits for the fund (Binance,
+  Bybit), the fund had nothing left to carry when ADL fired; under OKX's
+  drawdown trigger, the fund had fallen to 70% of its peak;
+- no deficit written off while an opposite account that ADL could still
+  close (open, profitable at the mark, solvent at the ADL price, not itself
+  waiting for liquidation) is left at the end of the step (venues whose ADL
+  price is the bankruptcy price, where ADL leaves no deficit);
 - a partial leg never fills beyond the bankruptcy price (a limit there);
 - each full close's parts add up to its quantity, and the ADL table's
   quantities to the events' ADL quantities.
@@ -123,6 +130,10 @@ def audit(accounts: pd.DataFrame, r, *, nbp: bool, rules: str) -> list[str]:
     bad += _close_parts(e)
     if len(adl):
         bad += _adl_promises(r, rules)
+    if nbp and r.config["waterfall"] == "fund_then_adl":
+        bad += _fund_before_adl(r, rules, tol)
+        if VENUE_RULES[rules].adl_price == "bankruptcy" and len(r.account_states):
+            bad += _no_write_off_before_adl(r, tol)
     part = e[e["kind"] == "partial"]
     s = _sign(part["side"])
     beyond = s * (part["vwap"] - part["bankruptcy_price"]) < -1e-9 * part["vwap"]
@@ -164,3 +175,50 @@ def _adl_promises(r, rules: str) -> list[str]:
     if not np.allclose(adl["price"].to_numpy(), want, rtol=1e-12):
         bad.append(f"ADL not at the venue's price ({where})")
     return bad
+
+
+def fund_left_when_adl_fired(r) -> list[tuple[int, float, float]]:
+    """(step, fund the event could still draw, the fund's peak before the step) for
+    every event that used ADL: the fund before the event (the step's closing fund
+    less what this and later events of the step moved), less the deficit of the
+    event's own book fills, which the engine lets the fund carry first."""
+    e, h = r.events.reset_index(drop=True), r.history.set_index("step")
+    peak = h["fund"].cummax().shift(1).fillna(r.config["insurance_fund"])
+    peak = peak.clip(lower=r.config["insurance_fund"])
+    out = []
+    for i in np.flatnonzero(e["adl_quantity"] > 0):
+        t = int(e.at[i, "step"])
+        later = e[(e.index >= i) & (e["step"] == t)]
+        moved_in = later["to_fund"].sum() + later["to_backstop"].sum()
+        before = h.at[t, "fund"] - moved_in + later["from_fund"].sum()
+        s = 1.0 if e.at[i, "side"] == "long" else -1.0
+        book = e.at[i, "book_quantity"] * s * (e.at[i, "bankruptcy_price"] - e.at[i, "vwap"])
+        out.append((t, before - max(book, 0.0), float(peak.loc[t])))
+    return out
+
+
+def _fund_before_adl(r, rules: str, tol: float) -> list[str]:
+    trigger = VENUE_RULES[rules].adl_trigger
+    for t, left, peak in fund_left_when_adl_fired(r):
+        if trigger == "fund_exhausted" and left > tol:
+            return [f"ADL fired at step {t} with {left} left in the fund"]
+        if trigger == "fund_drawdown" and left > 0.7 * peak + tol:
+            return [f"OKX ADL fired at step {t} above its drawdown line ({left} of {peak})"]
+    return []
+
+
+def _no_write_off_before_adl(r, tol: float) -> list[str]:
+    e, st = r.events.reset_index(drop=True), r.account_states
+    for i in np.flatnonzero(e["written_off"] > tol):
+        ev = e.iloc[i]
+        t, s_liq = int(ev.step), (1.0 if ev.side == "long" else -1.0)
+        # waiting for their own liquidation then: triggered by now, liquidated later
+        later = (e.index > i) & (e["step"] == t) | (e["step"] > t)
+        pending = e[later & (e["trigger_step"] <= t)]["account"]
+        other = st[(st["step"] == t) & (st["quantity_open"] > 0) & (st["side"] != ev.side)]
+        # closing at the bankruptcy price instead of the mark changes its equity by:
+        at_px = other["equity"] + s_liq * other["quantity_open"] * (ev.mark - ev.bankruptcy_price)
+        usable = (other["unrealized_pnl"] > tol) & (at_px >= tol)
+        if usable[~other["account"].isin(pending)].any():
+            return [f"a deficit was written off at step {t} while ADL could still close a winner"]
+    return []

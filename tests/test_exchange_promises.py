@@ -200,14 +200,23 @@ def test_generated_crashes_pass_the_independent_audit(seed):
     assert fuzz_run(seed) == [], scenario(seed)[2]
 
 
-def test_fuzz_regressions():
-    # runs the 10,000-crash batch flagged while the engine was reviewed (see the
-    # commit history); each must now keep every promise
-    for seed in REGRESSION_SEEDS:
-        assert fuzz_run(seed) == [], seed
-
-
-REGRESSION_SEEDS: tuple[int, ...] = ()
+def test_an_account_healthy_again_is_released_where_the_venue_checks_at_its_turn():
+    # a short triggered at 100 (maintenance 5%) is executed one step later (delay=1),
+    # when the price has fallen and its margin is ample again: Binance-style full
+    # liquidation has taken it over at the trigger and closes it; a venue that
+    # checks the account when its turn comes (partial legs, Hyperliquid, dYdX)
+    # releases it
+    acc = pd.DataFrame(
+        {"side": ["long", "short"], "quantity": [1.0, 1.0], "entry_price": [100.0, 99.0],
+         "margin_mode": "isolated", "margin": [60.0, 3.0], "balance": [60.0, 3.0]}
+    )  # fmt: skip
+    kw = {"maintenance": 0.05, "delay": 1, "book": "deep"}
+    taken = simulate_exchange(acc, [100.0, 90.0], rules="binance", **kw)
+    assert taken.events["account"].tolist() == [1]
+    for rules, extra in (("dydx", {}), ("hyperliquid", {}), ("binance", {"liquidation": "partial"})):
+        r = simulate_exchange(acc, [100.0, 90.0], rules=rules, **kw, **extra)
+        assert len(r.events) == 0 and r.history["triggered"].tolist() == [1, 0], rules
+        assert (r.accounts["quantity_open"] == 1.0).all()
 
 
 def test_no_write_off_while_adl_could_still_close_a_winner():

@@ -66,7 +66,15 @@ def trigger_accounts(st: ExchangeState, cfg: EngineConfig, t: int, m: float, las
 def liquidate_due(
     st: ExchangeState, cfg: EngineConfig, mkt: Market, t: int, m: float, tally: StepTally
 ) -> None:
-    """Liquidate the accounts due at step ``t``, most undercollateralised first."""
+    """Liquidate the accounts due at step ``t``, most undercollateralised first.
+
+    Venues that liquidate in legs or try again until the book fills (partial
+    liquidation; Hyperliquid's and dYdX's orders) look at an account when its
+    turn comes: one that a ``delay`` has brought back above maintenance is
+    released, and can again be closed by ADL (OKX, "Forced Partial or Full
+    Liquidation": the remaining orders are cancelled once the margin ratio is
+    restored). Binance-style full liquidation takes the position over at the
+    trigger and closes it whatever the price does meanwhile."""
     st.queues = {}
     parts = st.schedule.pop(t, None)
     if not parts:
@@ -74,6 +82,11 @@ def liquidate_due(
     tally.changed = True
     due = np.concatenate(parts)
     equity = st.margin[due] + st.qty[due] * m - st.cost[due]
+    if cfg.mode == "partial" or cfg.rules.liquidation_order != "bankruptcy":
+        mm = maintenance_margin(cfg, np.abs(st.qty[due]) * m, st, t)
+        still = equity <= mm
+        st.acc["pending"][due[~still]] = False
+        due, equity = due[still], equity[still]
     ratio = equity / np.maximum(np.abs(st.qty[due]) * m, 1e-300)
     for a in due[np.lexsort((due, ratio))].tolist():
         st.acc["pending"][a] = False
