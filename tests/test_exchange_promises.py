@@ -213,7 +213,8 @@ def test_an_account_healthy_again_is_released_where_the_venue_checks_at_its_turn
     kw = {"maintenance": 0.05, "delay": 1, "book": "deep"}
     taken = simulate_exchange(acc, [100.0, 90.0], rules="binance", **kw)
     assert taken.events["account"].tolist() == [1]
-    for rules, extra in (("dydx", {}), ("hyperliquid", {}), ("binance", {"liquidation": "partial"})):
+    checking = (("dydx", {}), ("hyperliquid", {}), ("binance", {"liquidation": "partial"}))
+    for rules, extra in checking:
         r = simulate_exchange(acc, [100.0, 90.0], rules=rules, **kw, **extra)
         assert len(r.events) == 0 and r.history["triggered"].tolist() == [1, 0], rules
         assert (r.accounts["quantity_open"] == 1.0).all()
