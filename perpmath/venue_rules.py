@@ -334,9 +334,11 @@ def _describe(r: VenueRules) -> dict[str, str]:
     }
 
 
-def venue_rules_table(names: tuple[str, ...] | list[str] | None = None) -> pd.DataFrame:
+def venue_rules_table(names: str | tuple[str, ...] | list[str] | None = None) -> pd.DataFrame:
     """'How venues differ': one column per venue family, one row per question,
-    generated from VENUE_RULES (default: every family)."""
+    generated from VENUE_RULES (default: every family; a single name is one column)."""
+    if isinstance(names, str):
+        names = [names]
     chosen = list(VENUE_RULES) if names is None else [get_venue_rules(n).name for n in names]
     if not chosen:
         raise ValueError("names must hold at least one venue family name, got an empty list")

@@ -47,12 +47,14 @@ from perpmath.exchange import (
     Ledger,
     PriceImpact,
     SimulationResult,
+    adl_score,
+    compare_adl_policies,
     matched_population,
     simulate_exchange,
 )
 from perpmath.orderbook import OrderBook
 from perpmath.tiers import TierTable
-from perpmath.venue_rules import VENUE_RULES
+from perpmath.venue_rules import VENUE_RULES, venue_rules_table
 
 GAP = OrderBook([92.0, 91.0], [100.0, 100.0], [108.0, 109.0], [100.0, 100.0])
 
@@ -272,6 +274,22 @@ def test_bad_inputs_name_the_argument():
         simulate_exchange(acc, [100.0], feedback="yes")
     with pytest.raises(ValueError, match="resilience must lie in"):
         PriceImpact(resilience=1.5)
+    with pytest.raises(ValueError, match="record_states must be a whole number"):
+        simulate_exchange(acc, [100.0, 99.0], record_states=[1.5])
+    with pytest.raises(TypeError, match="negative_balance_protection must be True or False"):
+        simulate_exchange(acc, [100.0], negative_balance_protection="no")
+    with pytest.raises(ValueError, match="adl_ranking must be one of"):
+        simulate_exchange(acc, [100.0], adl_ranking="lottery")
+    with pytest.raises(ValueError, match="entry_price must have one value per position"):
+        adl_score("short", [1.0, 2.0], [1.0, 2.0, 3.0], 1.0, [1.0])
+    with pytest.raises(ValueError, match="maintenance_margin must have one value per position"):
+        adl_score("short", [1.0, 2.0], 1.0, 1.0, 1.0, maintenance_margin=[1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="quantity must hold at least one winner"):
+        compare_adl_policies("short", [], [], 1.0, [], bankrupt_quantity=1.0,
+                             bankruptcy_price=1.1)  # fmt: skip
+    with pytest.raises(ValueError, match="rules must be one of"):
+        venue_rules_table(["hope"])
+    assert list(venue_rules_table("okx").columns) == ["okx"]
 
 
 def test_notional_past_the_last_tier():

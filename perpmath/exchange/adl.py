@@ -122,6 +122,8 @@ def adl_score(
     e = v.positive("entry_price", entry_price)
     m = v.positive("mark_price", mark_price)
     w = v.as_float_array("margin", margin)
+    _same_length(("quantity", q), ("side", s), ("entry_price", e), ("mark_price", m),
+                 ("margin", w))  # fmt: skip
     upnl = s * q * (m - e)
     if name == "binance":
         mm = (
@@ -129,6 +131,7 @@ def adl_score(
             if maintenance_margin is None
             else v.non_negative("maintenance_margin", maintenance_margin)
         )
+        _same_length(("quantity", q), ("maintenance_margin", mm))
         pnl_pct = np.maximum(0.0, upnl) / np.maximum(1.0, w)
         equity = w + upnl
         ratio = np.where(equity > 0, mm / np.where(equity > 0, equity, 1.0), 0.0)
@@ -147,6 +150,19 @@ def adl_score(
     # a position already past its bankruptcy price has unbounded leverage
     score = np.where(gap > 0, score, np.where(pnl > 0, np.inf, -np.inf))
     return v.result(score)
+
+
+def _same_length(*named: tuple[str, ArrayLike]) -> None:
+    """Array arguments hold one value per position of the first (or one for all)."""
+    ref_name, ref = named[0]
+    n = np.size(ref)
+    for name, x in named[1:]:
+        k = np.size(x)
+        if k not in (1, n) and n != 1:
+            raise ValueError(
+                f"{name} must have one value per position ({n}, as {ref_name}) or one "
+                f"for all, got {k}"
+            )
 
 
 def _okx_or_hyperliquid(name, upnl, margin, notional, pnl_ratio):
@@ -323,9 +339,13 @@ def compare_adl_policies(
     m = float(v.positive("mark_price", mark_price))
     big_q = float(v.positive("bankrupt_quantity", bankrupt_quantity))
     bp = float(v.positive("bankruptcy_price", bankruptcy_price))
+    if q.size == 0:
+        raise ValueError("quantity must hold at least one winner's position, got none")
     for name, arr in (("entry_price", e), ("margin", w)):
         if arr.size not in (1, q.size):
             raise ValueError(f"{name} must have one value per quantity ({q.size}), got {arr.size}")
+    if maintenance_margin is not None:
+        _same_length(("quantity", q), ("maintenance_margin", maintenance_margin))
     q, e, w = np.broadcast_arrays(q, e, w)
     profit = s * q * (m - e)
     unit = abs(bp - m)

@@ -202,10 +202,18 @@ def _config(
         tiers, mmr = None, float(v.in_range("maintenance", maintenance, 0.0, 1.0))
     return EngineConfig(
         rules=rules, layers=layers, ranking=ranking, mode=mode, frac=frac, partial_above=above,
-        rate=rate, fee_to=fee_to, nbp=bool(negative_balance_protection), mmr=mmr, tiers=tiers,
+        rate=rate, fee_to=fee_to, nbp=_flag("negative_balance_protection",
+                                              negative_balance_protection),
+        mmr=mmr, tiers=tiers,
         beyond_last_tier=v.choice("beyond_last_tier", beyond_last_tier, BEYOND_LAST_TIER),
-        delay=whole_number("delay", delay, 0), check=bool(check),
+        delay=whole_number("delay", delay, 0), check=_flag("check", check),
     )  # fmt: skip
+
+
+def _flag(name: str, value: Any) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def _path(name: str, values: ArrayLike) -> np.ndarray:
@@ -314,7 +322,8 @@ def simulate_exchange(
         raise ValueError("market_flow needs feedback=True: without it flow cannot move the price")
     snap_steps = set()
     if record_states is not None:
-        snap_steps = {int(x) for x in np.atleast_1d(v.non_negative("record_states", record_states))}
+        steps_asked = np.atleast_1d(v.non_negative("record_states", record_states))
+        snap_steps = {whole_number("record_states", x, 0) for x in steps_asked}
     ledger = Ledger(
         float(acc["bal"].sum()) + fund0,
         absolute_tolerance=absolute_tolerance,
