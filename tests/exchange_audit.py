@@ -24,7 +24,9 @@ with what the engine reports, and the venue's promises are checked:
   price is the bankruptcy price, where ADL leaves no deficit);
 - a partial leg never fills beyond the bankruptcy price (a limit there);
 - each full close's parts add up to its quantity, and the ADL table's
-  quantities to the events' ADL quantities.
+  quantities to the events' ADL quantities;
+- a fee never beyond what the position had left; the waterfall's layers
+  (fund, clawback, write-off, debts) add up to the deficits.
 
 ``audit`` returns a list of broken promises (empty = all kept), so a script
 can count failures over thousands of runs and a test can assert on it.
@@ -128,6 +130,16 @@ def audit(accounts: pd.DataFrame, r, *, nbp: bool, rules: str) -> list[str]:
         need(bool((st["balance"] >= -tol).all()), "a protected account showed a negative balance")
         need(bool((acc["balance"] >= -tol).all()), "a protected account ends with a debt")
     bad += _close_parts(e)
+    full = e[e["kind"].astype(str).str.startswith("full")]
+    need(bool((full["fee"] <= full["equity_at_fill"].clip(lower=0) + tol).all()),
+         "a liquidation fee exceeded what the position had left")  # fmt: skip
+    w = r.waterfall().set_index("item")["amount"]
+    covered = sum(w[k] for k in ("paid by insurance fund", "written off by the venue",
+                                 "socialized: clawed back from profitable accounts",
+                                 "left as traders' negative balances"))  # fmt: skip
+    need(
+        abs(w["deficits"] - covered) <= tol, "the waterfall's layers do not add up to the deficits"
+    )
     if len(adl):
         bad += _adl_promises(r, rules)
     if nbp and r.config["waterfall"] == "fund_then_adl":
