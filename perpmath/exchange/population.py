@@ -21,10 +21,16 @@ what it rests on:
 - the fund (``fund_to_open_interest``, default 1% of open interest): venues
   publish fund balances (Binance, "Insurance Fund" FAQ, with the balance of
   BTCUSDT's own fund on its funding-history page; BitMEX's largest daily
-  fund decline in March 2020 was 2,606 XBT, FACTS.md) but no stored source
-  here gives both a balance and the open interest of the same day, so the
-  ratio is a setting: the course varies it (0.1%, 1%, 5%). The previous
-  0.07% emptied in three steps (course review, item 1).
+  fund decline in March 2020 was 2,606 XBT, FACTS.md), rarely beside the
+  same day's open interest. The one same-day pair found: BitMEX on 6
+  February 2020, Skew's figures as reported in the press (secondary): a
+  fund of about $320 million (34,000 BTC) and open interest above $1.5
+  billion, about 20%, from what was then the largest fund in the industry.
+  BitMEX's fund held 26,388 BTC on 20 May 2019 (The Block, "BitMEX's
+  Insurance Fund now holds over $200 million"). No such pair was found for
+  Binance, Bybit, OKX, Hyperliquid or dYdX, so the ratio is a setting: the
+  course varies it (0.1%, 1%, 5%). The previous 0.07% emptied in three
+  steps (course review, item 1).
 - book depth (``depth_to_open_interest``, default 1% of open interest within
   1% of the mid, per side): aggregate BTC 1% depth was reported at about
   $0.6B in 2025 (secondary, citing Kaiko) against BTC futures open interest in
