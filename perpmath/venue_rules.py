@@ -236,6 +236,8 @@ VENUE_RULES: dict[str, VenueRules] = {
             "the official ADL page says previous oracle price, some HyperCore pages say "
             "previous mark price; the simulator uses the previous index (oracle) price",
         ),
+        # not silent: 'Margin tiers' makes the last tier open-ended (BTC: >150M at 20x),
+        # which is simulate_exchange's default beyond_last_tier='last_tier'.
     ),
     "dydx": VenueRules(
         name="dydx",
