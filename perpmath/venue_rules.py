@@ -223,6 +223,9 @@ VENUE_RULES: dict[str, VenueRules] = {
             "(https://hyperliquid.gitbook.io/hyperliquid-docs/trading/auto-deleveraging)",
             "Hyperliquid community wiki, 'Liquidations' (20% partial liquidation above "
             "$100k, 30 s cooldown; secondary source)",
+            "Hyperliquid Docs, 'Margin tiers' "
+            "(https://hyperliquid.gitbook.io/hyperliquid-docs/trading/margin-tiers): the last "
+            "tier is open-ended (BTC: >150M at 20x), so a notional past it keeps its rate",
         ),
         silent_on=(
             "the exact ADL ranking formula (the docs name 'unrealized pnl and leverage "
@@ -236,8 +239,6 @@ VENUE_RULES: dict[str, VenueRules] = {
             "the official ADL page says previous oracle price, some HyperCore pages say "
             "previous mark price; the simulator uses the previous index (oracle) price",
         ),
-        # not silent: 'Margin tiers' makes the last tier open-ended (BTC: >150M at 20x),
-        # which is simulate_exchange's default beyond_last_tier='last_tier'.
     ),
     "dydx": VenueRules(
         name="dydx",
