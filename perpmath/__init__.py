@@ -6,8 +6,10 @@ The core modules import only NumPy and pandas. Plot helpers live in
 """
 
 from perpmath.account import *
+from perpmath.claims import *
 from perpmath.contracts import *
 from perpmath.conventions import *
+from perpmath.example import *
 from perpmath.exchange import *
 from perpmath.funding import *
 from perpmath.heatmap import *
@@ -16,6 +18,7 @@ from perpmath.liquidation import *
 from perpmath.margin import *
 from perpmath.markprice import *
 from perpmath.montecarlo import *
+from perpmath.narrative import *
 from perpmath.orderbook import *
 from perpmath.paths import *
 from perpmath.risk import *
