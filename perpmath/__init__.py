@@ -12,9 +12,9 @@ from perpmath.conventions import *
 from perpmath.example import *
 from perpmath.exchange import *
 from perpmath.funding import *
-from perpmath.heatmap import *
 from perpmath.leveraged_tokens import *
 from perpmath.liquidation import *
+from perpmath.liquidation_map import *
 from perpmath.margin import *
 from perpmath.markprice import *
 from perpmath.montecarlo import *

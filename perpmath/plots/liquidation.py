@@ -8,14 +8,14 @@ from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
 from perpmath import _validate as v
-from perpmath.heatmap import LiquidationHeatmap
+from perpmath.liquidation_map import LiquidationMap
 from perpmath.markprice import WickDemo
 from perpmath.plots.style import PALETTE, format_price_axis, mark_levels, new_figure
 from perpmath.tiers import TierTable
 
 __all__ = [
-    "plot_heatmap",
     "plot_liquidation_levels",
+    "plot_liquidation_map",
     "plot_liquidation_vs_leverage",
     "plot_stepwise_trace",
     "plot_wick",
@@ -176,24 +176,28 @@ def plot_stepwise_trace(trace: pd.DataFrame, *, title: str | None = None) -> Fig
     return fig
 
 
-def plot_heatmap(
-    heatmap: LiquidationHeatmap, *, price: float | None = None, title: str | None = None
-) -> Figure:
-    """Notional that would be liquidated at each price: longs below, shorts above.
+def plot_liquidation_map(lmap: LiquidationMap, *, title: str | None = None) -> Figure:
+    """Histogram of the notional live positions would have liquidated at each price.
 
-    ``heatmap`` comes from ``perpmath.heatmap.liquidation_heatmap``; ``price``
-    (the current price) is drawn as the entry level.
+    ``lmap`` comes from ``perpmath.liquidation_map.liquidation_map``: longs
+    (liquidated by a fall) below the current price, shorts (by a rise) above
+    it; the current price, if the map has one, is drawn as a vertical line.
     """
+    if not isinstance(lmap, LiquidationMap):
+        raise ValueError(
+            f"lmap must come from liquidation_map (a LiquidationMap), got {type(lmap).__name__}"
+        )
+    width = np.diff(lmap.edges)
+    step = f"${float(np.median(width)):,.0f}" if np.allclose(width, width[0]) else "variable"
     fig, ax = new_figure(
-        title or "Where the liquidation prices cluster",
-        "price (USDT)",
-        "notional liquidated (million USDT)",
+        title or f"Liquidation map of {int(lmap.live.sum()):,} open positions ({step} bins)",
+        "liquidation price (USDT)",
+        "notional liquidated in the bin (million USDT)",
     )
-    width = np.diff(heatmap.edges)
-    left = heatmap.edges[:-1]
+    left = lmap.edges[:-1]
     ax.bar(
         left,
-        heatmap.long / 1e6,
+        lmap.long / 1e6,
         width=width,
         align="edge",
         color=PALETTE["blue"],
@@ -202,16 +206,17 @@ def plot_heatmap(
     )
     ax.bar(
         left,
-        heatmap.short / 1e6,
+        lmap.short / 1e6,
         width=width,
         align="edge",
         color=PALETTE["vermillion"],
         alpha=0.8,
         label="shorts (liquidated by a rise)",
     )
-    if price is not None:
-        mark_levels(ax, entry=float(v.positive("price", price)), orientation="vertical")
-        ax.lines[-1].set_label(f"current price {float(price):,.0f}")
+    if lmap.price is not None:
+        mark_levels(ax, orientation="vertical", extra=[("current price", lmap.price)])
+    if lmap.already_liquidated:
+        ax.plot([], [], " ", label=f"{lmap.already_liquidated:,} positions already liquidated")
     format_price_axis(ax, "x", "$")
     ax.legend(fontsize=8, loc="best")
     return fig
