@@ -64,7 +64,7 @@ def plot_spot_vs_perpetual(
         ax_p.axhline(float(price), label=f"liquidation {col}: {fmt(float(price))}", **style)
     format_price_axis(ax_p, "y", "$")
     ax_p.set_title("price")
-    ax_p.legend(fontsize=8, loc="best")
+    ax_p.legend(fontsize=8, loc="lower left")
 
     ax_e.set_ylabel("equity (USDT)")
     ax_e.plot(steps, frame["spot"], color=PALETTE["blue"], linewidth=4.0, alpha=0.45, label="spot")
