@@ -200,7 +200,7 @@ def random_population(
     ``leverage_weights``, sides long with probability ``long_share``, and
     notionals log-normal with median ``median_notional`` USDT (sizes =
     notional / entry). Columns: side, entry, leverage, size, notional.
-    A modelling choice for teaching, not exchange data; all randomness comes
+    A modeling choice for teaching, not exchange data; all randomness comes
     from ``seed`` (an int or a ``numpy.random.Generator``).
     """
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:

@@ -16,7 +16,7 @@ principle and a change of measure; Shreve, "Stochastic Calculus for Finance
 II", 2004, chapter 7, maximum of Brownian motion with drift). The Monte Carlo here checks the price
 only at the simulated steps (``monitoring="discrete"``, as a mark price
 ticks) or adds the Brownian-bridge probability of a crossing between
-steps (``monitoring="continuous"``, which removes the discretisation bias
+steps (``monitoring="continuous"``, which removes the discretization bias
 for GBM: the chance that a Brownian bridge from x_k to x_{k+1} crosses b is
 exp(-2 (x_k - b)(x_{k+1} - b) / (sigma^2 dt)); Glasserman, "Monte Carlo
 Methods in Financial Engineering", 2003, chapter 6, barrier crossings).
@@ -77,7 +77,7 @@ def first_passage_probability(
     * b > 0 (up):    Phi((nu T - b) / s) + exp(2 nu b / sigma^2) Phi((-b - nu T) / s)
 
     A ratio of 0 is never reached (probability 0). Continuous monitoring;
-    ``sigma`` and ``mu`` annualised. Source: the
+    ``sigma`` and ``mu`` annualized. Source: the
     first-passage law of Brownian motion with drift (Shreve, "Stochastic
     Calculus for Finance II", 2004, chapter 7).
     """

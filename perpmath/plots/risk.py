@@ -35,6 +35,7 @@ def plot_stop_in_gap(
     stop: float | None = None,
     liquidation: float | None = None,
     times: ArrayLike | None = None,
+    time_unit: str | None = None,
     path: int = 0,
     title: str = "A stop-loss is a trigger, not a price",
 ) -> Figure:
@@ -42,11 +43,14 @@ def plot_stop_in_gap(
 
     ``result`` comes from :func:`perpmath.risk.simulate_exit` on the same
     ``prices``. The gap between the stop line and the fill marker is the
-    slippage the stop could not prevent.
+    slippage the stop could not prevent. ``times`` (one per price) are in
+    ``time_unit`` (default "days" with times, else the axis counts "steps").
     """
     p = np.atleast_2d(v.positive("prices", prices))[path]
     t = np.arange(p.size) if times is None else np.asarray(times, dtype=float)
-    fig, ax = new_figure(title, "step" if times is None else "time (days)", "mark price (USDT)")
+    unit = time_unit or ("days" if times is not None else None)
+    xlabel = f"time ({unit})" if unit else "step"
+    fig, ax = new_figure(title, xlabel, "mark price (USDT)")
     ax.plot(t, p, color=PALETTE["black"], linewidth=1.3, marker=".", markersize=3, label="mark")
     mark_levels(ax, entry=entry, stop=stop, liquidation=liquidation)
     k = int(result.step[path])

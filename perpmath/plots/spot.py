@@ -35,7 +35,7 @@ def plot_spot_vs_perpetual(
 
     The entry price is drawn with ``mark_levels``; ``liquidation_prices``
     (column name -> price) adds each perpetual's liquidation price to the
-    price panel, dashed like every liquidation level but in the colour of
+    price panel, dashed like every liquidation level but in the color of
     that position's equity line, so two positions' levels cannot be confused.
     A cross marks the step at which a position is liquidated (taken from
     ``frame.attrs["liquidated_at"]``). The time axis is in hours,

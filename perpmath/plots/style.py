@@ -1,10 +1,10 @@
 """Shared look of every perpmath figure.
 
 Palette: Okabe & Ito, "Color Universal Design" (2008), safe for the common
-forms of colour blindness. Price levels are always drawn the same way:
+forms of color blindness. Price levels are always drawn the same way:
 
 =============  ==================  ==========
-level          colour              line
+level          color               line
 =============  ==================  ==========
 entry          blue                solid
 liquidation    orange              dashed
@@ -34,7 +34,7 @@ PALETTE = {
     "grey": "#7F7F7F",
 }
 
-#: Order in which series take colours.
+#: Order in which series take colors.
 CYCLE = [PALETTE[k] for k in ("blue", "orange", "green", "vermillion", "purple", "sky", "black")]
 
 LEVEL_STYLES = {
@@ -95,7 +95,7 @@ def new_figure(
     ncols: int = 1,
     nrows: int = 1,
 ) -> tuple[Figure, Axes | list[Axes]]:
-    """A titled figure with labelled axes, grid and the course palette.
+    """A titled figure with labeled axes, grid and the course palette.
 
     Built without pyplot, so it is not shown twice and never leaks; display
     it by returning it from a notebook cell. With ``nrows`` > 1 the panels
