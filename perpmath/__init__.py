@@ -25,5 +25,6 @@ from perpmath.risk import *
 from perpmath.spot import *
 from perpmath.stepwise import *
 from perpmath.tiers import *
+from perpmath.venue_rules import *
 
 __version__ = "0.1.0"

@@ -356,7 +356,10 @@ def _judge_number(ex: Exercise, given: object, expected: object) -> tuple[bool, 
     e = float(expected)  # type: ignore[arg-type]
     if _is_whole(expected):
         ok = g == e
-        return ok, "a whole number, exactly" if ok else f"{_num(g)} is not it (a whole number)"
+        return (
+            ok,
+            f"{_num(g)} is exactly the answer" if ok else f"{_num(g)} is not it (a whole number)",
+        )
     tol, how = _tolerance(ex, e)
     ok = abs(g - e) <= tol
     if ok and g == e:
@@ -421,8 +424,10 @@ def check(key: str, answer: object) -> CheckResult:
             key, False, f"{tag} not yet: ({letter}) is not it.{why} {_next_hint(ex)}"
         )
     right, detail = _judge_number(ex, answer, expected)
+    if right and (not detail or detail.endswith("exactly the answer")):
+        return CheckResult(key, True, f"{tag} correct.")
     if right:
-        return CheckResult(key, True, f"{tag} correct. {detail}.".replace("..", "."))
+        return CheckResult(key, True, f"{tag} correct. {detail}.")
     return CheckResult(key, False, f"{tag} not yet: {detail}. {_next_hint(ex)}")
 
 
