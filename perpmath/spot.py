@@ -168,7 +168,7 @@ def spot_vs_perpetual(
         raise ValueError(f"sides and leverages must not repeat, got columns {columns}")
 
     if maintenance is None:
-        maintenance = load_tier_table("binance_usdm_btcusdt")
+        maintenance = load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
     rate = 0.0
     qty = cap * L / p[0]
     if isinstance(maintenance, TierTable):

@@ -321,7 +321,9 @@ class TierTable:
                 f"notional {float(np.ravel(bad)[0])!r} exceeds {what} of {self.name} "
                 f"(cap {cap:,.0f} {self.unit})"
             )
-        idx = np.minimum(np.searchsorted(self.cap, n, side="left"), len(self) - 1)
+        # a notional within float noise of a cap belongs to that tier (cap inclusive)
+        edges = self.cap * (1 + 1e-12)
+        idx = np.minimum(np.searchsorted(edges, n, side="left"), len(self) - 1)
         return int(idx) if idx.ndim == 0 else idx
 
     def maintenance_rate_at(self, notional: ArrayLike) -> v.Float:
@@ -517,6 +519,7 @@ def _load(filename: str) -> TierTable:
     raw = json.loads((resources.files("perpmath") / "data" / filename).read_text("utf-8"))
     rows = raw["tiers"]
     meta = {k: val for k, val in raw.items() if k != "tiers"}
+    meta.setdefault("effective", raw.get("date"))  # the key older code reads
     initial = None
     if any("initial_rate" in r for r in rows):
         initial = _column(rows, "initial_rate", np.nan)

@@ -71,7 +71,12 @@ def test_tiers_margin_and_quantity(capsys):
     assert main(argv) == 0
     out = capsys.readouterr().out
     lp = liquidation_price(
-        "long", 96_000, 20, 30, maintenance=load_tier_table("binance_usdm_btcusdt"), margin=200_000
+        "long",
+        96_000,
+        20,
+        30,
+        maintenance=load_tier_table("binance_usdm_btcusdt", date="2021-03-18"),
+        margin=200_000,
     )
     assert value(out, "liquidation price") == f"{lp:,.2f}"
 

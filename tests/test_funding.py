@@ -190,7 +190,7 @@ def test_funding_over_time_moves_liquidation_price():
 
 
 def test_funding_over_time_with_tier_table_and_exhaustion():
-    table = load_tier_table("binance_usdm_btcusdt")
+    table = load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
     frame = funding_over_time("long", 96_000.0, 10, np.full(9, 0.0002), maintenance=table)
     assert len(frame) == 9
     drained = funding_over_time("long", 96_000.0, 100, np.full(300, 0.003))

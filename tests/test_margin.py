@@ -93,7 +93,7 @@ def test_maintenance_margin_toobit_flat_rate_example():
 def test_maintenance_margin_binance_table():
     # Binance USDⓈ-M BTCUSDT (2021-03-18 brackets): 3 BTC at 100,000 USDT is a
     # 300,000 USDT notional in the 1% bracket with amount 1,300 -> 1,700 USDT.
-    table = load_tier_table("binance_usdm_btcusdt")
+    table = load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
     assert maintenance_margin(3, 100_000, table) == approx(300_000 * 0.01 - 1_300)
 
 
@@ -257,7 +257,7 @@ def test_open_loss_inverse_is_in_coin():
         (lambda: maintenance_margin(1, 0, 0.004), "price"),
         (lambda: maintenance_margin(1, 100, 0.0), "maintenance"),
         (lambda: maintenance_margin(1, 100, 1.5), "maintenance"),
-        (lambda: maintenance_margin(1e6, 1e3, load_tier_table()), "notional"),
+        (lambda: maintenance_margin(1e6, 1e3, load_tier_table(date="2021-03-18")), "notional"),
         (lambda: margin_ratio(1, 1, 1, "margin"), "definition"),
         (lambda: margin_ratio(math.nan, 1, 1, "margin_to_notional"), "margin_balance"),
         (lambda: margin_ratio(1, 0, 1, "margin_to_notional"), "maintenance_margin"),
