@@ -9,6 +9,7 @@ from perpmath.account import *
 from perpmath.contracts import *
 from perpmath.conventions import *
 from perpmath.exchange import *
+from perpmath.fees import *
 from perpmath.funding import *
 from perpmath.heatmap import *
 from perpmath.leveraged_tokens import *
