@@ -11,6 +11,7 @@ from perpmath.conventions import *
 from perpmath.exchange import *
 from perpmath.fees import *
 from perpmath.funding import *
+from perpmath.funding_schedule import *
 from perpmath.heatmap import *
 from perpmath.leveraged_tokens import *
 from perpmath.liquidation import *
