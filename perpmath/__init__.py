@@ -23,6 +23,7 @@ from perpmath.paths import *
 from perpmath.risk import *
 from perpmath.spot import *
 from perpmath.stepwise import *
+from perpmath.subaccount import *
 from perpmath.tiers import *
 
 __version__ = "0.1.0"
