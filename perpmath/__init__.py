@@ -24,6 +24,7 @@ from perpmath.risk import *
 from perpmath.spot import *
 from perpmath.stepwise import *
 from perpmath.subaccount import *
+from perpmath.tier_io import *
 from perpmath.tiers import *
 
 __version__ = "0.1.0"
