@@ -567,6 +567,9 @@ def liquidation_price_details(
     if st.table is not None and st.table.settlement:
         settlement = st.table.settlement
     lev = None if leverage is None else float(leverage)
+    shipped = st.table is not None and not (
+        st.conv is not None and kwargs.get("maintenance") is None and st.conv.tier_table is None
+    )  # a convention without a shipped table uses one flat rate: no tier to name
     return LiquidationDetails(
         liquidation_price=lp,
         liquidation_price_unrounded=raw,
@@ -588,9 +591,9 @@ def liquidation_price_details(
         fee_in_maintenance=st.fee_m,
         close_fee_reserved=float(r.reserve),
         taker_fee=st.fee,
-        tier=None if r.tier is None else int(r.tier) + 1,
-        tier_table=None if st.table is None else st.table.name,
-        tier_table_date=None if st.table is None else st.table.date,
+        tier=None if r.tier is None or not shipped else int(r.tier) + 1,
+        tier_table=st.table.name if shipped else None,
+        tier_table_date=st.table.date if shipped else None,
         maintenance_basis=st.basis,
         convention=None if st.conv is None else st.conv.name,
     )
