@@ -461,7 +461,7 @@ def _settlement(conv: Any, details: Any) -> str:
 
 
 def _fee_rows(args: argparse.Namespace, d: Any, conv: Any, unit: str) -> list[tuple[str, str]]:
-    from perpmath.fees import order_cost, trading_fee
+    from perpmath.fees import bybit_order_cost, trading_fee
 
     if conv is None:
         return [("fees", "none in the formula (plain); --exchange adds a venue's fee terms")]
@@ -486,7 +486,9 @@ def _fee_rows(args: argparse.Namespace, d: Any, conv: Any, unit: str) -> list[tu
         close = trading_fee(d.quantity, d.liquidation_price, fee, d.contract, size)
         rows.append(("fee to close at liquidation", _money(close, unit)))
     if conv.exchange == "Bybit" and d.leverage is not None:
-        cost = order_cost(args.side, d.quantity, d.entry_price, d.leverage, fee, d.contract, size)
+        cost = bybit_order_cost(
+            args.side, d.quantity, d.entry_price, d.leverage, fee, d.contract, size
+        )
         rows.append(
             (
                 "order cost (Bybit)",

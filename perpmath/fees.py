@@ -15,7 +15,7 @@ Venues show fees in different places, so each function says which venue's
 number it reproduces:
 
 * Bybit reserves the **fee to close at the bankruptcy price** in the order
-  cost and in the "position margin" that ROI divides by (``order_cost``,
+  cost and in the "position margin" that ROI divides by (``bybit_order_cost``,
   ``roi_with_close_fee``); its Closed P&L subtracts both fees and the funding
   paid (``closed_pnl``).
 * BitMEX's realised PnL counts funding as it is paid (``pnl_net_of_funding``).
@@ -45,11 +45,11 @@ __all__ = [
     "LIQUIDITY",
     "OrderCost",
     "break_even_price",
+    "bybit_order_cost",
+    "bybit_order_cost_details",
     "close_fee_at_bankruptcy",
     "closed_pnl",
     "fee_rate",
-    "order_cost",
-    "order_cost_details",
     "pnl_net_of_funding",
     "profit_ratio",
     "roi_with_close_fee",
@@ -168,7 +168,7 @@ class OrderCost:
         return asdict(self)
 
 
-def order_cost(
+def bybit_order_cost(
     side: str | ArrayLike,
     quantity: ArrayLike,
     order_price: ArrayLike,
@@ -196,7 +196,7 @@ def order_cost(
     return v.result(n / lev + n * r + close)
 
 
-def order_cost_details(
+def bybit_order_cost_details(
     side: str,
     quantity: float,
     order_price: float,
@@ -205,11 +205,13 @@ def order_cost_details(
     contract: str = "linear",
     contract_size: float = 1.0,
 ) -> OrderCost:
-    """``order_cost`` of one order with its parts (an OrderCost), scalars only."""
+    """``bybit_order_cost`` of one order with its parts (an OrderCost), scalars only."""
     for name, value in (("quantity", quantity), ("order_price", order_price)):
         if np.ndim(value) != 0:
             raise ValueError(f"{name} must be a single number here, got {value!r}")
-    total = float(order_cost(side, quantity, order_price, leverage, rate, contract, contract_size))
+    total = float(
+        bybit_order_cost(side, quantity, order_price, leverage, rate, contract, contract_size)
+    )
     kind = v.contract_type(contract)
     n = float(_notional(quantity, order_price, kind, contract_size))
     lev = float(v.leverage(leverage))

@@ -8,11 +8,11 @@ import pytest
 from perpmath.contracts import unrealized_pnl
 from perpmath.fees import (
     break_even_price,
+    bybit_order_cost,
+    bybit_order_cost_details,
     close_fee_at_bankruptcy,
     closed_pnl,
     fee_rate,
-    order_cost,
-    order_cost_details,
     pnl_net_of_funding,
     profit_ratio,
     roi_with_close_fee,
@@ -36,14 +36,14 @@ def test_trading_fee_gate_contract_example():
 def test_bybit_linear_order_cost_examples():
     # Bybit help centre, "Order Cost": long 1 BTC at 8,000 USDT with 50x, taker 0.075%:
     # IM 160, fee to open 6, bankruptcy price 7,840, fee to close 5.88, order cost 171.88.
-    d = order_cost_details("long", 1.0, 8_000, 50, 0.00075)
+    d = bybit_order_cost_details("long", 1.0, 8_000, 50, 0.00075)
     assert d.initial_margin == approx(160)
     assert d.fee_to_open == approx(6)
     assert d.bankruptcy_price == approx(7_840)
     assert d.fee_to_close == approx(5.88)
     assert d.order_cost == approx(171.88)
     # Same page, earlier version: 1 BTC at 10,000 with 50x: 200 + 7.5 + 7.35 = 214.85.
-    assert order_cost("long", 1.0, 10_000, 50, 0.00075) == approx(214.85)
+    assert bybit_order_cost("long", 1.0, 10_000, 50, 0.00075) == approx(214.85)
     # a short closes higher: the fee to close grows (Q x P x (1 + 1/L) x f)
     assert close_fee_at_bankruptcy("short", 1.0, 10_000, 50, 0.00075) == approx(7.65)
 
@@ -53,7 +53,7 @@ def test_bybit_inverse_order_cost_example_and_sign_of_the_close_factor():
     # taker 0.075%: IM 0.0625 BTC, fee to open 0.00117188, bankruptcy price 6,400 x 25 / 26
     # (shown rounded to 6,154), fee to close 0.00121872 (at 6,154; 0.00121875 at the exact
     # price), order cost 0.06489060 BTC.
-    d = order_cost_details("long", 10_000, 6_400, 25, 0.00075, contract="inverse")
+    d = bybit_order_cost_details("long", 10_000, 6_400, 25, 0.00075, contract="inverse")
     assert d.initial_margin == approx(0.0625)
     assert d.fee_to_open == approx(0.00117188, abs=5e-9)
     assert d.bankruptcy_price == approx(6_400 * 25 / 26)
@@ -161,12 +161,12 @@ def test_fee_rate_by_convention():
     [
         (lambda: trading_fee(1, 100, 1.5), r"^rate must be a fraction in \(-1, 1\)"),
         (lambda: trading_fee(0, 100, 0.001), r"^quantity must be greater than 0"),
-        (lambda: order_cost("long", 1, 100, 0, 0.001), r"^leverage must be greater than 0"),
-        (lambda: order_cost("up", 1, 100, 10, 0.001), r"^side must be 'long' or 'short'"),
+        (lambda: bybit_order_cost("long", 1, 100, 0, 0.001), r"^leverage must be greater than 0"),
+        (lambda: bybit_order_cost("up", 1, 100, 10, 0.001), r"^side must be 'long' or 'short'"),
         (lambda: closed_pnl("long", 1, 100, 110, 0.001, 0.001, float("nan")), "funding_paid"),
         (lambda: profit_ratio("long", 1, 100, 110, open_rate=-2), "open_rate"),
         (lambda: break_even_price("long", -5), "entry_price"),
-        (lambda: order_cost_details("long", [1, 2], 100, 10, 0.001), "single number"),
+        (lambda: bybit_order_cost_details("long", [1, 2], 100, 10, 0.001), "single number"),
         (lambda: close_fee_at_bankruptcy("long", 1, 100, 10, 0.001, "quanto"), "contract"),
     ],
 )

@@ -246,7 +246,7 @@ def test_hyperliquid_mark_is_the_median_of_three_inputs():
     assert m == 10_010
     # two inputs only: the 30-second EMA of the book median joins them
     assert hyperliquid_mark_price(10_000, 20, 10_005, 10_015, 10_010, local_ema=10_030) == 10_020
-    with pytest.raises(ValueError, match="external_mid .* or, when it does not exist, local_ema"):
+    with pytest.raises(ValueError, match=r"external_mid .* or, when it does not exist, local_ema"):
         hyperliquid_mark_price(10_000, 20, 10_005, 10_015, 10_010)
     with pytest.raises(ValueError, match="best_bid must not exceed best_ask"):
         hyperliquid_mark_price(10_000, 20, 10_020, 10_015, 10_010, external_mid=1.0)
