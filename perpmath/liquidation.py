@@ -266,8 +266,8 @@ def _solve(
 
 
 def _search_tiers(
-    s: Any, e: Arr, q: Arr, m: Arr, reserve: Arr, st: _Setup, table: TierTable
-) -> tuple[Arr, NDArray[np.intp]]:
+    s: Any, e: Arr, q: Arr, m: Arr, reserve: Arr, st: _Setup, table: TierTable, track: bool
+) -> tuple[Arr, NDArray[np.intp] | None]:
     """Try each tier; keep the one whose bracket holds the notional at the result.
 
     Returns the price and the 0-based tier used. With the maintenance margin
@@ -281,7 +281,7 @@ def _search_tiers(
         )
         return lp, np.broadcast_to(idx, shape)
     lp = np.zeros(shape)
-    tier = np.zeros(shape, dtype=np.intp)
+    tier = np.zeros(shape, dtype=np.intp) if track else None
     found = np.zeros(shape, dtype=bool)
     for k in range(len(table)):
         cand = _solve(
@@ -291,7 +291,8 @@ def _search_tiers(
         inside = (n <= table.cap[k] * (1 + 1e-12)) & ((n > table.floor[k]) | (k == 0))
         ok = ~found & inside
         lp = np.where(ok, cand, lp)
-        tier = np.where(ok, k, tier)
+        if tier is not None:
+            tier = np.where(ok, k, tier)
         found |= ok
         if found.all():
             break
@@ -334,6 +335,7 @@ def _compute(
     contract_size: ArrayLike | None,
     taker_fee: float | None,
     maintenance_amount: ArrayLike | None,
+    with_bankruptcy: bool = False,
 ) -> _Result:
     s = v.side_sign(side)
     e = v.positive("entry_price", entry_price)
@@ -356,15 +358,18 @@ def _compute(
         reserve = st.fee_l * _notional(st.kind, q, bp0, st.cs)
     tier = None
     if st.table is not None:
-        lp, tier = _search_tiers(s, e, q, m_liq, reserve, st, st.table)
-        rate, amount = st.table.maintenance_rate[tier], st.table.maintenance_amount[tier]
+        lp, tier = _search_tiers(s, e, q, m_liq, reserve, st, st.table, with_bankruptcy)
+        if tier is None:  # the plain price only: the tier is not gathered
+            rate = amount = np.zeros(())
+        else:
+            rate, amount = st.table.maintenance_rate[tier], st.table.maintenance_amount[tier]
     else:
         assert st.mmr is not None
         lp = _solve(s, e, q, m_liq, st.mmr, st.cum, reserve, st)
         rate, amount = st.mmr, st.cum
     lp = np.asarray(lp, dtype=float)
     _check_not_liquidated(s, e, lp, mode)
-    bp = _bankruptcy(s, e, q, m_bank, st.kind, st.cs, st.fee_b)
+    bp = _bankruptcy(s, e, q, m_bank, st.kind, st.cs, st.fee_b) if with_bankruptcy else lp
     return _Result(lp, bp, tier, rate, amount, m_liq, m_bank, reserve, n_entry, q, st)
 
 
@@ -553,6 +558,7 @@ def liquidation_price_details(
         kwargs.get("contract_size"),
         kwargs.get("taker_fee"),
         kwargs.get("maintenance_amount"),
+        with_bankruptcy=True,
     )
     st = r.st
     raw = float(r.lp)
