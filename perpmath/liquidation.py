@@ -58,7 +58,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from perpmath import _validate as v
 from perpmath.conventions import Convention, get_convention
-from perpmath.tiers import QUOTE_UNITS, TierTable
+from perpmath.tiers import TierTable
 
 __all__ = [
     "LiquidationDetails",
@@ -116,25 +116,7 @@ def _contract_and_sizes(
 
 def _check_table(kind: str, table: TierTable) -> bool:
     """Refuse a table of the other contract family; True for a USD-of-contracts table."""
-    if table.contract is not None and table.contract != kind:
-        raise ValueError(
-            f"tier table {table.name} ({table.date or 'undated'}) is for {table.contract} "
-            f"contracts; this position is {kind}"
-        )
-    if kind == "linear":
-        if table.unit not in QUOTE_UNITS:
-            raise ValueError(
-                f"tier table {table.name} counts notional in {table.unit}; a linear position's "
-                f"notional is in the quote currency ({', '.join(QUOTE_UNITS)})"
-            )
-        return False
-    if table.unit in QUOTE_UNITS and table.unit != "USD":
-        raise ValueError(
-            f"tier table {table.name} counts notional in {table.unit}; an inverse position is "
-            f"margined in coin: pass a table in coin (e.g. Binance COIN-M brackets in BTC) or "
-            f"in USD of contracts"
-        )
-    return table.unit == "USD"
+    return table.counts_contracts(kind)
 
 
 def _setup(

@@ -231,12 +231,20 @@ def maintenance_margin(
                   the tier being the one whose (floor, cap] holds the notional.
 
     Notional is in the quote currency for linear contracts and in coin for
-    inverse ones (the table's unit must match). Source: Binance, "Leverage
-    and Margin of USDⓈ-M Futures" (maintenance margin = notional x MMR -
-    maintenance amount).
+    inverse ones; the table's unit must suit the contract (a USDT table is
+    refused for an inverse position). With a table counting USD of
+    contracts (Kraken's inverse schedule) the tier is that of quantity x
+    contract size and the margin, in coin, is (USD value x MMR - amount) /
+    mark price. Source: Binance, "Leverage and Margin of USDⓈ-M Futures"
+    (maintenance margin = notional x MMR - maintenance amount); Kraken,
+    "Inverse Futures Margin Schedule & Maximum Leverage".
     """
     n = np.asarray(_notional(quantity, mark_price, contract, contract_size))
     if isinstance(maintenance, TierTable):
+        if maintenance.counts_contracts(contract):
+            usd = v.positive("quantity", quantity) * v.positive("contract_size", contract_size)
+            mark = v.positive("mark_price", mark_price)
+            return v.result(np.asarray(maintenance.maintenance_margin(usd)) / mark)
         return v.result(maintenance.maintenance_margin(n))
     rate = v.in_range("maintenance", maintenance, 0.0, 1.0)
     bad = rate <= 0

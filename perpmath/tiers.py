@@ -305,6 +305,37 @@ class TierTable:
             return self.initial_rate
         return 1.0 / self.max_leverage
 
+    def counts_contracts(self, contract: str) -> bool:
+        """Check the table suits a ``contract`` family; True if it counts USD of contracts.
+
+        A linear position needs a table in a quote currency (USDT, USDC,
+        USD); an inverse one a table in coin (Binance COIN-M) or in USD of
+        contracts (Kraken: margin valued at entry), for which this returns
+        True. A table labelled with the other family, or an inverse position
+        with a stablecoin table, raises ValueError: its brackets would be
+        compared with the wrong notional.
+        """
+        kind = v.contract_type(contract)
+        if self.contract is not None and self.contract != kind:
+            raise ValueError(
+                f"tier table {self.name} ({self.date or 'undated'}) is for {self.contract} "
+                f"contracts; this position is {kind}"
+            )
+        if kind == "linear":
+            if self.unit not in QUOTE_UNITS:
+                raise ValueError(
+                    f"tier table {self.name} counts notional in {self.unit}; a linear position's "
+                    f"notional is in the quote currency ({', '.join(QUOTE_UNITS)})"
+                )
+            return False
+        if self.unit in QUOTE_UNITS and self.unit != "USD":
+            raise ValueError(
+                f"tier table {self.name} counts notional in {self.unit}; an inverse position is "
+                "margined in coin: pass a table in coin (e.g. Binance COIN-M brackets in BTC) or "
+                "in USD of contracts"
+            )
+        return self.unit == "USD"
+
     def describe(self) -> str:
         """One line naming the table, its date and unit (for screens and reports)."""
         date = self.date or "undated"
@@ -321,9 +352,7 @@ class TierTable:
                 f"notional {float(np.ravel(bad)[0])!r} exceeds {what} of {self.name} "
                 f"(cap {cap:,.0f} {self.unit})"
             )
-        # a notional within float noise of a cap belongs to that tier (cap inclusive)
-        edges = self.cap * (1 + 1e-12)
-        idx = np.minimum(np.searchsorted(edges, n, side="left"), len(self) - 1)
+        idx = np.minimum(np.searchsorted(self.cap, n, side="left"), len(self) - 1)
         return int(idx) if idx.ndim == 0 else idx
 
     def maintenance_rate_at(self, notional: ArrayLike) -> v.Float:

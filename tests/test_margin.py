@@ -337,3 +337,15 @@ def test_max_leverage_for_notional_or_stake():
         max_leverage(table)
     with pytest.raises(TypeError, match="tiers must be a TierTable"):
         max_leverage(0.004, notional=1.0)
+
+
+def test_maintenance_margin_refuses_a_table_of_the_other_family():
+    # an inverse notional is in coin: USDT brackets would be compared with BTC amounts
+    usdt = load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
+    with pytest.raises(ValueError, match="is for linear contracts; this position is inverse"):
+        maintenance_margin(100, 96_000, usdt, "inverse", 100)
+    # Kraken's schedule counts USD of contracts: 1,000,000 contracts need (500,000 x 1% +
+    # 500,000 x 2%) USD of maintenance margin, in BTC at the price
+    kraken = load_tier_table("kraken_inverse_btcusd")
+    mm = maintenance_margin(1_000_000, 96_000, kraken, "inverse")
+    assert mm == pytest.approx(15_000 / 96_000)
