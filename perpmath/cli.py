@@ -833,12 +833,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         if getattr(args, "json", False):
-            print(json.dumps(data, indent=1, default=_jsonable))
+            print(json.dumps(_finite(data), indent=1, default=_jsonable, allow_nan=False))
         else:
             print(text)
     except BrokenPipeError:  # the reader (e.g. head) stopped early
         sys.stderr.close()
     return 0
+
+
+def _finite(x: Any) -> Any:
+    """Replace infinite or NaN floats (never liquidated, no price) by strings: valid JSON."""
+    if isinstance(x, dict):
+        return {k: _finite(val) for k, val in x.items()}
+    if isinstance(x, list | tuple):
+        return [_finite(val) for val in x]
+    if isinstance(x, float) and not math.isfinite(x):
+        return str(x)
+    return x
 
 
 def _jsonable(x: Any) -> Any:

@@ -336,3 +336,13 @@ def test_more_bad_values_exit_2_naming_the_flag(argv, needle, capsys):
     captured = capsys.readouterr()
     lines = captured.err.strip().splitlines()
     assert captured.out == "" and len(lines) == 1 and needle in lines[0], lines
+
+
+def test_json_is_strict_even_for_a_price_that_never_comes(capsys):
+    import json
+
+    # an inverse short at 1x is never liquidated: the price is infinite, written "inf"
+    argv = ["liquidation-price", "--side", "short", "--entry", "96000", "--leverage", "1"]
+    assert main([*argv, "--quantity", "100", "--contract", "inverse", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out, parse_constant=lambda c: pytest.fail(c))
+    assert data["liquidation_price"] == "inf"
