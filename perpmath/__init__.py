@@ -26,5 +26,6 @@ from perpmath.stepwise import *
 from perpmath.subaccount import *
 from perpmath.tier_io import *
 from perpmath.tiers import *
+from perpmath.venue_rules import *
 
 __version__ = "0.1.0"

@@ -377,7 +377,13 @@ def market_order_fill(
 def _grid(mid: float, tick: float, levels: int, spread: float) -> tuple[NDArray, NDArray]:
     m = float(v.positive("mid", mid))
     t = float(v.positive("tick", tick))
-    if int(levels) != levels or levels < 1:
+    if (
+        isinstance(levels, bool)
+        or not isinstance(levels, int | float | np.integer | np.floating)
+        or not np.isfinite(levels)
+        or int(levels) != levels
+        or levels < 1
+    ):
         raise ValueError(f"levels must be a whole number >= 1, got {levels!r}")
     half = max(float(v.non_negative("spread", spread)) / 2, t / 2)
     k = np.arange(int(levels))
