@@ -20,9 +20,10 @@ https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93, and
 "Leverage and Margin of USDⓈ-M Futures",
 https://www.binance.com/en/support/faq/360033162192.
 
-The tier table is dated: its ``effective`` date is shown wherever a tier
-drives a number. Switching the whole course to another shipped table is the
-one-line change of ``TIER_TABLE`` below.
+The tier table is dated: its date is shown wherever a tier drives a number.
+Switching the whole course to another shipped table is a one-line change of
+``TIER_DATE`` below (the table of ``TIER_TABLE`` in force on that date;
+``perpmath.tiers.tier_tables()`` lists the dates shipped).
 """
 
 from __future__ import annotations
@@ -38,10 +39,12 @@ from perpmath.liquidation import bankruptcy_price, liquidation_price
 from perpmath.margin import initial_margin, maintenance_margin
 from perpmath.tiers import TierTable, load_tier_table
 
-__all__ = ["RUNNING_EXAMPLE", "TIER_TABLE", "RunningExample"]
+__all__ = ["RUNNING_EXAMPLE", "TIER_DATE", "TIER_TABLE", "RunningExample"]
 
-#: The shipped tier table every section uses (``load_tier_table`` name).
+#: The shipped tier table every section uses (``load_tier_table`` name) ...
 TIER_TABLE = "binance_usdm_btcusdt"
+#: ... as in force on this date (``load_tier_table(TIER_TABLE, date=TIER_DATE)``).
+TIER_DATE = "2021-03-18"
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,9 @@ class RunningExample:
 
     Attributes: ``side``, ``entry_price`` (USDT per BTC), ``margin`` (USDT of
     isolated margin), ``leverage``, ``symbol``, ``venue`` (display name),
-    ``convention`` (``perpmath.conventions`` name of the venue) and
-    ``tier_table`` (name of the shipped table).
+    ``convention`` (``perpmath.conventions`` name of the venue),
+    ``tier_table`` (name of the shipped table) and ``tier_table_date`` (the
+    table in force on that date is used).
     """
 
     side: str = "long"
@@ -62,13 +66,14 @@ class RunningExample:
     venue: str = "Binance USDⓈ-M"
     convention: str = "binance_usdm"
     tier_table: str = TIER_TABLE
+    tier_table_date: str = TIER_DATE
 
     def __post_init__(self) -> None:
         v.side_sign(self.side)
         v.positive("entry_price", self.entry_price)
         v.positive("margin", self.margin)
         v.leverage(self.leverage)
-        load_tier_table(self.tier_table)  # an unknown name raises ValueError here
+        load_tier_table(self.tier_table, date=self.tier_table_date)  # raises ValueError if unknown
 
     # the position ------------------------------------------------------
     @property
@@ -97,13 +102,14 @@ class RunningExample:
     # the model ---------------------------------------------------------
     @property
     def tiers(self) -> TierTable:
-        """The dated tier table (``load_tier_table(tier_table)``)."""
-        return load_tier_table(self.tier_table)
+        """The dated tier table (``load_tier_table(tier_table, date=tier_table_date)``)."""
+        return load_tier_table(self.tier_table, date=self.tier_table_date)
 
     @property
     def tier_date(self) -> str:
-        """Date from which the tier table is in force (ISO format)."""
-        return str(self.tiers.meta.get("effective", "undated"))
+        """Date from which the tier table is in force (ISO format), as the table gives it."""
+        meta = self.tiers.meta
+        return str(meta.get("date") or meta.get("effective") or "undated")
 
     @property
     def tier_label(self) -> str:

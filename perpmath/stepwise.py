@@ -122,7 +122,7 @@ def liquidation_trace(
     q = float(v.positive("quantity", quantity))
     m = float(v.positive("mark_price", mark_price))
     wb = float(v.non_negative("margin", margin))
-    table = load_tier_table() if tiers is None else tiers
+    table = load_tier_table("binance_usdm_btcusdt", date="2021-03-18") if tiers is None else tiers
     if not isinstance(table, TierTable):
         raise ValueError(f"tiers must be a TierTable or None, got {type(tiers).__name__}")
     kind = v.choice("mode", mode, STEPWISE_MODES)

@@ -8,14 +8,14 @@ import pytest
 import perpmath as pm
 from perpmath.claims import CLAIMS, claim, claims_table
 from perpmath.example import RUNNING_EXAMPLE as ex
-from perpmath.example import TIER_TABLE, RunningExample
+from perpmath.example import TIER_DATE, TIER_TABLE, RunningExample
 
 
 def test_the_example_is_one_thousand_usdt_long_at_ten_times_from_96000():
     assert (ex.side, ex.entry_price, ex.margin, ex.leverage) == ("long", 96_000.0, 1_000.0, 10.0)
     assert ex.quantity == pytest.approx(10_000 / 96_000)
     assert ex.notional == pytest.approx(10_000.0)
-    assert ex.tier_table == TIER_TABLE
+    assert ex.tier_table == TIER_TABLE and ex.tier_table_date == TIER_DATE
     assert pm.get_convention(ex.convention).exchange == "Binance"
 
 
@@ -42,6 +42,16 @@ def test_the_table_is_dated_and_named_on_screen():
     assert summary.loc["liquidation price", "value"] == "86,746.99"
     assert summary.loc["tier table", "value"] == ex.tier_label
     assert set(summary["section"]) <= {"01", "02", "03", "04"}
+
+
+def test_switching_the_table_is_the_date_alone():
+    # a newer table of the same name is shipped; the running example keeps the dated one
+    newest = pm.load_tier_table(TIER_TABLE)
+    if newest.meta.get("date") != TIER_DATE:
+        later = ex.with_changes(tier_table_date=newest.meta["date"])
+        assert later.tier_date == newest.meta["date"] and later.tier_date != ex.tier_date
+    with pytest.raises(ValueError, match="before the first"):
+        ex.with_changes(tier_table_date="2001-01-01")
 
 
 def test_with_changes_validates():
