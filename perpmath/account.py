@@ -106,7 +106,7 @@ class Position:
                     "(binance_usdm_btcusdt) is in USDT, an inverse notional is in coin; "
                     "pass e.g. TierTable.flat(0.005, 100, unit='BTC')"
                 )
-            tiers = load_tier_table("binance_usdm_btcusdt")
+            tiers = load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
         elif not isinstance(tiers, TierTable):
             raise ValueError(f"tiers must be a TierTable or None, got {tiers!r}")
         if self.contract == "inverse" and tiers.unit.upper() in _STABLE_UNITS:
