@@ -358,6 +358,33 @@ def test_dydx_deleverages_only_a_negative_account():
     assert r.accounts.set_index("account").at[0, "balance"] == pytest.approx(0.0, abs=1e-9)
 
 
+def test_dydx_fund_pays_a_part_filled_beyond_bankruptcy_while_the_rest_waits():
+    # dYdX, "Liquidations on dYdX Chain": the insurance fund covers the gap between a
+    # fill and the bankruptcy price. A long of 1 at 100 with 5 of margin (BP 95), MMF
+    # 3%: at 96.5 its equity (1.5) is below maintenance (2.895); its order may fill down
+    # to the fillable price 96.5 x (1 - 1.5 x 0.03) = 92.16, and the book holds 0.2 at
+    # 93. The fund pays 0.2 x (95 - 93) = 0.4, the trader keeps 4/5 of the margin, and
+    # the rest (still worth +1.2 at the mark) waits. Found by the fuzz (seed 100299: an
+    # open protected account was left with a negative wallet).
+    acc = pd.DataFrame(
+        {"side": ["long", "short"], "quantity": [1.0, 1.0], "entry_price": [100.0, 100.0],
+         "margin_mode": "isolated", "margin": [5.0, 50.0], "balance": [5.0, 50.0],
+         "account": [0, 1]}
+    )  # fmt: skip
+    book = OrderBook([93.0], [0.2], [200.0], [1.0])
+    r = simulate_exchange(
+        acc, [100.0, 96.5], rules="dydx", maintenance=0.03, book=lambda m, t: book,
+        fee_rate=0.0, insurance_fund=100.0, record_states=[1],
+    )  # fmt: skip
+    ev = r.events.iloc[0]
+    assert ev["kind"] == "book (rest kept open)" and ev["quantity"] == pytest.approx(0.2)
+    assert ev["deficit"] == pytest.approx(0.4) and ev["from_fund"] == pytest.approx(0.4)
+    assert r.fund.iloc[-1] == pytest.approx(99.6)
+    long = r.accounts.set_index("account").loc[0]
+    assert long["balance"] == pytest.approx(4.0) and long["quantity_open"] == pytest.approx(0.8)
+    assert fuzz_run(100299) == []
+
+
 def test_dydx_deleverages_in_turn_from_a_random_start():
     # v4-chain OffsetSubaccountPerpetualPosition: start at a pseudo-random opposite
     # position and take them in turn (the simulator seeds its generator with the step)

@@ -300,18 +300,35 @@ def _fund_takes_rest(
 def _keep_rest_open(
     st: ExchangeState, cfg: EngineConfig, a: int, t: int, m: float, c: _Close, tally: StepTally
 ) -> None:
-    """The book closed part and the account's equity is back above the backstop
-    line: the rest stays open and may trigger again (Hyperliquid)."""
+    """The book closed part and the rest stays open, to be tried again: the
+    account's equity is back above the backstop line (Hyperliquid), or its
+    value is not negative, so there is no deleveraging yet (dYdX).
+
+    A part filled beyond its bankruptcy price (dYdX's fillable price lies
+    beyond it) is settled at that price: the insurance fund pays the gap, so
+    the open rest keeps its share of the margin (dYdX, "Liquidations on dYdX
+    Chain": the fund covers the difference between the fill and the
+    bankruptcy price; the order's budget is what the fund can pay)."""
+    pay, gap = (0.0, 0.0, 0.0), 0.0
     if c.filled > 0:  # an attempt that filled nothing is recorded, not counted
+        gap = c.s * (c.bp * c.filled - c.notional)  # > 0: the fill is beyond bankruptcy
         _realize_in_book(st, a, c.filled, c.notional, t)
         st.acc["n_liq"][a] += 1
         tally.liquidations += 1
+        if gap > DUST * max(c.notional, 1.0):
+            tally.deficit += gap
+            pay = cover_deficit(st, cfg, a, gap, t)
+            tally.from_fund += pay[0]
+            tally.social += pay[1]
+            tally.written += pay[2]
+        else:
+            gap = 0.0
     e = st.margin[a] + st.qty[a] * m - st.cost[a]
     vwap = c.notional / c.filled if c.filled > 0 else c.bp
     st.event(
         [t, int(st.acc["trigger_step"][a]), st.ids[a], st.sides[a], st.mmodes[a],
          "book (rest kept open)", c.filled, m, c.bp, vwap, c.filled, 0.0, 0.0, e,
-         0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+         0.0, 0.0, 0.0, 0.0, gap, *pay, 0.0]
     )  # fmt: skip
 
 
