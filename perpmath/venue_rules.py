@@ -167,6 +167,9 @@ VENUE_RULES: dict[str, VenueRules] = {
             "risk-limit reduction before full liquidation (use liquidation='partial')",
             "the ranking's current exact formula (the BitMEX-style PnL% x effective "
             "leverage of its earlier page is used)",
+            "a secondary summary of the current ADL page says ADL settles at the mark when "
+            "the bankruptcy price is more than 5% away from it; not confirmed on Bybit's own "
+            "page here, so not modelled (ADL at the bankruptcy price)",
         ),
     ),
     "okx": VenueRules(
