@@ -42,7 +42,11 @@ OKX defines for isolated positions on its margin pages.)
 (https://hyperliquid.gitbook.io/hyperliquid-docs/trading/auto-deleveraging):
 "ranked by unrealized pnl and leverage used". The docs give no formula; the
 score used here is unrealized PnL (quote currency) x effective leverage
-(notional at mark / margin balance), which orders by both as stated.
+(notional at mark / margin balance), which orders by both as stated. A public
+reconstruction of 10 October 2025 (ConejoCapital/HyperMultiAssetedADL, not a
+venue statement) found the accounts deleveraged that day 98% profitable and
+at 1.16x average leverage: a queue led by profit in dollars, as this score
+is when leverage is low.
 
 Beyond queues, ``adl_haircuts`` and ``compare_adl_policies`` put the same
 shortfall to the allocation policies of T. Chitra, "Autodeleveraging:
