@@ -5,6 +5,8 @@ The core modules import only NumPy and pandas. Plot helpers live in
 ``perpmath.widgets`` (ipywidgets); import those explicitly.
 """
 
+import sys as _sys
+
 from perpmath.account import *
 from perpmath.contracts import *
 from perpmath.conventions import *
@@ -22,5 +24,11 @@ from perpmath.risk import *
 from perpmath.spot import *
 from perpmath.stepwise import *
 from perpmath.tiers import *
+
+__all__ = sorted(
+    name
+    for name, value in globals().items()
+    if not name.startswith("_") and not isinstance(value, type(_sys))
+)
 
 __version__ = "0.1.0"
