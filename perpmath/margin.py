@@ -146,7 +146,9 @@ def initial_margin(
     Bybit, "Initial Margin" (inverse: contracts / entry price / leverage).
     """
     lev = v.leverage(leverage)
-    return v.result(np.asarray(_notional(quantity, price, contract, contract_size)) / lev)
+    n = np.asarray(_notional(quantity, price, contract, contract_size))
+    v.broadcastable(quantity=quantity, price=price, leverage=lev, contract_size=contract_size)
+    return v.result(n / lev)
 
 
 def open_loss(
@@ -174,6 +176,7 @@ def open_loss(
     o = v.positive("order_price", order_price)
     m = v.positive("mark_price", mark_price)
     cs = v.positive("contract_size", contract_size)
+    v.broadcastable(side=s, quantity=q, order_price=o, mark_price=m, contract_size=cs)
     move = (m - o) if kind == "linear" else (1.0 / o - 1.0 / m)
     return v.result(q * cs * np.abs(np.minimum(0.0, s * move)))
 
@@ -196,8 +199,9 @@ def order_cost(
     since priced short orders at max(order price, mark, last x 1.0015)).
     Fees are not included.
     """
-    im = np.asarray(initial_margin(quantity, order_price, leverage, contract, contract_size))
     loss = np.asarray(open_loss(side, quantity, order_price, mark_price, contract, contract_size))
+    v.broadcastable(order_price=order_price, mark_price=mark_price, leverage=v.leverage(leverage))
+    im = np.asarray(initial_margin(quantity, order_price, leverage, contract, contract_size))
     return v.result(im + loss)
 
 
@@ -211,6 +215,7 @@ def margin_balance(wallet_balance: ArrayLike, unrealized_pnl: ArrayLike) -> v.Fl
     """
     wb = v.as_float_array("wallet_balance", wallet_balance)
     upnl = v.as_float_array("unrealized_pnl", unrealized_pnl)
+    v.broadcastable(wallet_balance=wb, unrealized_pnl=upnl)
     return v.result(wb + upnl)
 
 
@@ -232,6 +237,7 @@ def maintenance_margin(
     and Margin of USDⓈ-M Futures" (maintenance margin = notional x MMR -
     maintenance amount).
     """
+    v.positive("mark_price", mark_price)
     n = np.asarray(_notional(quantity, mark_price, contract, contract_size))
     if isinstance(maintenance, TierTable):
         return v.result(maintenance.maintenance_margin(n))
@@ -240,6 +246,7 @@ def maintenance_margin(
     if bad.any():
         first = float(np.ravel(rate)[np.argmax(np.ravel(bad))])
         raise ValueError(f"maintenance must be a rate in (0, 1) or a TierTable, got {first!r}")
+    v.broadcastable(quantity=quantity, mark_price=mark_price, maintenance=rate)
     return v.result(n * rate)
 
 
@@ -249,6 +256,7 @@ def _checked(
     mb = v.as_float_array("margin_balance", margin_balance)
     mm = v.positive("maintenance_margin", maintenance_margin)
     pv = v.positive("position_value", position_value)
+    v.broadcastable(margin_balance=mb, maintenance_margin=mm, position_value=pv)
     return mb, mm, pv
 
 
@@ -310,6 +318,7 @@ def liquidation_threshold(
         )
     mm = v.positive("maintenance_margin", maintenance_margin)
     pv = v.positive("position_value", position_value)
+    v.broadcastable(maintenance_margin=mm, position_value=pv)
     return v.result(mm / pv)
 
 
@@ -352,8 +361,7 @@ def margin_ratio_table(
         "position_value": position_value,
     }
     for name, value in inputs.items():
-        if np.ndim(value) != 0:
-            raise ValueError(f"{name} must be a single number, got {value!r}")
+        v.scalar(name, value)
     mb, mm, pv = (float(a) for a in _checked(margin_balance, maintenance_margin, position_value))
     rows = []
     for name, d in MARGIN_RATIO_DEFINITIONS.items():
@@ -401,12 +409,16 @@ def convert_margin_ratio(
         raise ValueError(f"maintenance_margin is required to convert from {f!r} to {t!r}, got None")
     if needs_pv and position_value is None and f != t:
         raise ValueError(f"position_value is required to convert from {f!r} to {t!r}, got None")
+    # the account's figures are checked whenever given, even if this conversion needs neither
+    mm = (
+        None if maintenance_margin is None else v.positive("maintenance_margin", maintenance_margin)
+    )
+    pv = None if position_value is None else v.positive("position_value", position_value)
+    v.broadcastable(value=val, maintenance_margin=mm, position_value=pv)
     if f == t:
         if f == "maintenance_to_balance":
             v.positive("value", val)
         return v.result(val)
-    mm = v.positive("maintenance_margin", maintenance_margin) if needs_mm else None
-    pv = v.positive("position_value", position_value) if needs_pv else None
     if f == "maintenance_to_balance":
         val = v.positive("value", val)
         mb = mm / val
