@@ -316,13 +316,13 @@ def broadcastable(**arrays: ArrayLike) -> tuple[int, ...]:
     raise ValueError(f"the arguments {names} do not broadcast together, shapes {shapes}")
 
 
-def unused(name: str, value: Any, default: Any, *, applies: str) -> None:
+def unused(name: str, value: Any, default: Any, *, applies: str, hint: str = "") -> None:
     """Refuse an argument the chosen mode does not use, unless left at its default.
 
     ``applies`` says where it is used, e.g. "margin_mode='cross'". Passing
     ``other_maintenance=500`` to an isolated position would otherwise be
     ignored in silence; here it raises ValueError "other_maintenance applies
-    only with margin_mode='cross' ...".
+    only with margin_mode='cross' ...". ``hint`` is added to the message.
     """
     if value is default:
         return
@@ -334,6 +334,7 @@ def unused(name: str, value: Any, default: Any, *, applies: str) -> None:
         keep = "leave it out" if default is None else f"leave it at {default!r}"
         raise ValueError(
             f"{name} applies only with {applies}; {keep} otherwise, got {_show(value)}"
+            + (f" ({hint})" if hint else "")
         )
 
 

@@ -270,7 +270,11 @@ CASES: dict[str, Case] = {
         allow={"leverage": "negative", "sigma": "zero", "days": "zero"},
     ),
     # liquidation
-    "bankruptcy_price": Case(dict(side="long", entry_price=100.0, leverage=10.0), inf_ok=True),
+    "bankruptcy_price": Case(
+        dict(side="long", entry_price=100.0, leverage=10.0),
+        allow={"other_unrealized_pnl": "zero"},  # its default in isolated mode
+        inf_ok=True,
+    ),
     "distance_to_bankruptcy": Case(
         dict(side="long", entry_price=100.0, leverage=10.0), inf_ok=True
     ),
@@ -295,7 +299,11 @@ CASES: dict[str, Case] = {
         },
         inf_ok=True,
     ),
-    "liquidation_price": Case(dict(side="long", entry_price=100.0, leverage=10.0), inf_ok=True),
+    "liquidation_price": Case(
+        dict(side="long", entry_price=100.0, leverage=10.0),
+        allow={"other_maintenance": "zero", "other_unrealized_pnl": "zero"},  # isolated defaults
+        inf_ok=True,
+    ),
     "liquidation_price_after": Case(
         dict(side="long", entry_price=100.0, leverage=10.0, reduce_quantity=0.5),
         allow={"add_margin": "zero", "reduce_quantity": "zero"},
