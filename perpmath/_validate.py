@@ -63,11 +63,13 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool | np.bool_)
 
 
-def as_float_array(name: str, value: ArrayLike) -> NDArray[np.float64]:
+def as_float_array(name: str, value: ArrayLike, *, inf: bool = False) -> NDArray[np.float64]:
     """Convert to a float array, rejecting NaN, infinities and non-numbers.
 
     Strings, None, booleans, ragged lists and other objects raise
     ``ArgumentTypeError``: "NAME must be a number or an array of numbers".
+    ``inf=True`` lets +infinity through where it means "no limit" (the cap of
+    the last tier, a liquidation price that is never reached).
     """
     if isinstance(value, bool | np.bool_ | str | bytes) or value is None:
         arr = None
@@ -87,9 +89,10 @@ def as_float_array(name: str, value: ArrayLike) -> NDArray[np.float64]:
         raise ArgumentTypeError(
             f"{name} must be a number or an array of numbers, got {_show(value)}"
         )
-    bad = ~np.isfinite(arr)
+    bad = np.isnan(arr) | (arr == -np.inf) if inf else ~np.isfinite(arr)
     if bad.any():
-        raise ValueError(f"{name} must be finite (no NaN or infinity), got {_first_bad(arr, bad)}")
+        what = "a number or +inf (no NaN or -inf)" if inf else "finite (no NaN or infinity)"
+        raise ValueError(f"{name} must be {what}, got {_first_bad(arr, bad)}")
     return arr
 
 
@@ -114,18 +117,20 @@ def _show(value: Any) -> str:
     return repr(value)
 
 
-def positive(name: str, value: ArrayLike) -> NDArray[np.float64]:
-    """A strictly positive finite number or array (prices, sizes, leverage)."""
-    arr = as_float_array(name, value)
+def positive(name: str, value: ArrayLike, *, inf: bool = False) -> NDArray[np.float64]:
+    """A strictly positive finite number or array (prices, sizes, leverage);
+    ``inf=True`` also accepts +infinity (see ``as_float_array``)."""
+    arr = as_float_array(name, value, inf=inf)
     bad = arr <= 0
     if bad.any():
         raise ValueError(f"{name} must be greater than 0, got {_first_bad(arr, bad)}")
     return arr
 
 
-def non_negative(name: str, value: ArrayLike) -> NDArray[np.float64]:
-    """A finite number or array that is zero or more (balances, fees, rates)."""
-    arr = as_float_array(name, value)
+def non_negative(name: str, value: ArrayLike, *, inf: bool = False) -> NDArray[np.float64]:
+    """A finite number or array that is zero or more (balances, fees, rates);
+    ``inf=True`` also accepts +infinity (see ``as_float_array``)."""
+    arr = as_float_array(name, value, inf=inf)
     bad = arr < 0
     if bad.any():
         raise ValueError(f"{name} must be 0 or more, got {_first_bad(arr, bad)}")

@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from perpmath import _validate as v
-from perpmath.tiers import TierTable, load_tier_table
+from perpmath.tiers import TierTable, available_tier_tables, load_tier_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -131,6 +131,19 @@ class Convention:
     meta: dict[str, str] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
+        for name in ("name", "exchange", "product", "source"):
+            v.text(name, getattr(self, name))
+        v.text("notes", self.notes, empty=True)
+        for i, page in enumerate(
+            v.instance("sources", self.sources, tuple, "a tuple of addresses")
+        ):
+            v.text(f"sources[{i}]", page)
+        if self.tier_table is not None:
+            v.choice("tier_table", self.tier_table, tuple(available_tier_tables()))
+        for name in ("fee_in_maintenance", "fee_in_bankruptcy", "fee_in_liquidation"):
+            v.flag(name, getattr(self, name))  # "no" would read as True
+        for name in ("contract_size", "maintenance_rate", "max_leverage", "taker_fee", "tick_size"):
+            v.scalar(name, getattr(self, name))
         v.contract_type(self.contract)
         v.choice("trigger", self.trigger, TRIGGERS)
         v.choice("maintenance_model", self.maintenance_model, MAINTENANCE_MODELS)
@@ -196,10 +209,13 @@ class Convention:
 
     def round_signed(self, price: ArrayLike, sign: ArrayLike) -> v.Float:
         """``round_price`` with the side given as +1 (long) / -1 (short)."""
-        p = np.asarray(price, dtype=float)
+        p = v.non_negative("price", price, inf=True)
+        s = v.as_float_array("sign", sign)
+        if np.any((s != 1) & (s != -1)):
+            raise ValueError(f"sign must be +1 (long) or -1 (short), got {sign!r}")
+        v.broadcastable(price=p, sign=s)
         if self.rounding == "none" or self.tick_size == 0:
             return v.result(p)
-        s = np.asarray(sign, dtype=float)
         t = self.tick_size
         finite = np.isfinite(p)
         q = np.where(finite, p, 0.0) / t
@@ -464,7 +480,7 @@ def get_convention(name: str | Convention) -> Convention:
     """The Convention registered under ``name`` (a Convention is returned as is)."""
     if isinstance(name, Convention):
         return name
-    key = v.choice("convention", name, tuple(convention_names()))
+    key = v.choice("convention name", name, tuple(convention_names()))
     return CONVENTIONS[key]
 
 

@@ -61,9 +61,7 @@ class TierTable:
         arrays = {}
         for attr in ("floor", "cap", "max_leverage", "maintenance_rate", "maintenance_amount"):
             if attr == "cap":  # the last cap may be infinite (no upper limit)
-                arr = np.asarray(getattr(self, attr), dtype=float)
-                if np.isnan(arr).any():
-                    raise ValueError(f"cap must not contain NaN, got {arr.tolist()}")
+                arr = v.as_float_array(attr, getattr(self, attr), inf=True)
             else:
                 arr = v.as_float_array(attr, getattr(self, attr))
             if arr.ndim != 1 or arr.size == 0:
@@ -74,6 +72,8 @@ class TierTable:
             arr = arr.copy()  # the table owns its arrays and keeps them read-only
             arr.flags.writeable = False
             object.__setattr__(self, attr, arr)
+        v.text("name", self.name)
+        v.text("unit", self.unit)
         n = arrays["floor"].size
         if any(a.size != n for a in arrays.values()):
             sizes = {k: a.size for k, a in arrays.items()}
@@ -130,15 +130,17 @@ class TierTable:
         unit: str = "USDT",
     ) -> TierTable:
         """Build a table from tier caps, computing floors and maintenance amounts."""
-        try:
-            cap = np.atleast_1d(np.asarray(caps, dtype=float))
-        except (TypeError, ValueError):
-            raise ValueError(f"caps must be an array of numbers, got {caps!r}") from None
-        if cap.ndim != 1 or np.isnan(cap).any() or np.isneginf(cap).any():
-            raise ValueError(f"caps must be a one-dimensional array of numbers, got {caps!r}")
+        cap = np.atleast_1d(v.positive("caps", caps, inf=True))
+        if cap.ndim != 1 or np.any(np.diff(cap) <= 0) or np.isinf(cap[:-1]).any():
+            raise ValueError(
+                "caps must be a one-dimensional array of increasing tier caps (only the last may "
+                f"be inf), got {caps!r}"
+            )
         floor = np.concatenate([[0.0], cap[:-1]])
         rate = np.atleast_1d(v.as_float_array("maintenance_rate", maintenance_rate))
         lev = np.atleast_1d(v.as_float_array("max_leverage", max_leverage))
+        v.text("name", name)
+        v.text("unit", unit)
         if rate.shape != cap.shape or lev.shape != cap.shape:
             raise ValueError(
                 "caps, max_leverage and maintenance_rate must have the same length, got "
@@ -192,6 +194,7 @@ class TierTable:
         """Raise ValueError if ``leverage`` exceeds the tier's maximum for ``notional``."""
         lev = v.leverage(leverage)
         n = v.non_negative("notional", notional)
+        v.broadcastable(notional=n, leverage=lev)
         allowed = self.max_leverage[self.tier_index(n)]
         lev_b, n_b, allowed_b = np.broadcast_arrays(lev, n, allowed)
         bad = lev_b > allowed_b

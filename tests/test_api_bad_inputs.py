@@ -867,7 +867,7 @@ def _bad_numbers(value: Any, inf_ok: bool, seen: set[int] | None = None) -> str 
 
 
 _SAYS_WHAT_IS_ALLOWED = re.compile(
-    r"must|one of|only|needs|required|allowed|expected|at most|at least|lower the|reduce|"
+    r"must|one of|only|needs|require|allowed|expected|at most|at least|lower the|reduce|"
     r"pass |exceeds|too (low|high|large|small)|larger than|smaller than"
 )
 _DOES_NOT_APPLY = "applies only with"  # _validate.unused: refused whatever its type
