@@ -900,6 +900,8 @@ def _check(qualname: str, name: str, probe: str) -> None:
             pytest.fail(f"{label} raised OverflowError: {msg}")
         if probe == "wrong_type" and not isinstance(err, TypeError) and _DOES_NOT_APPLY not in msg:
             pytest.fail(f"{label} raised {type(err).__name__}, not TypeError: {msg}")
+        # a message about one element may name a plural argument in the singular
+        names = (*names, *(n[:-1] for n in names if n.endswith("s")))
         assert any(n in msg for n in names), (
             f"{label} raised {type(err).__name__} whose message does not name "
             f"{' or '.join(names)}: {msg}"
