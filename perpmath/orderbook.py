@@ -508,4 +508,7 @@ def delayed_execution_price(
 
 
 def _is_int_array(x: object) -> bool:
-    return np.asarray(x).dtype.kind in "iu"
+    try:
+        return np.asarray(x).dtype.kind in "iu"
+    except ValueError:  # ragged: left to _validate.finite to report
+        return False
