@@ -26,6 +26,7 @@ run until it is removed from the set.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import math
 import re
@@ -636,10 +637,14 @@ CASES: dict[str, Case] = {
     "Ledger.to_frame": Case(make=lambda: Ledger(100.0)),
     "Ledger.tolerance": Case(dict(gross=0.0), make=lambda: Ledger(100.0), allow={"gross": "zero"}),
     "Ledger.totals": Case(make=lambda: Ledger(100.0)),
-    "adl_allocation": Case(dict(quantity=1.0, sizes=[1.0, 2.0, 3.0], scores=[0.1, 0.2, 0.3])),
+    "adl_allocation": Case(
+        dict(quantity=1.0, sizes=[1.0, 2.0, 3.0], scores=[0.1, 0.2, 0.3]),
+        allow={"sizes": "zero", "scores": NEG0},
+    ),
     "adl_queue": Case(dict(scores=[0.5, 0.1, 0.3]), allow={"scores": NEG0}),
     "adl_score": Case(
-        dict(side="long", quantity=1.0, entry_price=100.0, mark_price=110.0, margin=10.0)
+        dict(side="long", quantity=1.0, entry_price=100.0, mark_price=110.0, margin=10.0),
+        allow={"margin": "zero"},
     ),
     "execute_liquidation": Case(
         dict(side="long", quantity=1.0, entry_price=100.0, book=Fresh(_book), leverage=10.0),
@@ -648,10 +653,20 @@ CASES: dict[str, Case] = {
     "insurance_fund_cover": Case(
         dict(deficit=5.0, fund=10.0), allow={"deficit": "zero", "fund": "zero"}
     ),
-    "matched_population": Case(dict(n_pairs=2, rng=1), allow={"isolated_share": "zero"}),
+    "matched_population": Case(
+        dict(n_pairs=2, rng=1),
+        allow={"isolated_share": "zero", "extra_balance": "zero", "rng": "zero"},
+    ),
     "simulate_exchange": Case(
         dict(accounts=Fresh(lambda: matched_population(2, rng=1)), mark_path=[100.0, 95.0, 90.0]),
-        allow={"fee_rate": "zero", "insurance_fund": "zero", "delay": "zero"},
+        allow={
+            "fee_rate": "zero",
+            "insurance_fund": "zero",
+            "delay": "zero",
+            "maintenance": "zero",
+            "absolute_tolerance": "zero",
+            "relative_tolerance": "zero",
+        },
     ),
     "SimulationResult.waterfall": Case(
         make=lambda: simulate_exchange(matched_population(2, rng=1), [100.0, 95.0, 90.0])
@@ -672,8 +687,131 @@ RECORDS: dict[str, str] = {
 }
 """Classes whose constructor is not probed: perpmath builds them, callers read them."""
 
-KNOWN_PENDING: set[tuple[str, str, str]] = set()
-"""(callable, parameter, probe) of ``perpmath.exchange`` that fail today."""
+KNOWN_PENDING_PROBES: dict[tuple[str, str], str] = {
+    # Ledger: deposits and tolerances go through float() unchecked (a NaN tolerance switches
+    # the conservation check off, a negative one fails an exactly conserved run); steps,
+    # parties, amounts and reasons reach int() and float() with NumPy's messages.
+    (
+        "Ledger",
+        "absolute_tolerance",
+    ): "nan inf -inf negative string wrong_type bool ragged empty list none mismatched",
+    ("Ledger", "deposits"): "negative string wrong_type bool ragged empty list none mismatched",
+    (
+        "Ledger",
+        "relative_tolerance",
+    ): "nan inf -inf negative string wrong_type bool ragged empty list none mismatched",
+    ("Ledger.check", "components"): "wrong_type string",
+    (
+        "Ledger.check",
+        "gross",
+    ): "nan inf -inf negative string wrong_type bool ragged empty list none",
+    (
+        "Ledger.check",
+        "step",
+    ): "nan inf -inf negative string wrong_type bool ragged empty fraction none",
+    ("Ledger.net_flow", "party"): "number wrong_type none",
+    ("Ledger.record", "amount"): "string wrong_type bool ragged empty list none",
+    ("Ledger.record", "reason"): "number wrong_type none",
+    ("Ledger.record", "source"): "string number wrong_type empty none",
+    (
+        "Ledger.record",
+        "step",
+    ): "nan inf -inf negative string wrong_type bool ragged empty fraction none",
+    (
+        "Ledger.record",
+        "target",
+    ): "nan inf -inf negative string wrong_type bool ragged empty fraction none",
+    ("Ledger.record_many", "amounts"): "string wrong_type ragged",
+    ("Ledger.record_many", "parties"): "nan inf -inf huge string wrong_type ragged none",
+    ("Ledger.record_many", "pool"): "string number wrong_type empty none",
+    ("Ledger.record_many", "reason"): "number wrong_type none",
+    (
+        "Ledger.record_many",
+        "step",
+    ): "nan inf -inf negative string wrong_type bool ragged empty fraction none",
+    ("Ledger.record_signed", "amount"): "string wrong_type bool ragged empty list none",
+    (
+        "Ledger.record_signed",
+        "party",
+    ): "nan inf -inf negative wrong_type bool ragged empty fraction none",
+    ("Ledger.record_signed", "pool"): "string number wrong_type empty none",
+    ("Ledger.record_signed", "reason"): "number wrong_type none",
+    (
+        "Ledger.record_signed",
+        "step",
+    ): "nan inf -inf negative string wrong_type bool ragged empty fraction none",
+    (
+        "Ledger.tolerance",
+        "gross",
+    ): "nan inf -inf negative string wrong_type bool ragged empty list none",
+    # ADL: lengths of sizes, scores and pnl are not compared (IndexError, zeros, a NaN pnl
+    # dropped from the queue); profitable_only is read with bool().
+    ("adl_allocation", "quantity"): "empty list mismatched",
+    ("adl_allocation", "scores"): "inf -inf string wrong_type bool ragged mismatched",
+    ("adl_allocation", "sizes"): "empty mismatched",
+    ("adl_queue", "pnl"): "nan string wrong_type",
+    ("adl_queue", "profitable_only"): "string number nan none",
+    ("adl_queue", "scores"): "inf -inf string wrong_type bool ragged",
+    ("adl_score", "entry_price"): "mismatched",
+    ("adl_score", "margin"): "negative mismatched",
+    ("adl_score", "mark_price"): "mismatched",
+    ("adl_score", "quantity"): "mismatched",
+    # execute_liquidation, insurance_fund_cover: single numbers through float() (a list gives
+    # NumPy's 0-dimensional message) and flags through bool() ("no" reads as True).
+    ("execute_liquidation", "allow_partial"): "none",
+    ("execute_liquidation", "entry_price"): "empty list mismatched",
+    ("execute_liquidation", "fee_rate"): "empty list mismatched",
+    ("execute_liquidation", "leverage"): "empty list mismatched",
+    ("execute_liquidation", "limit_at_bankruptcy"): "string number nan none",
+    ("execute_liquidation", "negative_balance_protection"): "string number nan none",
+    ("execute_liquidation", "quantity"): "empty list mismatched",
+    ("insurance_fund_cover", "deficit"): "empty list mismatched",
+    ("insurance_fund_cover", "fund"): "empty list mismatched",
+    # matched_population: n_pairs through int() (inf: OverflowError), rng handed to
+    # default_rng, ranges and lengths unnamed.
+    ("matched_population", "entry_price"): "empty list mismatched",
+    ("matched_population", "extra_balance"): "empty mismatched",
+    ("matched_population", "isolated_share"): "empty list mismatched",
+    ("matched_population", "leverage"): "mismatched",
+    ("matched_population", "n_pairs"): "nan inf -inf string wrong_type bool ragged empty none",
+    ("matched_population", "quantity"): "mismatched",
+    (
+        "matched_population",
+        "rng",
+    ): "nan inf -inf negative huge string wrong_type bool ragged fraction",
+    # simulate_exchange: an empty path raises IndexError, delay inf OverflowError, flags through
+    # bool(), tolerances unchecked, partial_fraction accepted in full mode, single numbers
+    # through float().
+    (
+        "simulate_exchange",
+        "absolute_tolerance",
+    ): "nan inf -inf negative string wrong_type bool ragged empty list none mismatched",
+    ("simulate_exchange", "accounts"): "wrong_type",
+    ("simulate_exchange", "book_params"): "nan string wrong_type",
+    ("simulate_exchange", "check"): "string number nan none",
+    ("simulate_exchange", "delay"): "nan inf -inf string wrong_type bool ragged empty none",
+    ("simulate_exchange", "fee_rate"): "empty list mismatched",
+    ("simulate_exchange", "insurance_fund"): "empty list mismatched",
+    ("simulate_exchange", "maintenance"): "empty list mismatched",
+    ("simulate_exchange", "mark_path"): "empty mismatched",
+    ("simulate_exchange", "negative_balance_protection"): "string number nan none",
+    ("simulate_exchange", "partial_fraction"): "zero empty list mismatched",
+    ("simulate_exchange", "record_states"): "nan string wrong_type",
+    (
+        "simulate_exchange",
+        "relative_tolerance",
+    ): "nan inf -inf negative string wrong_type bool ragged empty list none mismatched",
+}
+"""Probes of ``perpmath.exchange`` that fail today, by (callable, parameter).
+
+The exchange engine is being rewritten in its own branch, which fixes these
+cases; they run as strict expected failures, so each one that starts passing
+fails the run until it is removed from here."""
+KNOWN_PENDING: set[tuple[str, str, str]] = {
+    (qualname, name, probe)
+    for (qualname, name), probes in KNOWN_PENDING_PROBES.items()
+    for probe in probes.split()
+}
 
 
 # --- the probes -----------------------------------------------------------
@@ -774,6 +912,7 @@ def _target(qualname: str) -> tuple[Callable[..., Any], inspect.Signature]:
     return func, inspect.signature(func)
 
 
+@functools.cache
 def _parameters(qualname: str) -> dict[str, tuple[str, Any, bool]]:
     """parameter -> (kind, base value, default is None) for every probed parameter."""
     case = CASES[qualname]
