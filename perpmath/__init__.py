@@ -24,6 +24,7 @@ from perpmath.risk import *
 from perpmath.spot import *
 from perpmath.stepwise import *
 from perpmath.tiers import *
+from perpmath.venue_rules import *
 
 __all__ = sorted(
     name
