@@ -398,7 +398,7 @@ def test_bad_definition_and_position_names():
 def test_account_errors_name_the_public_argument_and_types():
     acct = two_positions("cross")
     marks = {"BTCUSDT": 90_000, "ETHUSDT": 3_000}
-    # the helper used to say "position must be one of" for an argument called symbol
+    # Account._index used to say "position must be one of" for an argument called symbol
     with pytest.raises(ValueError, match=r"^symbol must be one of \['BTCUSDT', 'ETHUSDT'\]"):
         acct.with_position("SOLUSDT", quantity=1.0)
     with pytest.raises(TypeError, match=r"^symbol must be one of"):
