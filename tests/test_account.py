@@ -394,7 +394,7 @@ def test_bad_definition_and_position_names():
         acct.summary(marks, definition="okx")
 
 
-# --- reproducers of the "every argument validated" review -----------------------------
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
 def test_account_errors_name_the_public_argument_and_types():
     acct = two_positions("cross")
     marks = {"BTCUSDT": 90_000, "ETHUSDT": 3_000}

@@ -223,7 +223,7 @@ def test_bad_input_message_gives_value_and_allowed():
         unrealized_pnl("buy", 1, 100, 110)
 
 
-# --- reproducers of the "every argument validated" review -----------------------------
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
 def test_mismatched_lengths_name_the_arguments_not_numpy():
     # was numpy's "operands could not be broadcast together with shapes (3,) (2,)"
     with pytest.raises(ValueError) as err:

@@ -125,7 +125,7 @@ def test_conventions_table_lists_every_venue():
     assert table.loc["dydx_v4", "trigger"] == "oracle"
 
 
-# --- reproducers of the "every argument validated" review -----------------------------
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
 def test_a_flag_spelled_as_a_word_is_refused():
     # bool("no") is True: fee_in_bankruptcy="no" used to switch the fee on
     with pytest.raises(TypeError, match=r"^fee_in_bankruptcy must be True or False, got 'no'$"):

@@ -244,7 +244,7 @@ def test_property_clamp_bounds_the_distance_to_the_premium(p, i):
     assert min(p, i) - 1e-15 <= rate <= max(p, i) + 1e-15
 
 
-# --- reproducers of the "every argument validated" review -----------------------------
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
 def test_expiry_days_of_a_perpetual_is_refused_not_ignored():
     # a perpetual never expires: expiry_days=nan used to be ignored in silence
     with pytest.raises(ValueError) as err:

@@ -101,7 +101,7 @@ def test_convention_is_passed_to_the_liquidation_price():
     assert h.liquidation_prices[i] == pytest.approx(expected)
 
 
-# --- reproducers of the "every argument validated" review -----------------------------
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
 def test_population_lengths_and_parameters_are_named():
     with pytest.raises(ValueError, match=r"^sides and leverages must have matching lengths"):
         liquidation_heatmap(["long", "short"], [100.0, 101.0], [10.0, 20.0, 30.0], 1.0)

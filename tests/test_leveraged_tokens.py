@@ -66,7 +66,7 @@ def test_bad_inputs():
         volatility_drag(3, -0.1, 30)
 
 
-# --- reproducers of the "every argument validated" review -----------------------------
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
 def test_absurd_magnitudes_give_a_clear_error_and_lengths_are_named():
     with pytest.raises(OverflowError, match=r"must be of a realistic size"):
         avellaneda_zhang_ratio(1e300, 3.0, 0.01)

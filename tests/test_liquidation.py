@@ -514,7 +514,7 @@ def test_inverse_tier_search_matches_brute_force(side, contracts, lev):
     assert lp == pytest.approx(_bisect_root(gap, lo, hi), rel=1e-9)
 
 
-# --- reproducers of the "every argument validated" review -----------------------------
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
 def test_an_argument_of_the_other_margin_mode_is_refused_not_ignored():
     # isolated mode returned 90.36 for other_maintenance=nan, ignoring it
     with pytest.raises(ValueError) as err:

@@ -295,7 +295,7 @@ def test_unknown_definition_lists_the_allowed_names():
         margin_ratio(1, 1, 1, "margin_fraction")
 
 
-# --- reproducers of the "every argument validated" review -----------------------------
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
 def test_order_cost_names_which_of_its_two_prices_is_bad():
     # it has an order price and a mark price; "price must be ..." named neither
     with pytest.raises(ValueError, match=r"^order_price must be greater than 0, got -1\.0$"):

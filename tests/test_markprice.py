@@ -214,7 +214,7 @@ def test_deribit_needs_the_book():
         mark_price(270.0, convention="deribit_futures", last_price=271.0, bid=272.0, ask=271.0)
 
 
-# --- reproducers of the "every argument validated" review -----------------------------
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
 def test_stale_after_without_age_is_refused_not_ignored():
     with pytest.raises(ValueError, match=r"^stale_after applies only with age="):
         price_index([100.0, 101.0, 102.0], stale_after=math.nan)

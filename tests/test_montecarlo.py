@@ -199,7 +199,7 @@ def test_a_one_x_long_is_never_liquidated_by_a_price_path():
     assert p[0] == 0.0 and p[1] > 0
 
 
-# --- reproducers of the "every argument validated" review -----------------------------
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
 def test_jump_parameters_under_the_gbm_model_are_refused_not_ignored():
     rng = np.random.default_rng(1)
     with pytest.raises(ValueError) as err:

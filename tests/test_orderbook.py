@@ -219,7 +219,7 @@ def test_fill_identities(sizes, frac, side):
     assert isinstance(f.levels, pd.DataFrame)
 
 
-# --- reproducers of the "every argument validated" review -----------------------------
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
 def test_a_string_in_a_book_names_the_column_instead_of_numpy():
     # was numpy's "could not convert string to float: 'x'"
     with pytest.raises(TypeError) as err:

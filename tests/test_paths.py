@@ -101,7 +101,7 @@ def test_bad_inputs():
         jump_diffusion_paths(100.0, 0.5, 1, 10, 10, rng, jump_std=-1)
 
 
-# --- reproducers of the "every argument validated" review -----------------------------
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
 def test_add_jumps_checks_days_and_its_increments():
     rng = np.random.default_rng(1)
     kw = dict(jump_intensity=12.0, jump_mean=-0.05, jump_std=0.05)

@@ -174,7 +174,7 @@ def test_property_gap_fill_is_never_better_than_the_stop(drop, stop_dist):
         assert res.reason[0] == "open"
 
 
-# --- reproducers of the "every argument validated" review -----------------------------
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
 def test_simulate_exit_names_trailing_not_the_inner_trail():
     with pytest.raises(ValueError, match=r"^trailing must be finite"):
         simulate_exit("long", 100.0, [100.0, 99.0], trailing=float("nan"))

@@ -298,7 +298,7 @@ def test_threshold_shortcut_matches_stepwise_check(moves, lev, capital, basis, k
         assert np.allclose(df[f"{side} {lev:g}x"], expected, rtol=0, atol=1e-9)
 
 
-# --- reproducers of the "every argument validated" review -----------------------------
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
 @pytest.mark.parametrize("bad", [float("inf"), float("nan"), 2.5, "60"])
 def test_steps_per_leg_given_a_non_count_is_refused_without_overflow(bad):
     # inf raised OverflowError and nan "cannot convert float NaN to integer"

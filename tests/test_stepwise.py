@@ -187,7 +187,7 @@ def test_tier_jump_ends_where_the_ladder_ends(quantity, leverage, move, fee):
     assert jump["margin_balance"] == pytest.approx(ladder["margin_balance"], abs=1e-6)
 
 
-# --- reproducers of the "every argument validated" review -----------------------------
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
 def test_trace_counts_and_scalars_are_named():
     args = ("long", 100_000.0, 1.0, 99_400.0, 1_000.0)
     with pytest.raises(ValueError, match=r"^max_steps must be a whole number of at least 1"):

@@ -252,7 +252,7 @@ def test_flat_rejects_bad_values(rate, lev, arg):
     assert str(err.value).startswith(arg), str(err.value)
 
 
-# --- reproducers of the "every argument validated" review -----------------------------
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
 def test_a_bad_cap_in_from_rates_names_caps_not_floor():
     # was "cap must be greater than floor in every tier": neither is an argument here
     with pytest.raises(ValueError, match=r"^caps must be a one-dimensional array of increasing"):

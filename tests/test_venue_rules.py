@@ -50,7 +50,7 @@ def test_bad_input():
     assert isinstance(get_venue_rules(VENUE_RULES["okx"]), VenueRules)
 
 
-# --- reproducers of the "every argument validated" review -----------------------------
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
 def test_a_record_refuses_unknown_names_and_wrong_types():
     okx = get_venue_rules("okx")
     with pytest.raises(ValueError, match=r"^adl_ranking must be one of 'binance', 'bitmex'"):
