@@ -11,7 +11,9 @@ from perpmath.account import *
 from perpmath.contracts import *
 from perpmath.conventions import *
 from perpmath.exchange import *
+from perpmath.fees import *
 from perpmath.funding import *
+from perpmath.funding_schedule import *
 from perpmath.heatmap import *
 from perpmath.leveraged_tokens import *
 from perpmath.liquidation import *
@@ -23,6 +25,8 @@ from perpmath.paths import *
 from perpmath.risk import *
 from perpmath.spot import *
 from perpmath.stepwise import *
+from perpmath.subaccount import *
+from perpmath.tier_io import *
 from perpmath.tiers import *
 from perpmath.venue_rules import *
 

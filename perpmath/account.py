@@ -105,7 +105,7 @@ class Position:
                     "(binance_usdm_btcusdt) is in USDT, an inverse notional is in coin; "
                     "pass e.g. TierTable.flat(0.005, 100, unit='BTC')"
                 )
-            tiers = load_tier_table("binance_usdm_btcusdt")
+            tiers = load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
         else:
             v.instance("tiers", tiers, TierTable, "a TierTable or None")
         if self.contract == "inverse" and tiers.unit.upper() in _STABLE_UNITS:

@@ -38,11 +38,14 @@ __all__ = [
     "is_liquidatable",
     "liquidation_threshold",
     "maintenance_margin",
+    "margin_available",
     "margin_balance",
     "margin_ratio",
     "margin_ratio_table",
+    "max_leverage",
     "open_loss",
     "order_cost",
+    "size_scaled_margin",
 ]
 
 
@@ -233,13 +236,21 @@ def maintenance_margin(
                   the tier being the one whose (floor, cap] holds the notional.
 
     Notional is in the quote currency for linear contracts and in coin for
-    inverse ones (the table's unit must match). Source: Binance, "Leverage
-    and Margin of USDⓈ-M Futures" (maintenance margin = notional x MMR -
-    maintenance amount).
+    inverse ones; the table's unit must suit the contract (a USDT table is
+    refused for an inverse position). With a table counting USD of
+    contracts (Kraken's inverse schedule) the tier is that of quantity x
+    contract size and the margin, in coin, is (USD value x MMR - amount) /
+    mark price. Source: Binance, "Leverage and Margin of USDⓈ-M Futures"
+    (maintenance margin = notional x MMR - maintenance amount); Kraken,
+    "Inverse Futures Margin Schedule & Maximum Leverage".
     """
     v.positive("mark_price", mark_price)
     n = np.asarray(_notional(quantity, mark_price, contract, contract_size))
     if isinstance(maintenance, TierTable):
+        if maintenance.counts_contracts(contract):
+            usd = v.positive("quantity", quantity) * v.positive("contract_size", contract_size)
+            mark = v.positive("mark_price", mark_price)
+            return v.result(np.asarray(maintenance.maintenance_margin(usd)) / mark)
         return v.result(maintenance.maintenance_margin(n))
     rate = v.in_range("maintenance", maintenance, 0.0, 1.0)
     bad = rate <= 0
@@ -432,3 +443,66 @@ def convert_margin_ratio(
         return v.result(mb / mm)
     safe = np.where(mb > 0, mb, 1.0)
     return v.result(np.where(mb > 0, mm / safe, np.inf))
+
+
+def margin_available(margin_balance: ArrayLike, maintenance_margin: ArrayLike) -> v.Float:
+    """Margin left above maintenance: margin balance - maintenance margin (may be negative).
+
+    Hyperliquid's ``margin_available``: isolated margin (including unrealised
+    PnL) minus the maintenance margin required, or for cross margin the
+    account value minus the maintenance margin of all cross positions. The
+    position is liquidated when it reaches 0, which gives Hyperliquid's
+    liq_price = price - side x margin_available / position_size / (1 - l x
+    side), l = 1 / maintenance leverage. Source: Hyperliquid docs,
+    "Liquidations" (https://hyperliquid.gitbook.io/hyperliquid-docs/trading/liquidations).
+    """
+    mb = v.as_float_array("margin_balance", margin_balance)
+    mm = v.non_negative("maintenance_margin", maintenance_margin)
+    return v.result(mb - mm)
+
+
+def size_scaled_margin(
+    size: ArrayLike,
+    price: ArrayLike,
+    base_rate: ArrayLike,
+    rate_per_unit: ArrayLike,
+) -> v.Float:
+    """Margin whose rate grows linearly with the position size (Deribit).
+
+    rate = base_rate + size x rate_per_unit;  margin = size x price x rate
+
+    ``size`` in coin, ``price`` the index price (margin in the quote
+    currency). Deribit's linear perpetuals: BTC_USDC initial 2% + size in BTC
+    x 0.005%, maintenance 1% + size x 0.005%; SOL_USDC initial 4% + size in
+    SOL x 0.0005%. Source: Deribit, "Linear Perpetual"
+    (https://support.deribit.com/hc/en-us/articles/25944738177565-Linear-Perpetual):
+    25 BTC at 100,000 need 2.125% = 53,125 USDC initial and 1.125% = 28,125
+    USDC maintenance margin.
+    """
+    q = v.positive("size", size)
+    p = v.positive("price", price)
+    base = v.in_range("base_rate", base_rate, 0.0, 1.0)
+    per = v.non_negative("rate_per_unit", rate_per_unit)
+    return v.result(q * p * (base + q * per))
+
+
+def max_leverage(
+    tiers: TierTable, *, notional: ArrayLike | None = None, stake: ArrayLike | None = None
+) -> v.Float:
+    """Highest leverage a tier table allows for a position's notional or for a stake.
+
+    ``notional``: the maximum leverage of the tier holding that notional
+    (``TierTable.max_leverage_at``). ``stake`` (margin to commit): the largest
+    L whose position stake x L lies in a tier allowing L
+    (``TierTable.max_leverage_for_stake``, the question freqtrade's
+    ``get_max_leverage(pair, stake_amount)`` answers). Give exactly one.
+    Source: Binance, "Leverage and Margin of USDⓈ-M Futures" (each bracket's
+    maximum leverage).
+    """
+    if not isinstance(tiers, TierTable):
+        raise TypeError(f"tiers must be a TierTable, got {type(tiers).__name__}")
+    if (notional is None) == (stake is None):
+        raise ValueError("give exactly one of notional= or stake=")
+    if notional is not None:
+        return tiers.max_leverage_at(notional)
+    return tiers.max_leverage_for_stake(stake)

@@ -48,6 +48,16 @@ Mark price by exchange (``convention``):
 * ``"okx"`` (OKX, "III. Mark Price",
   https://support.okexcn.com/hc/en-us/articles/360035846251-III-Mark-Price):
   mark = index + moving average of the basis.
+* Hyperliquid (docs, "Robust price indices",
+  https://hyperliquid.gitbook.io/hyperliquid-docs/trading/robust-price-indices),
+  :func:`hyperliquid_mark_price`: the median of (1) the oracle price plus a
+  150-second EMA of (Hyperliquid mid - oracle), (2) the median of best bid,
+  best ask and last trade on Hyperliquid, (3) the median of external
+  venues' perpetual mid prices; if only two exist, a 30-second EMA of (2)
+  joins them. The EMA is :func:`hyperliquid_ema`.
+
+``mark_price_details`` returns Binance's and Bybit's inputs by name (Price 1,
+Price 2, last price) with the one the median picked.
 """
 
 from __future__ import annotations
@@ -64,9 +74,13 @@ from perpmath.tiers import TierTable
 __all__ = [
     "INDEX_OUTLIER_RULES",
     "MARK_PRICE_CONVENTIONS",
+    "MarkPriceDetails",
     "WickDemo",
     "funding_basis_price",
+    "hyperliquid_ema",
+    "hyperliquid_mark_price",
     "mark_price",
+    "mark_price_details",
     "moving_average_basis",
     "price_index",
     "wick_demo",
@@ -261,6 +275,130 @@ def mark_price(
         raise ValueError(f"last_price is required for convention {conv!r} (median of three)")
     last = v.positive("last_price", last_price)
     stacked = np.stack(np.broadcast_arrays(p1, p2, last), axis=-1)
+    return v.result(np.median(stacked, axis=-1))
+
+
+@dataclass(frozen=True)
+class MarkPriceDetails:
+    """A median-of-three mark price and its inputs (Binance, Bybit).
+
+    ``price_1`` = index x (1 + funding rate x time until funding / interval);
+    ``price_2`` = index + moving-average basis; ``last_price``; ``mark_price``
+    is their median and ``chosen`` names which input it is (``"price_1"``,
+    ``"price_2"`` or ``"last_price"``).
+    """
+
+    index: float
+    price_1: float
+    price_2: float
+    last_price: float
+    mark_price: float
+    chosen: str
+
+
+def mark_price_details(
+    index: float,
+    *,
+    last_price: float,
+    funding_rate: float = 0.0,
+    time_until_funding: float = 0.0,
+    funding_interval: float = 8.0,
+    basis: float = 0.0,
+    convention: str = "binance",
+) -> MarkPriceDetails:
+    """Binance's or Bybit's mark price with Price 1, Price 2 and the last price by name.
+
+    Scalars only; ``result.mark_price`` equals :func:`mark_price` with the
+    same arguments. Source: Binance, "Mark Price in Coin-Margined Futures"
+    (Price 1, Price 2, contract price; mark = median of the three); Bybit,
+    "Mark Price Calculation (Perpetual Contract)".
+    """
+    conv = v.choice("convention", convention, ("binance", "bybit"))
+    for name, val in (("index", index), ("last_price", last_price), ("basis", basis)):
+        if np.ndim(val) != 0:
+            raise ValueError(f"{name} must be a single number here, got {val!r}")
+    mark = float(
+        mark_price(
+            index,
+            convention=conv,
+            last_price=last_price,
+            funding_rate=funding_rate,
+            time_until_funding=time_until_funding,
+            funding_interval=funding_interval,
+            basis=basis,
+        )
+    )
+    p1 = float(funding_basis_price(index, funding_rate, time_until_funding, funding_interval))
+    p2 = float(index) + float(basis)
+    last = float(last_price)
+    names = {"price_1": p1, "price_2": p2, "last_price": last}
+    chosen = min(names, key=lambda k: abs(names[k] - mark))
+    return MarkPriceDetails(float(index), p1, p2, last, mark, chosen)
+
+
+def hyperliquid_ema(samples: ArrayLike, durations: ArrayLike, timescale: float = 150.0) -> v.Float:
+    """Hyperliquid's time-weighted EMA, updated sample by sample (last axis).
+
+    For a sample observed ``t`` seconds after the previous update:
+    numerator <- numerator x exp(-t / timescale) + sample x t,
+    denominator <- denominator x exp(-t / timescale) + t, EMA = numerator /
+    denominator. Returns the EMA after each sample. ``timescale``: 150 s
+    ("2.5 minutes") for the mark price's basis, 30 s for the fallback.
+    Source: Hyperliquid docs, "Robust price indices".
+    """
+    x = v.as_float_array("samples", samples)
+    t = v.positive("durations", durations)
+    tau = float(v.positive("timescale", timescale))
+    x, t = np.broadcast_arrays(np.atleast_1d(x), np.atleast_1d(t))
+    decay = np.exp(-t / tau)
+    num = np.zeros(x.shape[:-1])
+    den = np.zeros(x.shape[:-1])
+    out = np.empty(x.shape)
+    for k in range(x.shape[-1]):
+        num = num * decay[..., k] + x[..., k] * t[..., k]
+        den = den * decay[..., k] + t[..., k]
+        out[..., k] = num / den
+    return v.result(out)
+
+
+def hyperliquid_mark_price(
+    oracle_price: ArrayLike,
+    ema_basis: ArrayLike,
+    best_bid: ArrayLike,
+    best_ask: ArrayLike,
+    last_price: ArrayLike,
+    external_mid: ArrayLike | None = None,
+    local_ema: ArrayLike | None = None,
+) -> v.Float:
+    """Hyperliquid's mark price: the median of three inputs.
+
+    inputs: (1) oracle_price + ema_basis (the 150-second EMA of Hyperliquid's
+    mid minus the oracle, :func:`hyperliquid_ema`); (2) median(best_bid,
+    best_ask, last_price); (3) ``external_mid``, the median of Binance,
+    OKX, Bybit, Gate and MEXC perpetual mids (weights 3, 2, 2, 1, 1: pass
+    the weighted median). Without (3), ``local_ema`` (the 30-second EMA of
+    input 2) is required and the median is taken of (1), (2) and it.
+    Source: Hyperliquid docs, "Robust price indices".
+    """
+    o = v.positive("oracle_price", oracle_price)
+    b = v.as_float_array("ema_basis", ema_basis)
+    bid = v.positive("best_bid", best_bid)
+    ask = v.positive("best_ask", best_ask)
+    last = v.positive("last_price", last_price)
+    if np.any(bid > ask):
+        raise ValueError("best_bid must not exceed best_ask (a crossed book has no mark price)")
+    first = v.positive("oracle_price + ema_basis", o + b)
+    book = np.median(np.stack(np.broadcast_arrays(bid, ask, last), axis=-1), axis=-1)
+    if external_mid is not None:
+        third = v.positive("external_mid", external_mid)
+    elif local_ema is not None:
+        third = v.positive("local_ema", local_ema)
+    else:
+        raise ValueError(
+            "external_mid (the external perpetual mids' median) or, when it does not exist, "
+            "local_ema (the 30-second EMA of the book median) is required"
+        )
+    stacked = np.stack(np.broadcast_arrays(first, book, third), axis=-1)
     return v.result(np.median(stacked, axis=-1))
 
 

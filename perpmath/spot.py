@@ -169,11 +169,13 @@ def spot_vs_perpetual(
         raise ValueError(f"sides and leverages must not repeat, got columns {columns}")
 
     if maintenance is None:
-        maintenance = load_tier_table("binance_usdm_btcusdt")
+        maintenance = load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
     rate = 0.0
     qty = cap * L / p[0]
     if isinstance(maintenance, TierTable):
-        maintenance.check_leverage(qty * p[0], L)
+        # cap x L is the notional qty x p[0] without its rounding noise, which could put a
+        # position at a bracket's cap into the next bracket
+        maintenance.check_leverage(cap * L, L)
     else:
         rates = v.in_range("maintenance", maintenance, 0.0, 1.0)
         if rates.ndim != 0:

@@ -108,7 +108,7 @@ def liquidation_trace(
     q = v.scalar("quantity", v.positive("quantity", quantity))
     m = v.scalar("mark_price", v.positive("mark_price", mark_price))
     wb = v.scalar("margin", v.non_negative("margin", margin))
-    table = load_tier_table() if tiers is None else tiers
+    table = load_tier_table("binance_usdm_btcusdt", date="2021-03-18") if tiers is None else tiers
     v.instance("tiers", table, TierTable, "a TierTable or None")
     kind = v.choice("mode", mode, STEPWISE_MODES)
     frac = v.scalar("fraction", v.in_range("fraction", fraction, 0.0, 1.0, high_inclusive=True))

@@ -13,7 +13,7 @@ from perpmath.contracts import unrealized_pnl
 from perpmath.tiers import TierTable, load_tier_table
 
 approx = pytest.approx
-BINANCE = load_tier_table("binance_usdm_btcusdt")
+BINANCE = load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
 
 
 def toobit_eve() -> Position:

@@ -22,10 +22,11 @@ from perpmath.liquidation import (
     hedge_liquidation_price,
     liquidation_price,
     liquidation_price_after,
+    liquidation_price_details,
 )
 from perpmath.tiers import TierTable, load_tier_table
 
-BTC = load_tier_table("binance_usdm_btcusdt")
+BTC = load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
 
 
 def linear_equity(side, qty, entry, price, margin):
@@ -551,3 +552,183 @@ def test_mismatched_lengths_name_the_arguments():
         liquidation_price("long", [100, 101], [10, 20, 30])
     with pytest.raises(ValueError, match=r"^long_quantity and short_quantity must have matching"):
         hedge_liquidation_price(1_000, [1.0, 2.0], 100, [0.5, 0.5, 0.5], 100)
+
+
+# --------------------------------------------------------------------------
+# Contract size, table units, known brackets, cross without leverage
+# --------------------------------------------------------------------------
+
+
+def test_linear_contract_size_counts_contracts_in_coin():
+    # Two contracts of 0.5 BTC are one BTC: long at 20,000 with 3,000 USDT of margin
+    # (MMR 0.4%) is liquidated at (20,000 - 3,000) / 0.996 = 17,068.27, not at the
+    # 18,574.30 of two whole BTC.
+    lp = liquidation_price("long", 20_000, None, 2, margin=3_000, contract_size=0.5)
+    assert lp == pytest.approx(17_068.27, abs=0.005)
+    assert lp == liquidation_price("long", 20_000, None, 1, margin=3_000)
+    bp = bankruptcy_price("long", 20_000, None, quantity=2, margin=3_000, contract_size=0.5)
+    assert bp == pytest.approx(17_000.0)
+    # with leverage, the margin is the notional of the coin held / leverage
+    assert liquidation_price("short", 96_000, 10, 4, contract_size=0.25) == pytest.approx(
+        liquidation_price("short", 96_000, 10, 1.0)
+    )
+
+
+def test_table_units_must_match_the_contract():
+    # an inverse position priced with a USDT table would use coin notional against USDT
+    # brackets: refused, whether the table says its family or only its unit
+    with pytest.raises(ValueError, match=r"is for linear contracts; this position is inverse"):
+        liquidation_price("long", 96_000, 10, 100, contract="inverse", maintenance=BTC)
+    usdt = TierTable.from_rates([50_000, 250_000], [125, 100], [0.004, 0.005])
+    with pytest.raises(ValueError, match=r"counts notional in USDT; an inverse position"):
+        liquidation_price("long", 96_000, 10, 100, contract="inverse", maintenance=usdt)
+    with pytest.raises(ValueError, match=r"counts notional in BTC; a linear position"):
+        liquidation_price("long", 96_000, 10, 1.0, maintenance=COIN_TABLE)
+    kraken = load_tier_table("kraken_inverse_btcusd")
+    with pytest.raises(ValueError, match=r"is for inverse contracts; this position is linear"):
+        liquidation_price("long", 96_000, 10, 1.0, maintenance=kraken)
+
+
+@pytest.mark.parametrize(
+    ("margin_mode", "wallet", "qty", "entry", "rate", "amount", "expected"),
+    [
+        # freqtrade tests/exchange/test_binance.py (test_liquidation_price_binance), from
+        # Binance's published calculation example: isolated BTCUSDT, 109.488 BTC at
+        # 32,481.98, wallet 1,535,443.01, MMR 2.5%, amount 16,300 -> 18,778.73;
+        # ETHUSDT 3,683.979 ETH at 1,456.84, MMR 10%, amount 135,365 -> 1,114.78.
+        ("isolated", 1_535_443.01, 109.488, 32_481.98, 0.025, 16_300.0, 18_778.73),
+        ("isolated", 1_535_443.01, 3_683.979, 1_456.84, 0.10, 135_365.0, 1_114.78),
+    ],
+)
+def test_binance_example_with_a_known_bracket(
+    margin_mode, wallet, qty, entry, rate, amount, expected
+):
+    lp = liquidation_price(
+        "long", entry, None, qty, margin=wallet, maintenance=rate, maintenance_amount=amount
+    )
+    assert round(lp, 2) == expected
+
+
+def test_binance_cross_example_with_other_positions():
+    # Same source, cross margin: the other position's maintenance margin (TMM1) and
+    # unrealised PnL (UPNL1) at their mark prices 31,967.27 (BTC) and 1,335.18 (ETH).
+    wb = 1_535_443.01
+    btc = dict(qty=109.488, entry=32_481.98, mark=31_967.27, rate=0.025, amount=16_300.0)
+    eth = dict(qty=3_683.979, entry=1_456.84, mark=1_335.18, rate=0.10, amount=135_365.0)
+
+    def mm(p):
+        return p["qty"] * p["mark"] * p["rate"] - p["amount"]
+
+    def upnl(p):
+        return p["qty"] * (p["mark"] - p["entry"])
+
+    for this, other, expected in ((btc, eth, 26_316.89), (eth, btc, 1_153.26)):
+        lp = liquidation_price(
+            "long",
+            this["entry"],
+            None,  # leverage does not enter the cross formula
+            this["qty"],
+            margin_mode="cross",
+            wallet_balance=wb,
+            other_maintenance=mm(other),
+            other_unrealized_pnl=upnl(other),
+            maintenance=this["rate"],
+            maintenance_amount=this["amount"],
+        )
+        assert round(lp, 2) == expected
+
+
+def test_isolated_without_leverage_or_margin_is_refused():
+    with pytest.raises(ValueError, match=r"needs leverage .* or margin="):
+        liquidation_price("long", 96_000, None, 1.0)
+    with pytest.raises(ValueError, match=r"maintenance_amount goes with a maintenance rate"):
+        liquidation_price("long", 96_000, 10, maintenance=BTC, maintenance_amount=50)
+    with pytest.raises(ValueError, match=r"^maintenance_amount must be 0 or more"):
+        liquidation_price("long", 96_000, 10, maintenance=0.005, maintenance_amount=-1)
+
+
+# --------------------------------------------------------------------------
+# Gate, Bitget, Kraken, Deribit
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("side", ["long", "short"])
+def test_gate_formula_with_taker_fee_in_the_maintenance_term(side):
+    # Gate, "Calculation of liquidation price": LP = (EP -/+ margin / multiplier / size) /
+    # [1 -/+ (MMR + taker rate)], "-" for a long; BTC_USDT multiplier 0.0001 BTC.
+    sgn = 1 if side == "long" else -1
+    e, contracts, lev, mmr, fee = 96_000.0, 25_000, 25, 0.004, 0.0005
+    margin = contracts * 0.0001 * e / lev
+    expected = (e - sgn * margin / 0.0001 / contracts) / (1 - sgn * (mmr + fee))
+    lp = liquidation_price(side, e, lev, contracts, convention="gate", maintenance=mmr)
+    assert lp == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("side", ["long", "short"])
+def test_bitget_formula_with_taker_fee(side):
+    # Bitget, "Estimated liquidation price" (isolated): (margin - size x entry x direction)
+    # / (size x (MMR + taker fee rate - direction)).
+    d = 1 if side == "long" else -1
+    e, size, margin, mmr, fee = 96_000.0, 0.8, 4_000.0, 0.004, 0.0006
+    expected = (margin - size * e * d) / (size * (mmr + fee - d))
+    lp = liquidation_price(side, e, None, size, margin=margin, convention="bitget", maintenance=mmr)
+    assert lp == pytest.approx(expected, rel=1e-12)
+
+
+def test_kraken_inverse_schedule_valued_at_entry():
+    # Kraken: maintenance margin of each level's contracts valued in BTC at the entry price.
+    # 1,000,000 contracts long at 96,000 with 20x: MM = (500,000 x 1% + 500,000 x 2%) / EP.
+    q, e, lev = 1_000_000, 96_000.0, 20
+    lp = liquidation_price("long", e, lev, q, convention="kraken_inverse")
+    equity = q / e / lev + q * (1 / e - 1 / lp)
+    assert equity == pytest.approx((500_000 * 0.01 + 500_000 * 0.02) / e)
+    d = liquidation_price_details("long", e, lev, q, convention="kraken_inverse")
+    assert d.tier == 2 and d.maintenance_amount == pytest.approx(5_000)  # 500,000 x 1%
+    assert d.tier_table == "kraken_inverse_btcusd" and d.tier_table_date == "2025-04-04"
+
+
+def test_deribit_maintenance_grows_with_size():
+    # Deribit, "Linear Perpetual": maintenance margin 1% + size in BTC x 0.005%; a 25 BTC
+    # position needs 1.125% (28,125 USDC at 100,000).
+    lp = liquidation_price("long", 100_000, 10, 25, convention="deribit_linear")
+    equity = 25 * 100_000 / 10 + 25 * (lp - 100_000)
+    assert equity == pytest.approx(25 * lp * 0.01125)
+    d = liquidation_price_details("long", 100_000, 10, 25, convention="deribit_linear")
+    assert d.maintenance_rate == pytest.approx(0.01125)
+
+
+# --------------------------------------------------------------------------
+# Intermediate values by name, margin taken out
+# --------------------------------------------------------------------------
+
+
+def test_details_name_every_value_that_made_the_price():
+    d = liquidation_price_details("long", 96_000, 20, 30.0, maintenance=BTC)
+    assert d.liquidation_price == liquidation_price("long", 96_000, 20, 30.0, maintenance=BTC)
+    assert d.tier == 4 and d.maintenance_rate == 0.025 and d.maintenance_amount == 16_300
+    assert d.tier_table_date == "2021-03-18"
+    assert d.initial_margin == pytest.approx(30 * 96_000 / 20)
+    assert d.margin == pytest.approx(d.initial_margin)
+    # at the liquidation price the margin balance equals the maintenance margin shown
+    eq = d.margin + 30 * (d.liquidation_price - 96_000)
+    assert eq == pytest.approx(d.maintenance_margin)
+    assert d.as_dict()["settlement"] == "USDT"
+    conv = liquidation_price_details("long", 96_000, 20, 1.0, convention="okx")
+    assert conv.fee_in_maintenance == get_convention("okx").taker_fee
+    fee = dataclasses.replace(get_convention("bybit_inverse"), taker_fee=0.00075)
+    inv = liquidation_price_details(
+        "long", 8_000, 50, 10_000, margin_mode="cross", wallet_balance=0.5, convention=fee
+    )
+    assert inv.liquidation_price == 5_739.50
+    assert inv.bankruptcy_price == pytest.approx(5_718.57, abs=0.005)
+    assert inv.close_fee_reserved == pytest.approx(10_000 / inv.bankruptcy_price * 0.00075)
+    with pytest.raises(ValueError, match=r"^entry_price must be a single number"):
+        liquidation_price_details("long", [96_000, 97_000], 20)
+
+
+def test_funding_paid_out_of_margin_moves_the_price_towards_entry():
+    base = liquidation_price("long", 96_000, 20, 1.0)
+    paid = liquidation_price_after("long", 96_000, 20, 1.0, add_margin=-200)
+    assert paid == pytest.approx(base + 200 / (1 - 0.004))
+    with pytest.raises(ValueError, match="margin left after the change must be greater than 0"):
+        liquidation_price_after("long", 96_000, 20, 1.0, add_margin=-5_000)

@@ -245,3 +245,57 @@ def test_a_bad_wick_demo_spread_names_spread_not_prices():
         wick_demo(spot_wick_venue=2.5)
     with pytest.raises(ValueError, match=r"^hours_to_funding must lie in \[0, 8\]"):
         wick_demo(hours_to_funding=-1.0)
+
+
+def test_mark_price_details_name_price_1_and_price_2():
+    # Binance, "Mark Price in Coin-Margined Futures": mark = median(Price 1, Price 2, last).
+    from perpmath.markprice import mark_price_details
+
+    d = mark_price_details(
+        96_000, last_price=94_000, funding_rate=0.0001, time_until_funding=4, basis=-30
+    )
+    assert d.price_1 == pytest.approx(96_000 * (1 + 0.0001 * 4 / 8))
+    assert d.price_2 == pytest.approx(95_970)
+    assert d.mark_price == pytest.approx(95_970) and d.chosen == "price_2"
+    assert d.mark_price == mark_price(
+        96_000,
+        convention="binance",
+        last_price=94_000,
+        funding_rate=0.0001,
+        time_until_funding=4,
+        basis=-30,
+    )
+    assert mark_price_details(96_000, last_price=95_990, basis=-30).chosen == "last_price"
+    with pytest.raises(ValueError, match=r"^convention must be one of 'binance', 'bybit'"):
+        mark_price_details(96_000, last_price=1.0, convention="okx")
+
+
+def test_hyperliquid_mark_is_the_median_of_three_inputs():
+    # Hyperliquid docs, "Robust price indices": median of oracle + 150 s EMA basis, the
+    # book median (bid, ask, last) and the external perpetual mids.
+    from perpmath.markprice import hyperliquid_mark_price
+
+    # oracle 10,000 with an EMA basis of +20 (10,020); book 10,005/10,015/10,010 (10,010);
+    # external mids 9,995: the mark is the middle value, 10,010.
+    m = hyperliquid_mark_price(10_000, 20, 10_005, 10_015, 10_010, external_mid=9_995)
+    assert m == 10_010
+    # two inputs only: the 30-second EMA of the book median joins them
+    assert hyperliquid_mark_price(10_000, 20, 10_005, 10_015, 10_010, local_ema=10_030) == 10_020
+    with pytest.raises(ValueError, match=r"external_mid .* or, when it does not exist, local_ema"):
+        hyperliquid_mark_price(10_000, 20, 10_005, 10_015, 10_010)
+    with pytest.raises(ValueError, match="best_bid must not exceed best_ask"):
+        hyperliquid_mark_price(10_000, 20, 10_020, 10_015, 10_010, external_mid=1.0)
+
+
+def test_hyperliquid_ema_update_rule():
+    # numerator <- numerator x exp(-t/150) + sample x t; denominator likewise with t.
+    from perpmath.markprice import hyperliquid_ema
+
+    out = hyperliquid_ema([10.0, 20.0], [3.0, 3.0])
+    d = np.exp(-3 / 150)
+    assert out[0] == 10.0
+    assert out[1] == pytest.approx((10 * 3 * d + 20 * 3) / (3 * d + 3))
+    # a constant sample gives that constant, whatever the spacing
+    assert hyperliquid_ema([5.0] * 4, [1.0, 7.0, 3.0, 30.0]) == pytest.approx([5.0] * 4)
+    with pytest.raises(ValueError, match=r"^durations must be greater than 0"):
+        hyperliquid_ema([1.0], [0.0])

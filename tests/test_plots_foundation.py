@@ -23,7 +23,7 @@ from perpmath.plots.margin import (
 from perpmath.plots.spot import plot_linear_vs_inverse, plot_spot_vs_perpetual
 from perpmath.plots.style import LEVEL_STYLES
 
-TIERS = pm.load_tier_table("binance_usdm_btcusdt")
+TIERS = pm.load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
 BTC, ETH = 96_000.0, 3_600.0
 
 

@@ -13,7 +13,7 @@ from perpmath.liquidation import liquidation_price
 from perpmath.spot import spot_vs_perpetual
 from perpmath.tiers import TierTable, load_tier_table
 
-TIERS = load_tier_table("binance_usdm_btcusdt")
+TIERS = load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
 
 
 def test_bybit_usdt_isolated_example_entry_basis():

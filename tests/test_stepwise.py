@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from perpmath.stepwise import liquidation_trace
 from perpmath.tiers import TierTable, load_tier_table
 
-TABLE = load_tier_table("binance_usdm_btcusdt")
+TABLE = load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
 # 30 BTC long at 96,000 with 20x (notional 2.88M, tier 4 of the Binance
 # BTCUSDT table: 2.5 %, amount 16,300); at mark 91,500 the margin balance is
 # 144,000 - 30 x 4,500 = 9,000 and the maintenance margin 52,325.

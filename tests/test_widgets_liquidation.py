@@ -51,10 +51,10 @@ def test_impossible_settings_give_a_message(shown, capsys):
     box = liquidation_explorer()
     c = controls_of(box)
     c["tiers"].value = "Binance BTCUSDT tiers"
-    c["size"].value = 100.0  # 9.6M USDT notional: tier 4, at most 20x
+    c["size"].value = 130.0  # 12.5M USDT notional: at most 25x in the newest Binance table
     capsys.readouterr()
     c["leverage"].value = 50
-    c["size"].value = 101.0
+    c["size"].value = 131.0
     out = capsys.readouterr().out
     assert "Not possible with these settings" in out and "exceeds the maximum" in out
     c["exchange"].value = "bybit_inverse"

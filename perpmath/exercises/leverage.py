@@ -34,10 +34,11 @@ def _leverage_2() -> float:
     "A long is opened at 96,000 with 1,000 USDT of margin at 50x. Using the Binance "
     "BTCUSDT tier table, how far can the price fall (fraction of the entry price) before "
     "the position is liquidated?",
-    "The quantity is 1,000 x 50 / 96,000 BTC; pass it and maintenance=load_tier_table() "
+    "The quantity is 1,000 x 50 / 96,000 BTC; pass it and maintenance="
+    "load_tier_table(date='2021-03-18') "
     "to distance_to_liquidation. The answer is less than 1/50.",
 )
 def _leverage_3() -> float:
-    tiers = load_tier_table("binance_usdm_btcusdt")
+    tiers = load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
     qty = 1_000 * 50 / 96_000
     return distance_to_liquidation("long", 96_000, 50, qty, maintenance=tiers)

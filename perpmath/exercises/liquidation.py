@@ -66,6 +66,12 @@ def _liquidation_3() -> float:
 )
 def _liquidation_4() -> float:
     trace = liquidation_trace(
-        "long", 96_000, 30, 91_500, 144_000, tiers=load_tier_table(), mode="tier_by_tier"
+        "long",
+        96_000,
+        30,
+        91_500,
+        144_000,
+        tiers=load_tier_table("binance_usdm_btcusdt", date="2021-03-18"),
+        mode="tier_by_tier",
     )
     return float(trace["quantity"].iloc[-1])

@@ -26,10 +26,11 @@ def _margin_1() -> float:
     "Using the Binance BTCUSDT tier table, what is the maintenance margin (USDT) of a "
     "position with a notional of 300,000 USDT?",
     "Find the tier whose bracket holds 300,000, then notional x MMR - maintenance amount; "
-    "or load_tier_table().maintenance_margin(300_000).",
+    "or load_tier_table(date='2021-03-18').maintenance_margin(300_000).",
 )
 def _margin_2() -> float:
-    return float(load_tier_table("binance_usdm_btcusdt").maintenance_margin(300_000))
+    table = load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
+    return float(table.maintenance_margin(300_000))
 
 
 @exercise(
@@ -59,8 +60,8 @@ def _margin_3() -> float:
     "USDT of extra margin. Using the Binance BTCUSDT tier table, what is its new "
     "liquidation price?",
     "The isolated margin is now 960 + 500: liquidation_price('long', 96_000, 10, 0.1, "
-    "maintenance=load_tier_table(), margin=1_460).",
+    "maintenance=load_tier_table(date='2021-03-18'), margin=1_460).",
 )
 def _margin_4() -> float:
-    tiers = load_tier_table("binance_usdm_btcusdt")
+    tiers = load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
     return float(liquidation_price("long", 96_000, 10, 0.1, maintenance=tiers, margin=1_460))

@@ -44,7 +44,7 @@ def plot_liquidation_vs_leverage(
     from perpmath.liquidation import bankruptcy_price, liquidation_price
     from perpmath.tiers import load_tier_table
 
-    table = load_tier_table() if tiers is None else tiers
+    table = load_tier_table("binance_usdm_btcusdt", date="2021-03-18") if tiers is None else tiers
     e = float(v.positive("entry_price", entry_price))
     qs = np.atleast_1d(v.positive("quantities", quantities))
     levs = (

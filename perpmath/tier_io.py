@@ -1,0 +1,188 @@
+"""Reading a tier table as an exchange's API or page gives it (JSON or CSV).
+
+Brackets change more often than any package can ship them, so a trader can
+load the table in force today from the exchange and pass it wherever a
+``TierTable`` goes. Recognised layouts (one row per tier):
+
+* Binance USDⓈ-M bracket API, GET /fapi/v1/leverageBracket: ``bracket``,
+  ``initialLeverage``, ``notionalFloor``, ``notionalCap``,
+  ``maintMarginRatio``, ``cum`` (a list of symbols with ``brackets``, one
+  symbol's object, or the list of brackets). Binance, "Notional and
+  Leverage Brackets" (https://developers.binance.com/docs/derivatives/
+  usds-margined-futures/account/rest-api/Notional-and-Leverage-Brackets).
+* ccxt's ``fetch_leverage_tiers``: ``minNotional``, ``maxNotional``,
+  ``maxLeverage``, ``maintenanceMarginRate`` (the exchange's own row in
+  ``info``: Binance's ``cum`` is read from there).
+* Hyperliquid's ``marginTable``: ``marginTiers`` of ``lowerBound`` and
+  ``maxLeverage`` (maintenance rate = half the initial rate at the tier's
+  maximum leverage; Hyperliquid docs, "Margin tiers").
+* Plain columns, as a CSV header or JSON keys: ``floor``, ``cap``,
+  ``max_leverage``, ``maintenance_rate`` and optionally
+  ``maintenance_amount`` and ``initial_rate`` (rates as fractions, or with
+  a % sign in a CSV).
+
+A maintenance amount given by the exchange is kept and checked for
+continuity; a missing one is computed. Bybit's and OKX's risk-limit
+responses quote sizes and rates in venue-specific units; write them as
+plain columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from perpmath.tiers import TierTable
+
+__all__ = ["read_tier_table"]
+
+_FLOOR = ("floor", "notionalFloor", "minNotional", "lowerBound", "qtyFloor")
+_CAP = ("cap", "notionalCap", "maxNotional", "qtyCap")
+_LEV = ("max_leverage", "initialLeverage", "maxLeverage")
+_RATE = ("maintenance_rate", "maintMarginRatio", "maintenanceMarginRate")
+_AMOUNT = ("maintenance_amount", "cum", "maintAmt", "maintenance_deduction")
+_INITIAL = ("initial_rate",)
+
+
+def _number(value: Any, where: str) -> float:
+    if value is None:
+        return float("nan")
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).strip().replace(",", "").replace("_", "")
+    if text.lower() in ("", "inf", "infinity", "none", "null", "-"):
+        return float("inf") if text.lower() in ("inf", "infinity") else float("nan")
+    scale = 1.0
+    if text.endswith("%"):
+        text, scale = text[:-1], 0.01
+    try:
+        return float(text) * scale
+    except ValueError:
+        raise ValueError(f"{where} must be a number, got {value!r}") from None
+
+
+def _pick(row: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        if key in row and row[key] not in (None, ""):
+            return row[key]
+    info = row.get("info")
+    if isinstance(info, dict):
+        for key in keys:
+            if key in info and info[key] not in (None, ""):
+                return info[key]
+    return None
+
+
+def _rows(data: Any, symbol: str | None) -> tuple[list[dict[str, Any]], str]:
+    """The list of tier rows and a layout label."""
+    if isinstance(data, dict):
+        if "marginTiers" in data:
+            return list(data["marginTiers"]), "hyperliquid"
+        if "brackets" in data:
+            return list(data["brackets"]), "binance"
+        if "tiers" in data:
+            return list(data["tiers"]), "plain"
+        if symbol is not None and symbol in data:
+            return _rows(data[symbol], None)
+        if len(data) == 1:
+            return _rows(next(iter(data.values())), None)
+        raise ValueError(
+            "the tier data holds several symbols or no known key (brackets, marginTiers, "
+            "tiers); pass symbol= to pick one"
+        )
+    if isinstance(data, list) and data and isinstance(data[0], dict) and "brackets" in data[0]:
+        if symbol is None:
+            if len(data) > 1:
+                raise ValueError("the bracket response lists several symbols; pass symbol=")
+            return list(data[0]["brackets"]), "binance"
+        for item in data:
+            if item.get("symbol") == symbol or item.get("pair") == symbol:
+                return list(item["brackets"]), "binance"
+        raise ValueError(f"symbol {symbol!r} is not in the bracket response")
+    if isinstance(data, list) and data and isinstance(data[0], dict):
+        return list(data), "plain"
+    raise ValueError("tier data must be a JSON object or a non-empty list of tier rows")
+
+
+def _table_from_rows(
+    rows: list[dict[str, Any]], layout: str, name: str, unit: str, **labels: Any
+) -> TierTable:
+    if layout == "hyperliquid":
+        floors = np.array([_number(r.get("lowerBound"), "lowerBound") for r in rows])
+        lev = np.array([_number(r.get("maxLeverage"), "maxLeverage") for r in rows])
+        caps = np.concatenate([floors[1:], [np.inf]])
+        rate = 1.0 / (2.0 * lev)
+        return TierTable.from_rates(caps, lev, rate, name=name, unit=unit, **labels)
+    floor = np.array([_number(_pick(r, _FLOOR), "floor") for r in rows])
+    cap = np.array([_number(_pick(r, _CAP), "cap") for r in rows])
+    lev = np.array([_number(_pick(r, _LEV), "max_leverage") for r in rows])
+    rate = np.array([_number(_pick(r, _RATE), "maintenance_rate") for r in rows])
+    amount = np.array([_number(_pick(r, _AMOUNT), "maintenance_amount") for r in rows])
+    initial = np.array([_number(_pick(r, _INITIAL), "initial_rate") for r in rows])
+    if np.isnan(rate).any() or np.isnan(cap).any():
+        raise ValueError(
+            "every tier needs a cap and a maintenance rate (columns cap/notionalCap/maxNotional "
+            "and maintenance_rate/maintMarginRatio/maintenanceMarginRate)"
+        )
+    if np.isnan(floor).any():
+        floor = np.concatenate([[0.0], cap[:-1]])
+    lev = np.where(np.isnan(lev), np.inf, lev)
+    if np.isnan(amount).any():
+        amount = np.concatenate([[0.0], np.cumsum(floor[1:] * np.diff(rate))])
+    if not np.isnan(initial).any():
+        labels["initial_rate"] = initial
+    return TierTable(floor, cap, lev, rate, amount, name, unit, **labels)
+
+
+def _parse_csv(text: str) -> list[dict[str, Any]]:
+    reader = csv.DictReader(io.StringIO(text))
+    rows = [{k.strip(): val for k, val in row.items() if k is not None} for row in reader]
+    if not rows:
+        raise ValueError("the CSV has no tier rows under its header")
+    return rows
+
+
+def read_tier_table(
+    source: str | Path | dict[str, Any] | list[Any],
+    *,
+    name: str | None = None,
+    unit: str = "USDT",
+    date: Any = None,
+    symbol: str | None = None,
+    contract: str | None = None,
+) -> TierTable:
+    """A TierTable from an exchange's bracket data: a .json/.csv file or parsed JSON.
+
+    ``symbol`` picks one symbol from a response listing several (Binance's
+    bracket API without a symbol, ccxt's dict of symbols). ``unit`` is the
+    currency the notional is counted in (USDT, USDC, or the coin for a
+    COIN-M table), ``date`` the day the data was taken (shown wherever the
+    table drives a number), ``contract`` "linear"/"inverse" if known.
+    See the module docstring for the layouts read.
+    """
+    label = name
+    if isinstance(source, str | Path):
+        path = Path(source)
+        if not path.is_file():
+            raise ValueError(f"tier file {str(path)!r} does not exist")
+        text = path.read_text("utf-8")
+        label = label or path.stem
+        if path.suffix.lower() == ".csv":
+            rows, layout = _parse_csv(text), "plain"
+        else:
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as err:
+                raise ValueError(f"tier file {str(path)!r} is not valid JSON: {err}") from None
+            rows, layout = _rows(data, symbol)
+    else:
+        rows, layout = _rows(source, symbol)
+    labels: dict[str, Any] = {"date": date, "contract": contract, "source": str(source)[:200]}
+    if isinstance(source, dict | list):
+        labels["source"] = "exchange data passed in"
+    return _table_from_rows(rows, layout, label or symbol or "from file", unit, **labels)
