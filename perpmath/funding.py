@@ -397,6 +397,9 @@ def dydx_funding_cap(
     )
     frac = v.in_range("maintenance_fraction", maintenance_fraction, 0.0, 1.0, high_inclusive=True)
     k = v.non_negative("clamp_factor", clamp_factor)
+    v.broadcastable(initial_margin_fraction=imf, maintenance_fraction=frac, clamp_factor=k)
+    if np.any(imf == 0):
+        raise ValueError("initial_margin_fraction must be greater than 0 (a market's margin)")
     return v.result(k * (imf - imf * frac))
 
 
@@ -420,6 +423,15 @@ def dydx_funding_rate(
     """
     p = v.as_float_array("premium", premium)
     d = v.as_float_array("default_funding", default_funding)
+    v.broadcastable(
+        premium=p,
+        initial_margin_fraction=v.as_float_array(
+            "initial_margin_fraction", initial_margin_fraction
+        ),
+        maintenance_fraction=v.as_float_array("maintenance_fraction", maintenance_fraction),
+        default_funding=d,
+        clamp_factor=v.as_float_array("clamp_factor", clamp_factor),
+    )
     limit = np.asarray(
         dydx_funding_cap(initial_margin_fraction, maintenance_fraction, clamp_factor)
     )
@@ -442,6 +454,9 @@ def kraken_funding_rate(
     """
     p = v.as_float_array("premium", premium)
     h = v.positive("realisation_hours", realisation_hours)
+    v.broadcastable(
+        premium=p, realisation_hours=h, cap=None if cap is None else v.non_negative("cap", cap)
+    )
     rate = p / h
     if cap is not None:
         c = v.non_negative("cap", cap)
@@ -459,6 +474,7 @@ def kraken_absolute_funding_rate(relative_rate: ArrayLike, price: ArrayLike) -> 
     """
     r = v.as_float_array("relative_rate", relative_rate)
     p = v.positive("price", price)
+    v.broadcastable(relative_rate=r, price=p)
     return v.result(r * p)
 
 

@@ -524,10 +524,10 @@ def liquidation_price_details(
     """
     args = {"entry_price": entry_price, "quantity": quantity, "leverage": leverage}
     for name, value in args.items():
-        if value is not None and np.ndim(value) != 0:
-            raise ValueError(f"{name} must be a single number here, got {value!r}")
+        if value is not None:
+            v.scalar(name, value)
     if not isinstance(side, str):
-        raise ValueError(f"side must be a single 'long' or 'short', got {side!r}")
+        raise v.ArgumentTypeError(f"side must be a single 'long' or 'short', got {side!r}")
     lp = float(liquidation_price(side, entry_price, leverage, quantity, **kwargs))
     kwargs.pop("mark_price", None)
     r = _compute(

@@ -458,6 +458,7 @@ def margin_available(margin_balance: ArrayLike, maintenance_margin: ArrayLike) -
     """
     mb = v.as_float_array("margin_balance", margin_balance)
     mm = v.non_negative("maintenance_margin", maintenance_margin)
+    v.broadcastable(margin_balance=mb, maintenance_margin=mm)
     return v.result(mb - mm)
 
 
@@ -483,7 +484,14 @@ def size_scaled_margin(
     p = v.positive("price", price)
     base = v.in_range("base_rate", base_rate, 0.0, 1.0)
     per = v.non_negative("rate_per_unit", rate_per_unit)
-    return v.result(q * p * (base + q * per))
+    v.broadcastable(size=q, price=p, base_rate=base, rate_per_unit=per)
+    with np.errstate(over="ignore"):
+        out = q * p * (base + q * per)
+    if not np.all(np.isfinite(out)):
+        raise OverflowError(
+            "size, price and the rates must be of a realistic size: the margin overflows"
+        )
+    return v.result(out)
 
 
 def max_leverage(
@@ -499,8 +507,11 @@ def max_leverage(
     Source: Binance, "Leverage and Margin of USDⓈ-M Futures" (each bracket's
     maximum leverage).
     """
-    if not isinstance(tiers, TierTable):
-        raise TypeError(f"tiers must be a TierTable, got {type(tiers).__name__}")
+    v.instance("tiers", tiers, TierTable, "a TierTable")
+    if stake is not None:
+        v.positive("stake", stake)
+    if notional is not None:
+        v.non_negative("notional", notional)
     if (notional is None) == (stake is None):
         raise ValueError("give exactly one of notional= or stake=")
     if notional is not None:

@@ -314,9 +314,14 @@ def mark_price_details(
     "Mark Price Calculation (Perpetual Contract)".
     """
     conv = v.choice("convention", convention, ("binance", "bybit"))
-    for name, val in (("index", index), ("last_price", last_price), ("basis", basis)):
-        if np.ndim(val) != 0:
-            raise ValueError(f"{name} must be a single number here, got {val!r}")
+    for name, val in (
+        ("index", index),
+        ("last_price", last_price),
+        ("basis", basis),
+        ("funding_rate", funding_rate),
+        ("time_until_funding", time_until_funding),
+    ):
+        v.scalar(name, val)
     mark = float(
         mark_price(
             index,
@@ -348,7 +353,10 @@ def hyperliquid_ema(samples: ArrayLike, durations: ArrayLike, timescale: float =
     """
     x = v.as_float_array("samples", samples)
     t = v.positive("durations", durations)
-    tau = float(v.positive("timescale", timescale))
+    tau = v.scalar("timescale", v.positive("timescale", timescale))
+    v.broadcastable(samples=x, durations=t)
+    if x.size == 0 or t.size == 0:
+        raise ValueError("samples and durations must hold at least one sample each")
     x, t = np.broadcast_arrays(np.atleast_1d(x), np.atleast_1d(t))
     decay = np.exp(-t / tau)
     num = np.zeros(x.shape[:-1])
@@ -385,6 +393,17 @@ def hyperliquid_mark_price(
     bid = v.positive("best_bid", best_bid)
     ask = v.positive("best_ask", best_ask)
     last = v.positive("last_price", last_price)
+    v.broadcastable(
+        oracle_price=o,
+        ema_basis=b,
+        best_bid=bid,
+        best_ask=ask,
+        last_price=last,
+        external_mid=None if external_mid is None else v.positive("external_mid", external_mid),
+        local_ema=None if local_ema is None else v.positive("local_ema", local_ema),
+    )
+    if external_mid is not None:
+        v.unused("local_ema", local_ema, None, applies="external_mid=None (it stands in for it)")
     if np.any(bid > ask):
         raise ValueError("best_bid must not exceed best_ask (a crossed book has no mark price)")
     first = v.positive("oracle_price + ema_basis", o + b)

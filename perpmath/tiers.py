@@ -210,6 +210,9 @@ class TierTable:
             object.__setattr__(self, "contract", v.contract_type(self.contract))
         if self.date is not None:
             object.__setattr__(self, "date", _iso_date(self.date, "date"))
+        if self.settlement is not None:
+            v.text("settlement", self.settlement)
+        v.text("source", self.source, empty=True)
         if not isinstance(self.unit, str) or not self.unit:
             raise ValueError(f"unit must be a currency name such as 'USDT', got {self.unit!r}")
 
@@ -278,10 +281,12 @@ class TierTable:
         position is in, e.g. Binance's "maintenance margin rate 2.5%,
         maintenance amount 16,300". The amount is not checked for continuity.
         """
-        rate = float(v.in_range("maintenance_rate", maintenance_rate, 0.0, 1.0))
+        rate = v.scalar("maintenance_rate", v.in_range("maintenance_rate", maintenance_rate, 0, 1))
         if rate <= 0:
             raise ValueError(f"maintenance_rate must be greater than 0, got {maintenance_rate!r}")
-        amount = float(v.non_negative("maintenance_amount", maintenance_amount))
+        amount = v.scalar(
+            "maintenance_amount", v.non_negative("maintenance_amount", maintenance_amount)
+        )
         table = cls.flat(rate, None, name=f"bracket {rate:.4%} - {amount:,.2f}", unit=unit)
         object.__setattr__(table, "maintenance_amount", _read_only(np.array([amount])))
         return table
@@ -454,7 +459,8 @@ def _iso_date(value: Any, name: str = "date") -> str:
             return _dt.date.fromisoformat(value.strip()[:10]).isoformat()
         except ValueError:
             pass
-    raise ValueError(f"{name} must be a date such as '2024-06-28', got {value!r}")
+        raise ValueError(f"{name} must be a date such as '2024-06-28', got {value!r}")
+    raise v.ArgumentTypeError(f"{name} must be a date such as '2024-06-28', got {value!r}")
 
 
 # shipped tables -------------------------------------------------------------

@@ -177,12 +177,14 @@ CASES: dict[str, Case] = {
     # conventions
     "Convention": Case(
         dict(_FIELDS),
-        allow={k: FREE for k in ("name", "exchange", "product", "source", "notes")}
+        allow={k: FREE for k in ("name", "exchange", "product", "source", "notes", "settlement")}
         | {
             "taker_fee": "zero",
             "tick_size": "zero",
             "maintenance_rate": "zero",
             "tier_table": "none",
+            "maintenance_slope": "zero",
+            "funding": "none",
         },
         skip={"meta": "free-form notes about the source", "sources": "free-form addresses"},
     ),
@@ -314,7 +316,7 @@ CASES: dict[str, Case] = {
     ),
     "liquidation_price_after": Case(
         dict(side="long", entry_price=100.0, leverage=10.0, reduce_quantity=0.5),
-        allow={"add_margin": "zero", "reduce_quantity": "zero"},
+        allow={"add_margin": NEG0, "reduce_quantity": "zero"},
         inf_ok=True,
     ),
     # margin
@@ -573,6 +575,8 @@ CASES: dict[str, Case] = {
             "floor": "zero",
             "cap": "inf",
             "maintenance_amount": "zero",
+            "settlement": "string",
+            "source": FREE,
             "name": FREE,
             "unit": FREE,
         },
@@ -610,6 +614,214 @@ CASES: dict[str, Case] = {
     "TierTable.to_frame": Case(make=_table, inf_ok=True),
     "available_tier_tables": Case(),
     "load_tier_table": Case(dict(name="binance_usdm_btcusdt"), inf_ok=True),
+    # added by the exactness work: fees, details, venues, schedules, tier input
+    "LiquidationDetails.as_dict": Case(
+        make=lambda: perpmath.liquidation_price_details("long", 100.0, 10.0)
+    ),
+    "OrderCost.as_dict": Case(
+        make=lambda: perpmath.bybit_order_cost_details("long", 1.0, 100.0, 10.0, 0.00055)
+    ),
+    "SubaccountMargin.as_dict": Case(
+        make=lambda: perpmath.subaccount_margin(1_000.0, [1.0], [100.0], [0.05], [0.6])
+    ),
+    "TierTable.bracket": Case(
+        dict(maintenance_rate=0.005, maintenance_amount=0.0),
+        make=lambda: TierTable,
+        allow={"maintenance_amount": "zero", "unit": FREE},
+        inf_ok=True,
+    ),
+    "TierTable.counts_contracts": Case(dict(contract="linear"), make=_table),
+    "TierTable.describe": Case(make=_table),
+    "TierTable.initial_margin": Case(
+        dict(notional=1_000.0), make=_table, allow={"notional": "zero"}
+    ),
+    "TierTable.max_leverage_for_stake": Case(dict(stake=100.0), make=_table),
+    "break_even_price": Case(
+        dict(side="long", entry_price=100.0, open_rate=0.0005, close_rate=0.0005, funding_paid=1.0),
+        allow={"open_rate": "zero", "close_rate": "zero", "funding_paid": NEG0},
+    ),
+    "bybit_order_cost": Case(
+        dict(side="long", quantity=1.0, order_price=100.0, leverage=10.0, rate=0.00055),
+        allow={"rate": "zero"},
+    ),
+    "bybit_order_cost_details": Case(
+        dict(side="long", quantity=1.0, order_price=100.0, leverage=10.0, rate=0.00055),
+        allow={"rate": "zero"},
+    ),
+    "close_fee_at_bankruptcy": Case(
+        dict(side="long", quantity=1.0, order_price=100.0, leverage=10.0, rate=0.00055),
+        allow={"rate": "zero"},
+    ),
+    "closed_pnl": Case(
+        dict(
+            side="long",
+            quantity=1.0,
+            entry_price=100.0,
+            exit_price=110.0,
+            open_rate=0.0005,
+            close_rate=0.0005,
+        ),
+        allow={"open_rate": "zero", "close_rate": "zero", "funding_paid": NEG0},
+    ),
+    "dydx_funding_cap": Case(
+        dict(initial_margin_fraction=0.05, maintenance_fraction=0.6),
+        allow={"clamp_factor": "zero", "maintenance_fraction": "zero"},
+    ),
+    "dydx_funding_rate": Case(
+        dict(premium=0.0001, initial_margin_fraction=0.05, maintenance_fraction=0.6),
+        allow={
+            "premium": NEG0,
+            "default_funding": NEG0,
+            "clamp_factor": "zero",
+            "maintenance_fraction": "zero",
+        },
+    ),
+    "fee_rate": Case(dict(convention="okx", liquidity="taker")),
+    "funding_over_period": Case(
+        dict(
+            side="long",
+            quantity=0.5,
+            entry_time="2024-03-01T06:00Z",
+            exit_time="2024-03-02T10:00Z",
+            times=Fresh(lambda: perpmath.funding_times("2024-03-01", "2024-03-03")),
+            rates=[0.0001, 0.0002, -0.0001, 0.0003, 0.0001, 0.0001, 0.0002],
+            mark_prices=96_000.0,
+        ),
+        allow={"rates": NEG0},
+    ),
+    "funding_rate_details": Case(
+        dict(premium_index=0.0003, interest_rate=0.0001, clamp=0.0005, convention="binance"),
+        allow={"premium_index": NEG0, "interest_rate": NEG0, "clamp": "zero"},
+    ),
+    "funding_times": Case(
+        dict(start="2024-03-01", end="2024-03-03"), allow={"first_hour_utc": "zero"}
+    ),
+    "hyperliquid_ema": Case(
+        dict(samples=[0.1, 0.2], durations=[1.0, 2.0]), allow={"samples": NEG0}
+    ),
+    "hyperliquid_mark_price": Case(
+        dict(
+            oracle_price=100.0,
+            ema_basis=0.1,
+            best_bid=99.9,
+            best_ask=100.1,
+            last_price=100.0,
+            external_mid=100.05,
+        ),
+        allow={"ema_basis": NEG0},
+    ),
+    "impact_notional": Case(dict(initial_margin_fraction=0.05)),
+    "kraken_absolute_funding_rate": Case(
+        dict(relative_rate=0.0001, price=100.0), allow={"relative_rate": NEG0}
+    ),
+    "kraken_funding_rate": Case(
+        dict(premium=0.001, realisation_hours=8.0), allow={"premium": NEG0}
+    ),
+    "liquidation_price_details": Case(
+        dict(side="long", entry_price=100.0, leverage=10.0), inf_ok=True
+    ),
+    "maintenance_margin_fraction": Case(
+        dict(initial_margin_fraction=0.05, maintenance_fraction=0.6),
+        allow={"maintenance_fraction": "zero", "initial_margin_fraction": "zero"},
+    ),
+    "margin_available": Case(
+        dict(margin_balance=100.0, maintenance_margin=10.0),
+        allow={"margin_balance": NEG0, "maintenance_margin": "zero"},
+    ),
+    "mark_price_details": Case(
+        dict(index=100.0, last_price=100.5, funding_rate=0.0001, time_until_funding=4.0, basis=0.1),
+        allow={"funding_rate": NEG0, "time_until_funding": "zero", "basis": NEG0},
+    ),
+    "max_leverage": Case(dict(tiers=Fresh(_table), notional=1_000.0), allow={"notional": "zero"}),
+    "open_interest_initial_margin_fraction": Case(
+        dict(base_fraction=0.05, open_notional=1e6, lower_cap=5e5, upper_cap=2e6),
+        allow={
+            "base_fraction": "zero",
+            "open_notional": "zero",
+            "lower_cap": "zero",
+            "upper_cap": "zero",
+        },
+    ),
+    "pnl_net_of_funding": Case(
+        dict(side="long", quantity=1.0, entry_price=100.0, price=110.0, funding_paid=1.0),
+        allow={"funding_paid": NEG0},
+    ),
+    "profit_ratio": Case(
+        dict(side="long", quantity=1.0, entry_price=100.0, exit_price=110.0),
+        allow={"open_rate": "zero", "close_rate": "zero", "funding_received": NEG0},
+    ),
+    "read_tier_table": Case(
+        dict(
+            source=Fresh(
+                lambda: [
+                    {
+                        "bracket": 1,
+                        "notionalFloor": 0,
+                        "notionalCap": 50_000,
+                        "maintMarginRatio": 0.004,
+                        "initialLeverage": 125,
+                        "cum": 0.0,
+                    },
+                    {
+                        "bracket": 2,
+                        "notionalFloor": 50_000,
+                        "notionalCap": 250_000,
+                        "maintMarginRatio": 0.005,
+                        "initialLeverage": 100,
+                        "cum": 50.0,
+                    },
+                ]
+            )
+        ),
+        allow={"name": FREE, "unit": FREE, "symbol": "string"},
+        inf_ok=True,
+    ),
+    "roi_with_close_fee": Case(
+        dict(
+            side="long", quantity=1.0, entry_price=100.0, price=110.0, leverage=10.0, rate=0.00055
+        ),
+        allow={"rate": "zero"},
+    ),
+    "settlement_weights": Case(
+        dict(
+            entry_time="2024-03-01T06:00Z",
+            exit_time="2024-03-02T10:00Z",
+            times=Fresh(lambda: perpmath.funding_times("2024-03-01", "2024-03-03")),
+        ),
+    ),
+    "size_scaled_margin": Case(
+        dict(size=1.0, price=100.0, base_rate=0.01, rate_per_unit=0.001),
+        allow={"rate_per_unit": "zero", "base_rate": "zero"},
+    ),
+    "subaccount_bankruptcy_price": Case(
+        dict(
+            quote_balance=1_000.0,
+            sizes=[1.0],
+            oracle_prices=[100.0],
+            initial_margin_fractions=[0.05],
+            maintenance_fractions=[0.6],
+            market=0,
+        ),
+        allow={"quote_balance": NEG0, "sizes": "negative", "market": "zero"},
+        inf_ok=True,
+    ),
+    "subaccount_margin": Case(
+        dict(
+            quote_balance=1_000.0,
+            sizes=[1.0],
+            oracle_prices=[100.0],
+            initial_margin_fractions=[0.05],
+            maintenance_fractions=[0.6],
+        ),
+        allow={
+            "quote_balance": NEG0,
+            "sizes": NEG0,
+            "initial_margin_fractions": "zero",
+            "maintenance_fractions": "zero",
+        },
+    ),
+    "tier_tables": Case(),
+    "trading_fee": Case(dict(quantity=1.0, price=100.0, rate=0.0005), allow={"rate": NEG0}),
     # venue protection rules
     "VenueRules": Case(
         {f.name: getattr(get_venue_rules("okx"), f.name) for f in dataclasses.fields(VenueRules)},
@@ -735,6 +947,11 @@ CASES: dict[str, Case] = {
 }
 
 RECORDS: dict[str, str] = {
+    "FundingRateDetails": "a result of funding_rate_details",
+    "LiquidationDetails": "a result of liquidation_price_details",
+    "MarkPriceDetails": "a result of mark_price_details",
+    "OrderCost": "a result of bybit_order_cost_details",
+    "SubaccountMargin": "a result of subaccount_margin",
     "ConservationError": "an exception, raised by the ledger",
     "ExitResult": "a result of simulate_exit",
     "Fill": "a result of market_order_fill",
@@ -922,6 +1139,8 @@ def _kind(value: Any, annotation: str) -> str:
         return "bool"
     if isinstance(value, str):
         return "text"
+    if isinstance(value, np.ndarray) and value.dtype.kind in "mM":
+        return "object"  # timestamps: probed with wrong types, not numbers
     if isinstance(value, int | np.integer) and "int" in words and "float" not in words:
         return "integer"
     if _numeric(value):
