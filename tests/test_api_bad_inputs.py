@@ -50,7 +50,7 @@ from perpmath import (
     VenueRules,
     deep_book,
     get_venue_rules,
-    liquidation_heatmap,
+    liquidation_map,
     market_order_fill,
     matched_population,
     simulate_exchange,
@@ -242,7 +242,7 @@ CASES: dict[str, Case] = {
     "holding_events": Case(dict(days=30.0, instrument="perpetual"), allow={"days": "zero"}),
     "premium_index": Case(dict(impact_bid=100.1, impact_ask=100.2, index_price=100.0)),
     # heatmap
-    "liquidation_heatmap": Case(
+    "liquidation_map": Case(
         dict(
             sides=["long", "short"],
             entries=[100.0, 100.0],
@@ -252,8 +252,8 @@ CASES: dict[str, Case] = {
         ),
         allow={"maintenance": MMR},
     ),
-    "LiquidationHeatmap.to_frame": Case(
-        make=lambda: liquidation_heatmap(["long", "short"], 100.0, 10.0, 1.0, bins=4)
+    "LiquidationMap.to_frame": Case(
+        make=lambda: liquidation_map(["long", "short"], 100.0, 10.0, 1.0, bins=4)
     ),
     "random_population": Case(
         dict(n=10, seed=1),
@@ -957,7 +957,7 @@ RECORDS: dict[str, str] = {
     "Fill": "a result of market_order_fill",
     "FundCover": "a result of insurance_fund_cover",
     "FundingConvention": "a description of a venue; functions take its name, never the record",
-    "LiquidationHeatmap": "a result of liquidation_heatmap",
+    "LiquidationMap": "a result of liquidation_map",
     "LiquidationOutcome": "a result of execute_liquidation",
     "MarginRatioDefinition": "a description of a definition; functions take its name",
     "SimulationResult": "a result of simulate_exchange",
