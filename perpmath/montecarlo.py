@@ -300,7 +300,9 @@ def _run(
             )
         )
     )
-    shape = np.shape(np.asarray(leverage, dtype=float))
+    shape = v.broadcastable(
+        leverage=v.leverage(leverage), quantity=v.positive("quantity", quantity)
+    )
     with np.errstate(divide="ignore"):
         logb = np.log(ratio.ravel())  # -inf for a barrier at 0: never reached
     up = np.full(logb.shape, s < 0)
@@ -414,7 +416,7 @@ def survival_curve(
     leverages (``"5x"``, ...). Same simulation and arguments as
     :func:`liquidation_probability`, whose value is 1 minus the last row.
     """
-    surv, _, n_s, _ = _run(
+    surv, shape, n_s, _ = _run(
         side,
         leverage,
         sigma,
@@ -435,7 +437,7 @@ def survival_curve(
         dtype=dtype,
         progress=progress,
     )
-    levs = np.atleast_1d(np.asarray(leverage, dtype=float)).ravel()
+    levs = np.atleast_1d(np.broadcast_to(np.asarray(leverage, dtype=float), tuple(shape))).ravel()
     frame = pd.DataFrame(
         surv.T,
         index=pd.Index(np.linspace(0.0, float(days), n_s + 1), name="day"),

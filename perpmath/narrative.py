@@ -57,7 +57,8 @@ def expect(
     at 50x". See the module docstring for the relations.
     """
     if not isinstance(relation, str) or relation not in RELATIONS:
-        raise ValueError(f"relation must be one of {sorted(RELATIONS)}, got {relation!r}")
+        error = ValueError if isinstance(relation, str) else v.ArgumentTypeError
+        raise error(f"relation must be one of {sorted(RELATIONS)}, got {relation!r}")
     if len(bounds) != RELATIONS[relation]:
         raise ValueError(
             f"relation {relation!r} takes {RELATIONS[relation]} bound(s), got {len(bounds)}"
@@ -71,8 +72,8 @@ def expect(
         if given is not bounds[0]:
             raise AssertionError(f"expected {what} to be {bounds[0]!r}, got {value!r}")
         return value
-    rel = float(v.non_negative("rtol", rtol))
-    ab = float(v.non_negative("atol", atol))
+    rel = v.scalar("rtol", v.non_negative("rtol", rtol))
+    ab = v.scalar("atol", v.non_negative("atol", atol))
     x = v.as_float_array(what, value)
     lims = [v.as_float_array(f"bound of {what}", b) for b in bounds]
     if relation == "<":

@@ -78,6 +78,7 @@ class Case:
     allow: dict[str, str] = field(default_factory=dict)
     inf_ok: bool = False
     skip: dict[str, str] = field(default_factory=dict)
+    varargs: tuple[Any, ...] = ()  # values of a *args parameter (not probed)
 
 
 @dataclass(frozen=True)
@@ -822,6 +823,22 @@ CASES: dict[str, Case] = {
     ),
     "tier_tables": Case(),
     "trading_fee": Case(dict(quantity=1.0, price=100.0, rate=0.0005), allow={"rate": NEG0}),
+    # the course's running example, claims and checked prose
+    "RunningExample": Case(
+        allow={"symbol": "string", "venue": "string"},
+    ),
+    "RunningExample.bankruptcy_price": Case(dict(leverage=10.0), make=perpmath.RunningExample),
+    "RunningExample.liquidation_price": Case(dict(leverage=10.0), make=perpmath.RunningExample),
+    "RunningExample.quantity_at": Case(dict(leverage=10.0), make=perpmath.RunningExample),
+    "RunningExample.summary": Case(make=perpmath.RunningExample),
+    "RunningExample.with_changes": Case(dict(margin=2_000.0), make=perpmath.RunningExample),
+    "claim": Case(dict(number=1)),
+    "claims_table": Case(),
+    "expect": Case(
+        dict(value=1.0, relation=">"),
+        varargs=(-10.0,),
+        allow={"value": "zero negative", "what": FREE, "rtol": "zero", "atol": "zero"},
+    ),
     # venue protection rules
     "VenueRules": Case(
         {f.name: getattr(get_venue_rules("okx"), f.name) for f in dataclasses.fields(VenueRules)},
@@ -947,6 +964,7 @@ CASES: dict[str, Case] = {
 }
 
 RECORDS: dict[str, str] = {
+    "Claim": "a description of a claim the course checks; claim(number) returns it",
     "FundingRateDetails": "a result of funding_rate_details",
     "LiquidationDetails": "a result of liquidation_price_details",
     "MarkPriceDetails": "a result of mark_price_details",
@@ -1257,6 +1275,13 @@ def _call(qualname: str, **changes: Any) -> Any:
         func = getattr(case.make(), qualname.partition(".")[2])
     args = {k: (v.build() if isinstance(v, Fresh) else v) for k, v in case.args.items()}
     args.update(changes)
+    if case.varargs:  # the parameters before *args go by position
+        before = []
+        for p in inspect.signature(func).parameters.values():
+            if p.kind == p.VAR_POSITIONAL:
+                break
+            before.append(args.pop(p.name))
+        return func(*before, *case.varargs, **args)
     return func(**args)
 
 
