@@ -43,6 +43,15 @@ def _shown(x: Any) -> str:
     return repr(x)
 
 
+def _truth_as_number(value: Any) -> Any:
+    """True/False (or arrays of them) as 1.0/0.0: a check may compare verdicts with True."""
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        return value
+    return arr.astype(float) if arr.dtype.kind == "b" else value
+
+
 def expect(
     value: Any,
     relation: str,
@@ -74,8 +83,8 @@ def expect(
         return value
     rel = v.scalar("rtol", v.non_negative("rtol", rtol))
     ab = v.scalar("atol", v.non_negative("atol", atol))
-    x = v.as_float_array(what, value)
-    lims = [v.as_float_array(f"bound of {what}", b) for b in bounds]
+    x = v.as_float_array(what, _truth_as_number(value))
+    lims = [v.as_float_array(f"bound of {what}", _truth_as_number(b)) for b in bounds]
     if relation == "<":
         ok, text = x < lims[0], f"< {_shown(bounds[0])}"
     elif relation == "<=":
