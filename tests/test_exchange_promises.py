@@ -251,7 +251,7 @@ def test_bad_inputs_name_the_argument():
     acc = matched_population(2, rng=1)
     with pytest.raises(ValueError, match="mark_path must hold at least one price"):
         simulate_exchange(acc, [])
-    with pytest.raises(ValueError, match="rules must be one of"):
+    with pytest.raises(ValueError, match="rules name must be one of"):
         simulate_exchange(acc, [100.0], rules="hope")
     for name in ("absolute_tolerance", "relative_tolerance"):
         for bad in (np.nan, np.inf, -1e-6):
@@ -289,7 +289,6 @@ def test_bad_inputs_name_the_argument():
                              bankruptcy_price=1.1)  # fmt: skip
     with pytest.raises(ValueError, match="rules must be one of"):
         venue_rules_table(["hope"])
-    assert list(venue_rules_table("okx").columns) == ["okx"]
 
 
 def test_notional_past_the_last_tier():

@@ -12,6 +12,7 @@ run). The venue families' rules are in ``perpmath.venue_rules``.
 from perpmath.exchange.adl import (
     ADL_POLICIES,
     ADL_RANKINGS,
+    ENGINE_RANKINGS,
     RISK_MODELS,
     adl_allocation,
     adl_haircuts,
@@ -30,7 +31,6 @@ from perpmath.exchange.population import (
     matched_population,
 )
 from perpmath.exchange.simulator import (
-    ENGINE_RANKINGS,
     LIQUIDATION_MODES,
     WATERFALLS,
     SimulationResult,

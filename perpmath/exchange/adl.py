@@ -84,6 +84,7 @@ from perpmath import _validate as v
 __all__ = [
     "ADL_POLICIES",
     "ADL_RANKINGS",
+    "ENGINE_RANKINGS",
     "RISK_MODELS",
     "adl_allocation",
     "adl_haircuts",
@@ -101,6 +102,11 @@ ADL_RANKINGS: dict[str, str] = {
     "hyperliquid": "unrealized PnL x effective leverage (the docs name the two factors only)",
 }
 """Named ADL rankings (sources in the module docstring)."""
+
+ENGINE_RANKINGS: tuple[str, ...] = (*ADL_RANKINGS, "random")
+"""ADL orders the exchange simulator can use: the scored rankings above and
+dYdX v4's ``random`` (the opposite positions in turn from a pseudo-random
+start; dydxprotocol/v4-chain, x/clob/keeper/deleveraging.go)."""
 
 
 def adl_score(
@@ -125,7 +131,7 @@ def adl_score(
     q = v.positive("quantity", quantity)
     e = v.positive("entry_price", entry_price)
     m = v.positive("mark_price", mark_price)
-    w = v.as_float_array("margin", margin)
+    w = v.non_negative("margin", margin)
     _same_length(("quantity", q), ("side", s), ("entry_price", e), ("mark_price", m),
                  ("margin", w))  # fmt: skip
     upnl = s * q * (m - e)
@@ -192,7 +198,7 @@ def adl_queue(
     if np.isnan(sc).any():
         raise ValueError("scores must not contain NaN")
     order = np.lexsort((np.arange(sc.size), -sc))
-    if profitable_only:
+    if v.flag("profitable_only", profitable_only):
         if pnl is None:
             ref = sc
         else:
@@ -210,7 +216,7 @@ def adl_allocation(
     positions are taken whole in queue order, the last one partly. Returns
     an array like ``sizes`` (0 for positions not touched); if the queue holds
     less than ``quantity``, everything in it is closed."""
-    q = float(v.positive("quantity", quantity))
+    q = v.scalar("quantity", v.positive("quantity", quantity))
     sz = np.atleast_1d(v.non_negative("sizes", sizes))
     n_scores = np.atleast_1d(np.asarray(scores, dtype=float)).size
     if n_scores != sz.size:
@@ -294,17 +300,17 @@ def adl_haircuts(
     """
     name = v.choice("policy", policy, ("pro_rata", "levered_pro_rata", "risk_aware_pro_rata"))
     model = v.choice("risk_model", risk_model, RISK_MODELS)
-    d = float(v.non_negative("shortfall", shortfall))
+    d = v.scalar("shortfall", v.non_negative("shortfall", shortfall))
     p = np.maximum(np.atleast_1d(v.as_float_array("profit", profit)), 0.0)
+    c = v.scalar("power", v.positive("power", power))
+    t = v.scalar("threshold", v.non_negative("threshold", threshold))
+    lev = None if leverage is None else np.atleast_1d(v.non_negative("leverage", leverage))
+    if lev is not None and lev.shape != p.shape:
+        raise ValueError(f"leverage must have one value per profit ({p.size}), got {lev.size}")
     w = p.copy()
     if name != "pro_rata":
-        if leverage is None:
+        if lev is None:
             raise ValueError(f"leverage is needed by the {name} policy")
-        lev = np.atleast_1d(v.non_negative("leverage", leverage))
-        if lev.shape != p.shape:
-            raise ValueError(f"leverage must have one value per profit ({p.size}), got {lev.size}")
-        c = float(v.positive("power", power))
-        t = float(v.non_negative("threshold", threshold))
         w = p * (lev if name == "levered_pro_rata" else _risk_weight(lev, model, c, t))
     return _capped_shares(min(d, float(p.sum())), w, p)
 
@@ -340,9 +346,9 @@ def compare_adl_policies(
     q = np.atleast_1d(v.positive("quantity", quantity))
     e = np.atleast_1d(v.positive("entry_price", entry_price))
     w = np.atleast_1d(v.non_negative("margin", margin))
-    m = float(v.positive("mark_price", mark_price))
-    big_q = float(v.positive("bankrupt_quantity", bankrupt_quantity))
-    bp = float(v.positive("bankruptcy_price", bankruptcy_price))
+    m = v.scalar("mark_price", v.positive("mark_price", mark_price))
+    big_q = v.scalar("bankrupt_quantity", v.positive("bankrupt_quantity", bankrupt_quantity))
+    bp = v.scalar("bankruptcy_price", v.positive("bankruptcy_price", bankruptcy_price))
     if q.size == 0:
         raise ValueError("quantity must hold at least one winner's position, got none")
     for name, arr in (("entry_price", e), ("margin", w)):

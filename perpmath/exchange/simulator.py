@@ -36,7 +36,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from perpmath import _validate as v
-from perpmath.exchange.adl import ADL_RANKINGS
+from perpmath.exchange.adl import ENGINE_RANKINGS
 from perpmath.exchange.engine import FEE_DESTINATIONS
 from perpmath.exchange.ledger import Ledger
 from perpmath.exchange.market import Market, PriceImpact, book_source
@@ -55,7 +55,6 @@ from perpmath.tiers import TierTable
 from perpmath.venue_rules import VenueRules, get_venue_rules
 
 __all__ = [
-    "ENGINE_RANKINGS",
     "LIQUIDATION_MODES",
     "WATERFALLS",
     "SimulationResult",
@@ -74,9 +73,6 @@ What no layer covers is written off by the venue (bad debt). A pro-rata
 haircut on winners is ``fund_then_socialized``."""
 
 LIQUIDATION_MODES = ("full", "partial")
-ENGINE_RANKINGS = (*ADL_RANKINGS, "random")
-"""ADL orders the engine can use: the scored rankings of ``ADL_RANKINGS`` and
-dYdX v4's ``random`` (opposite positions in turn from a pseudo-random start)."""
 BEYOND_LAST_TIER = ("last_tier", "raise")
 
 HISTORY_COLUMNS = (
@@ -189,31 +185,29 @@ def _config(
     default_mode = "partial" if rules.partial_fraction is not None else "full"
     mode = v.choice("liquidation", liquidation or default_mode, LIQUIDATION_MODES)
     frac_in = partial_fraction if partial_fraction is not None else rules.partial_fraction
-    frac = float(v.in_range("partial_fraction", 0.5 if frac_in is None else frac_in, 0.0, 1.0,
-                            high_inclusive=True))  # fmt: skip
+    frac_in = 0.5 if frac_in is None else frac_in
+    frac = v.scalar(
+        "partial_fraction", v.in_range("partial_fraction", frac_in, 0.0, 1.0, high_inclusive=True)
+    )
     if mode == "partial" and frac <= 0:
         raise ValueError(f"partial_fraction must be greater than 0, got {partial_fraction!r}")
     above = rules.partial_above if rules.partial_above is not None and liquidation is None else 0.0
-    rate = float(v.in_range("fee_rate", rules.fee_rate if fee_rate is None else fee_rate, 0, 1))
+    rate = v.scalar(
+        "fee_rate", v.in_range("fee_rate", rules.fee_rate if fee_rate is None else fee_rate, 0, 1)
+    )
     fee_to = v.choice("fee_destination", fee_destination or rules.fee_destination, FEE_DESTINATIONS)
     if isinstance(maintenance, TierTable):
         tiers, mmr = maintenance, 0.0
     else:
-        tiers, mmr = None, float(v.in_range("maintenance", maintenance, 0.0, 1.0))
+        tiers, mmr = None, v.scalar("maintenance", v.in_range("maintenance", maintenance, 0.0, 1.0))
     return EngineConfig(
         rules=rules, layers=layers, ranking=ranking, mode=mode, frac=frac, partial_above=above,
-        rate=rate, fee_to=fee_to, nbp=_flag("negative_balance_protection",
+        rate=rate, fee_to=fee_to, nbp=v.flag("negative_balance_protection",
                                               negative_balance_protection),
         mmr=mmr, tiers=tiers,
         beyond_last_tier=v.choice("beyond_last_tier", beyond_last_tier, BEYOND_LAST_TIER),
-        delay=whole_number("delay", delay, 0), check=_flag("check", check),
+        delay=whole_number("delay", delay, 0), check=v.flag("check", check),
     )  # fmt: skip
-
-
-def _flag(name: str, value: Any) -> bool:
-    if not isinstance(value, bool | np.bool_):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 def _path(name: str, values: ArrayLike) -> np.ndarray:
@@ -315,7 +309,7 @@ def simulate_exchange(
         fee_destination=fee_destination, negative_balance_protection=negative_balance_protection,
         delay=delay, check=check, beyond_last_tier=beyond_last_tier,
     )  # fmt: skip
-    fund0 = float(v.non_negative("insurance_fund", insurance_fund))
+    fund0 = v.scalar("insurance_fund", v.non_negative("insurance_fund", insurance_fund))
     impact = _impact(feedback)
     flow = _flow(market_flow, path.size)
     if flow is not None and impact is None:
