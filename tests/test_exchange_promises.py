@@ -287,7 +287,7 @@ def test_bad_inputs_name_the_argument():
     with pytest.raises(ValueError, match="quantity must hold at least one winner"):
         compare_adl_policies("short", [], [], 1.0, [], bankrupt_quantity=1.0,
                              bankruptcy_price=1.1)  # fmt: skip
-    with pytest.raises(ValueError, match="rules must be one of"):
+    with pytest.raises(ValueError, match="rules name must be one of"):
         venue_rules_table(["hope"])
 
 
