@@ -319,7 +319,7 @@ CONVENTIONS: dict[str, Convention] = {
             maintenance_model="tiers",
             maintenance_rate=0.005,
             max_leverage=100.0,
-            tier_table=None,
+            tier_table="bybit_linear_btcusdt",
             maintenance_basis="entry",
             taker_fee=0.00055,
             fee_in_maintenance=False,
@@ -337,8 +337,9 @@ CONVENTIONS: dict[str, Convention] = {
                 "Isolated: LP = EP -/+ (IM - MM)/size -/+ extra margin/size with IM = value/lev "
                 "and MM = value x MMR - deduction, value at the ENTRY price. Bankruptcy price "
                 "EP x (1 -/+ 1/lev): the estimated fee to close is reserved in the position "
-                "margin on top of IM, so it does not move either price. First risk-limit tier "
-                "of BTCUSDT: MMR 0.5%."
+                "margin on top of IM, so it does not move either price. Risk limits: the shipped "
+                "table bybit_linear_btcusdt (first tier MMR 0.5% up to 2,000,000 USDT, with "
+                "maintenance deductions), from Bybit's 'Margin Parameters' page."
             ),
         ),
         Convention(

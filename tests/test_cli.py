@@ -128,7 +128,7 @@ def test_funding_payment_sign(capsys):
                 "--entry",
                 "96000",
                 "--leverage",
-                "150",
+                "200",
                 "--tiers",
                 "binance_usdm_btcusdt",
             ],
@@ -234,7 +234,7 @@ def test_screen_cross_with_a_wallet(capsys):
     wallet = assumption(out, "wallet (cross)")
     assert wallet.startswith("500.00 USDT") and wallet.endswith("= 500.00 USDT in the formula")
     table = assumption(out, "tier table")
-    assert table.startswith("binance_usdm_btcusdt dated 2024-06-28, tier 1 of 12")
+    assert table.startswith("binance_usdm_btcusdt dated 2025-12-26, tier 1 of 12")
     # the other positions' terms of Binance's cross example (freqtrade's table): 26,316.89
     argv = ["liquidation-price", "--side", "long", "--entry", "32481.98", "--quantity", "109.488"]
     argv += ["--margin-mode", "cross", "--wallet-balance", "1535443.01"]
@@ -254,9 +254,9 @@ def test_json_output_holds_the_details(capsys):
     data = json.loads(capsys.readouterr().out)
     expected = liquidation_price("short", 96_000, 10, 30, convention=None, maintenance=None)
     assert data["liquidation_price"] != expected  # the table, not the flat default
-    # ~3.2 M USDT at the liquidation price: tier 4 (1 %, 11,450) of the newest table
-    assert data["tier_table_date"] == "2024-06-28" and data["tier"] == 4
-    assert data["maintenance_rate"] == 0.01 and data["maintenance_amount"] == 11_450
+    # ~3.2 M USDT at the liquidation price: tier 4 (1 %, 12,000) of the newest table
+    assert data["tier_table_date"] == "2025-12-26" and data["tier"] == 4
+    assert data["maintenance_rate"] == 0.01 and data["maintenance_amount"] == 12_000
     assert "tier table" in data["assumptions"]
 
 
