@@ -517,10 +517,13 @@ CONVENTIONS: dict[str, Convention] = {
             notes=(
                 "LP = (EP -/+ margin / multiplier / size) / [1 -/+ (MMR + taker rate)] ('-' for "
                 "a long): the taker rate adds to the maintenance rate. Quantity in contracts of "
-                "the contract multiplier (0.0001 BTC for BTC_USDT). The first-tier MMR of "
-                "BTC_USDT was not found on a public page: 0.4% is a placeholder, pass the "
-                "contract's own rate (contract information panel) as maintenance=. Gate's "
-                "inverse form: LP = size x EP x (1 +/- MMR +/- taker) / (size +/- margin x EP)."
+                "the contract multiplier (0.0001 BTC for BTC_USDT). Gate publishes no BTC_USDT "
+                "tier page; its contract API (GET /futures/usdt/contracts/BTC_USDT, field "
+                "maintenance_rate) gave 0.4% at 125x in a public capture dated 2026-10-10, the "
+                "rate used here, while a capture of its risk-limit tiers dated 2026-08-09 shows "
+                "0.3% at 200x up to 500,000 USDT: pass the contract's current rate as "
+                "maintenance=. Gate's inverse form: LP = size x EP x (1 +/- MMR +/- taker) / "
+                "(size +/- margin x EP)."
             ),
         ),
         Convention(
@@ -543,6 +546,7 @@ CONVENTIONS: dict[str, Convention] = {
             rounding="none",
             source="https://www.bitget.com/support/articles/12560603808759",
             sources=(
+                "https://www.bitget.com/api-doc/contract/position/Get-Query-Position-Lever",
                 "https://www.bitget.com/support/articles/360052911052",
                 "https://www.bitget.com/news/detail/12560604115513",
             ),
@@ -550,9 +554,11 @@ CONVENTIONS: dict[str, Convention] = {
                 "Estimated isolated liquidation price = (position margin - size x entry x "
                 "direction) / (size x (MMR + taker fee rate - direction)), direction +1 long, "
                 "-1 short: the taker rate adds to the maintenance rate. Bitget's liquidation "
-                "fee rate is 0.06% (announcement of 2024-07-24). The first-tier MMR of "
-                "BTCUSDT was not found on a public page: 0.4% is a placeholder, pass the "
-                "position tier's rate as maintenance=."
+                "fee rate is 0.06% (announcement of 2024-07-24). First position tier of "
+                "BTCUSDT: 0 to 50,000 USDT at 125x, maintenance rate 0.4% (Bitget API docs, "
+                "'Get Position Tier', GET /api/v2/mix/market/query-position-lever, example "
+                "response of 2023-09-27; a BTCUSDT position response of 2025-02-15 shows "
+                "keepMarginRate 0.004); second tier 50,000 to 200,000 at 100x, 0.5%."
             ),
         ),
         Convention(
