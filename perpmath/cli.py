@@ -51,8 +51,7 @@ class _UsageError(Exception):
 # --- values as people paste them -------------------------------------------------------------
 #: Units people paste after a number ("0.5 BTC", "1,000 USDT"); they are dropped.
 _UNITS = frozenset(
-    ("USDT", "USDC", "USD", "BUSD", "BTC", "XBT", "ETH", "COIN", "COINS", "CONT", "CONTS")
-    + ("CONTRACT", "CONTRACTS")
+    "USDT USDC USD BUSD BTC XBT ETH COIN COINS CONT CONTS CONTRACT CONTRACTS".split()
 )
 _UNIT_SUFFIX = re.compile(r"^(.*\d\.?)([A-Za-z]+)$")
 
