@@ -672,6 +672,11 @@ def bankruptcy_price(
     Sources: Bybit, "Bankruptcy Price (USDT Contract)" and "What is Bankruptcy
     Price? (Inverse Contract)", https://www.bybit.com/en/help-center/article/Bankruptcy-Price-USDT-Contract.
     """
+    if contract is not None and not isinstance(contract, str):
+        raise TypeError(
+            f"contract must be 'linear' or 'inverse', got {contract!r}; bankruptcy_price takes "
+            "quantity by name (quantity=...), unlike liquidation_price's fourth argument"
+        )
     s = v.side_sign(side)
     e = v.positive("entry_price", entry_price)
     lev = None if leverage is None else v.leverage(leverage)

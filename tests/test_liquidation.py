@@ -793,3 +793,38 @@ def test_hyperliquid_liquidation_prices_from_freqtrades_table(margin_mode):
         **money,
     )
     assert lp == pytest.approx(np.array(expected), rel=1e-4)
+
+
+def test_octobot_inverse_position_table():
+    # OctoBot-Trading tests/personal_data/positions/types/test_inverse_position.py
+    # (Drakkar-Software/OctoBot-Trading @ 063b8fd09628c6f3819ea84c10d8894a2a1fb910): 100
+    # contracts of 1 USD at 100, maintenance rate 1%, no fee, Bybit's inverse rule
+    # (maintenance valued at entry). Isolated liquidation at 1x: 50.2512..., short 10,000.
+    octo = dataclasses.replace(
+        get_convention("bybit_inverse"), name="octobot", taker_fee=0.0, rounding="none"
+    )
+    kw = dict(maintenance=0.01, convention=octo)
+    assert liquidation_price("long", 100, 1, 100, **kw) == pytest.approx(
+        50.25125628140703518113600205, rel=1e-15
+    )
+    assert liquidation_price("short", 100, 1, 100, **kw) == pytest.approx(10_000.0, rel=1e-15)
+    # At 100x the initial margin (1%) equals the maintenance margin: OctoBot returns the
+    # entry price, perpmath refuses the position (no venue opens it: at 1% maintenance the
+    # risk limit allows less than 100x).
+    with pytest.raises(ValueError, match="liquidated at its own entry price"):
+        liquidation_price("long", 100, 100, 100, **kw)
+    # bankruptcy prices: 50 and 99.0099... (long 1x, 100x), 101.0101... (short 100x)
+    for side, lev, expected in (
+        ("long", 1, 50.0),
+        ("long", 100, 99.00990099009900990099009901),
+        ("short", 100, 101.0101010101010101010101010),
+    ):
+        bp = bankruptcy_price(side, 100, lev, "inverse", quantity=100)
+        assert bp == pytest.approx(expected, rel=1e-15)
+    # an inverse short at 1x never goes bankrupt: OctoBot writes 0, perpmath inf
+    assert bankruptcy_price("short", 100, 1, "inverse", quantity=100) == np.inf
+
+
+def test_bankruptcy_price_names_its_keyword_only_quantity():
+    with pytest.raises(TypeError, match=r"takes quantity by name"):
+        bankruptcy_price("long", 96_000, 10, 2)
