@@ -858,7 +858,11 @@ def liquidation_price_after(
       realised PnL goes to the wallet balance, which now backs a smaller
       position, so the price moves away.
 
-    Other keywords as in ``liquidation_price``.
+    Other keywords as in ``liquidation_price``. Sources: Bybit, "Liquidation
+    Price (USDT Contract)" (LP = EP -/+ (IM - MM) / size -/+ extra margin added
+    / size, https://www.bybit.com/en/help-center/article/Liquidation-Price-USDT-Contract);
+    Binance, "How to Calculate Liquidation Price of USDⓈ-M Futures Contracts"
+    (the isolated wallet balance WB holds the margin added).
     """
     s = v.side_sign(side)
     e = v.positive("entry_price", entry_price)
