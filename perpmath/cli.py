@@ -111,7 +111,20 @@ def _rate_0_1(text: str) -> float:
     return value
 
 
-_NEGATIVE = re.compile(r"^-\d[\d,_]*(\.\d*)?(x|%)?$")
+_NEGATIVE = re.compile(r"^-\$?\d[\d,_]*(\.\d*)?(x|%|\s*[A-Za-z]+)?$")
+
+
+def _negative(text: str) -> str:
+    """A negative number as pasted ("-2,000 USDT", "-0.005%") in a form argparse takes."""
+    t = _clean(text.replace("-$", "-", 1))
+    if t.endswith("%"):
+        try:
+            # fixed-point: argparse takes "-0.00005" as a value but "-5e-05" as a flag
+            return f"{float(t[:-1]) / 100.0:.15f}".rstrip("0").rstrip(".")
+        except ValueError:
+            return t
+    return t
+
 
 _SIDES = {"long": "long", "buy": "long", "short": "short", "sell": "short"}
 
@@ -891,7 +904,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args_in = sys.argv[1:] if argv is None else list(argv)
     # "-448,164.48" is a negative number to a person; argparse only knows "-448164.48"
-    args_in = [_clean(a) if _NEGATIVE.match(a) else a for a in args_in]
+    args_in = [_negative(a) if _NEGATIVE.match(a) else a for a in args_in]
     try:
         args = parser.parse_args(args_in)
         if args.version:

@@ -429,3 +429,16 @@ def test_json_holds_the_fee_numbers_distances_and_sources(capsys):
     assert data["fee_to_open"] == 11.0 and data["order_cost"] == 421.78
     assert data["distance_to_liquidation"] == 0.015 and data["distance_to_bankruptcy"] == 0.02
     assert "Margin Parameters" in data["tier_table_source"] and "bybit.com" in data["source"]
+
+
+def test_negative_values_as_pasted(capsys):
+    # a negative rate with a % sign and a negative PnL with its unit are values, not flags
+    argv = ["funding", "--side", "long", "--quantity", "0.5 BTC", "--mark", "$96,000"]
+    assert main([*argv, "--rate", "-0.0050%"]) == 0
+    assert value(capsys.readouterr().out, "payment").startswith("2.40 USDT: the trader receives")
+    argv = ["liquidation-price", "--side", "long", "--entry", "96000", "--quantity", "0.1"]
+    argv += ["--margin-mode", "cross", "--wallet-balance", "10000"]
+    assert main([*argv, "--other-upnl", "-2,000 USDT"]) == 0
+    pasted = value(capsys.readouterr().out, "liquidation price")
+    assert main([*argv, "--other-upnl", "-2000"]) == 0
+    assert value(capsys.readouterr().out, "liquidation price") == pasted
