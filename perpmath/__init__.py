@@ -6,18 +6,21 @@ The core modules import only NumPy and pandas. Plot helpers live in
 """
 
 from perpmath.account import *
+from perpmath.claims import *
 from perpmath.contracts import *
 from perpmath.conventions import *
+from perpmath.example import *
 from perpmath.exchange import *
 from perpmath.fees import *
 from perpmath.funding import *
 from perpmath.funding_schedule import *
-from perpmath.heatmap import *
 from perpmath.leveraged_tokens import *
 from perpmath.liquidation import *
+from perpmath.liquidation_map import *
 from perpmath.margin import *
 from perpmath.markprice import *
 from perpmath.montecarlo import *
+from perpmath.narrative import *
 from perpmath.orderbook import *
 from perpmath.paths import *
 from perpmath.risk import *

@@ -16,7 +16,7 @@ principle and a change of measure; Shreve, "Stochastic Calculus for Finance
 II", 2004, chapter 7, maximum of Brownian motion with drift). The Monte Carlo here checks the price
 only at the simulated steps (``monitoring="discrete"``, as a mark price
 ticks) or adds the Brownian-bridge probability of a crossing between
-steps (``monitoring="continuous"``, which removes the discretisation bias
+steps (``monitoring="continuous"``, which removes the discretization bias
 for GBM: the chance that a Brownian bridge from x_k to x_{k+1} crosses b is
 exp(-2 (x_k - b)(x_{k+1} - b) / (sigma^2 dt)); Glasserman, "Monte Carlo
 Methods in Financial Engineering", 2003, chapter 6, barrier crossings).
@@ -77,7 +77,7 @@ def first_passage_probability(
     * b > 0 (up):    Phi((nu T - b) / s) + exp(2 nu b / sigma^2) Phi((-b - nu T) / s)
 
     A ratio of 0 is never reached (probability 0). Continuous monitoring;
-    ``sigma`` and ``mu`` annualised. Source: the
+    ``sigma`` and ``mu`` annualized. Source: the
     first-passage law of Brownian motion with drift (Shreve, "Stochastic
     Calculus for Finance II", 2004, chapter 7).
     """
@@ -106,7 +106,7 @@ def liquidation_barrier(
     *,
     maintenance: TierTable | ArrayLike = 0.004,
     entry_price: float = 96_000.0,
-    quantity: float = 1.0,
+    quantity: ArrayLike = 1.0,
 ) -> v.Float:
     """Liquidation price as a multiple of the entry price (below 1 for a long, above for a short).
 
@@ -131,13 +131,18 @@ def liquidation_probability_closed_form(
     maintenance: TierTable | ArrayLike = 0.004,
     mu: ArrayLike = 0.0,
     entry_price: float = 96_000.0,
+    quantity: ArrayLike = 1.0,
 ) -> v.Float:
     """Closed-form probability that a GBM mark price reaches the liquidation price within ``days``.
 
     :func:`first_passage_probability` at the barrier of
-    :func:`liquidation_barrier`. Continuous monitoring, no jumps, no funding.
+    :func:`liquidation_barrier` (``quantity`` in coin, broadcast with
+    ``leverage``: it picks the tier of a tier table). Continuous monitoring,
+    no jumps, no funding.
     """
-    ratio = liquidation_barrier(side, leverage, maintenance=maintenance, entry_price=entry_price)
+    ratio = liquidation_barrier(
+        side, leverage, maintenance=maintenance, entry_price=entry_price, quantity=quantity
+    )
     return first_passage_probability(ratio, sigma, days, mu=mu)
 
 
@@ -224,6 +229,7 @@ def _run(
     maintenance: TierTable | ArrayLike,
     mu: float,
     entry_price: float,
+    quantity: ArrayLike,
     model: str,
     jump_intensity: float,
     jump_mean: float,
@@ -249,7 +255,9 @@ def _run(
     _generator(rng)
     ratio = np.atleast_1d(
         np.asarray(
-            liquidation_barrier(side, leverage, maintenance=maintenance, entry_price=entry_price)
+            liquidation_barrier(
+                side, leverage, maintenance=maintenance, entry_price=entry_price, quantity=quantity
+            )
         )
     )
     shape = np.shape(np.asarray(leverage, dtype=float))
@@ -289,6 +297,7 @@ def liquidation_probability(
     maintenance: TierTable | ArrayLike = 0.004,
     mu: float = 0.0,
     entry_price: float = 96_000.0,
+    quantity: ArrayLike = 1.0,
     model: str = "gbm",
     jump_intensity: float = 12.0,
     jump_mean: float = -0.05,
@@ -306,6 +315,8 @@ def liquidation_probability(
     liquidation price of :func:`liquidation_barrier` (first passage). One
     set of paths serves every leverage in ``leverage`` (common random
     numbers), so differences between leverages are not sampling noise.
+    ``quantity`` (coin, broadcast with ``leverage``) sizes the position, which
+    picks its tier when ``maintenance`` is a tier table.
     ``progress(fraction)`` is called after each chunk of paths. The sampling
     error is :func:`sampling_error`; without jumps and with
     ``monitoring="continuous"`` the result converges to
@@ -322,6 +333,7 @@ def liquidation_probability(
         maintenance=maintenance,
         mu=mu,
         entry_price=entry_price,
+        quantity=quantity,
         model=model,
         jump_intensity=jump_intensity,
         jump_mean=jump_mean,
@@ -346,6 +358,7 @@ def survival_curve(
     maintenance: TierTable | ArrayLike = 0.004,
     mu: float = 0.0,
     entry_price: float = 96_000.0,
+    quantity: ArrayLike = 1.0,
     model: str = "gbm",
     jump_intensity: float = 12.0,
     jump_mean: float = -0.05,
@@ -372,6 +385,7 @@ def survival_curve(
         maintenance=maintenance,
         mu=mu,
         entry_price=entry_price,
+        quantity=quantity,
         model=model,
         jump_intensity=jump_intensity,
         jump_mean=jump_mean,

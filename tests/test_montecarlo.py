@@ -197,3 +197,38 @@ def test_a_one_x_long_is_never_liquidated_by_a_price_path():
     assert first_passage_probability(0.0, 0.6, 7) == 0.0
     p = liquidation_probability("long", [1, 10], 0.6, 7, rng=np.random.default_rng(0), n_paths=500)
     assert p[0] == 0.0 and p[1] > 0
+
+
+def test_quantity_sizes_the_position_and_picks_its_tier():
+    # the running example's margin of 1,000 USDT: 100x is 100,000 USDT of notional, tier 2
+    from perpmath.example import RUNNING_EXAMPLE as ex
+
+    levs = np.array([10.0, 50.0, 100.0])
+    qty = ex.quantity_at(levs)
+    ratio = liquidation_barrier("long", levs, maintenance=ex.tiers, quantity=qty)
+    np.testing.assert_allclose(ratio * 96_000, ex.liquidation_price(levs))
+    closed = liquidation_probability_closed_form(
+        "long", levs, 0.6, 7, maintenance=ex.tiers, quantity=qty
+    )
+    np.testing.assert_allclose(closed, first_passage_probability(ratio, 0.6, 7))
+    a = liquidation_probability(
+        "long",
+        levs,
+        0.6,
+        7,
+        rng=np.random.default_rng(3),
+        n_paths=300,
+        maintenance=ex.tiers,
+        quantity=qty,
+    )
+    b = survival_curve(
+        "long",
+        levs,
+        0.6,
+        7,
+        rng=np.random.default_rng(3),
+        n_paths=300,
+        maintenance=ex.tiers,
+        quantity=qty,
+    )
+    np.testing.assert_allclose(a, 1 - b.iloc[-1].to_numpy())

@@ -103,7 +103,7 @@ def _lines(fig):
 @pytest.mark.parametrize(
     ("name", "levels"),
     [
-        ("spot_vs_perpetual", ["entry", "liquidation"]),
+        ("spot_vs_perpetual", ["entry"]),
         ("position_roe", ["entry", "liquidation", "bankruptcy"]),
         ("margin_ratios", ["liquidation"]),
         ("linear_vs_inverse", ["entry"]),
@@ -118,6 +118,25 @@ def test_levels_drawn_in_course_style(name, levels):
             line.get_color() == style["color"] and line.get_linestyle() == style["linestyle"]
             for line in lines
         ), f"{name}: no {level} line in the course style"
+
+
+def test_spot_vs_perpetual_tells_two_liquidation_levels_apart():
+    frame = _spot_frame()
+    fig = plot_spot_vs_perpetual(
+        frame, liquidation_prices={"long 10x": 86_747.0, "short 10x": 105_179.0}
+    )
+    ax_p, ax_e = fig.axes
+    assert ax_p.get_xlabel() == "time (hours)"
+    levels = [ln for ln in ax_p.lines if ln.get_label().startswith("liquidation")]
+    assert len(levels) == 2
+    assert levels[0].get_color() != levels[1].get_color()
+    assert all(ln.get_linestyle() == LEVEL_STYLES["liquidation"]["linestyle"] for ln in levels)
+    equity = {ln.get_label(): ln.get_color() for ln in ax_e.lines}
+    for ln in levels:
+        name = ln.get_label().split(":")[0].removeprefix("liquidation ")
+        assert equity[f"perpetual {name}"] == ln.get_color()
+    with pytest.raises(ValueError, match="not a column"):
+        plot_spot_vs_perpetual(frame, liquidation_prices={"long 3x": 1.0})
 
 
 def test_position_roe_levels_are_the_right_prices():

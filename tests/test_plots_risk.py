@@ -32,6 +32,17 @@ def _labelled(fig: Figure) -> None:
         assert ax.get_xlabel() and ax.get_ylabel()
 
 
+def test_funding_clamp_puts_hourly_and_8_hour_venues_on_one_8_hour_scale():
+    fig = plot_funding_clamp(conventions=("binance", "hyperliquid"))
+    _labelled(fig)
+    assert fig.axes[0].get_ylabel() == "funding rate over 8 hours"
+    binance, hyperliquid = fig.axes[0].lines[:2]
+    # inside the clamp both pay the 0.01 % interest rate over 8 hours
+    np.testing.assert_allclose(binance.get_ydata()[200], 0.0001)
+    np.testing.assert_allclose(hyperliquid.get_ydata()[200], 0.0001)
+    assert "8 payments of 1/8" in hyperliquid.get_label()
+
+
 def test_funding_figures():
     _labelled(plot_funding_clamp(conventions=("binance", "bitmex")))
     fig = plot_funding_cost(0.0001, [5, 50], days=30)
@@ -59,7 +70,18 @@ def test_risk_figures():
 
     paths = gbm_paths(96_000.0, 0.6, 7, 56, 30, np.random.default_rng(0))
     liq = float(liquidation_barrier("long", 20)) * 96_000.0
-    _labelled(plot_paths_to_liquidation(paths, time_grid(7, 56), entry=96_000.0, liquidation=liq))
+    fan = plot_paths_to_liquidation(paths, time_grid(7, 56), entry=96_000.0, liquidation=liq)
+    _labelled(fan)
+    # a liquidated path stops at its first touch: none of its points lies beyond the level
+    red = [
+        ln
+        for ln in fan.axes[0].lines
+        if ln.get_color() == "#D55E00" and ln.get_linestyle() == "-" and len(ln.get_xdata()) > 1
+    ]
+    assert red, "some paths should reach the liquidation price"
+    for ln in red:
+        y = np.asarray(ln.get_ydata())
+        assert (y[:-1] > liq).all() and y[-1] <= liq
 
     curve = survival_curve("long", [5, 20], 0.6, 7, rng=np.random.default_rng(0), n_paths=500)
     _labelled(plot_survival(curve))

@@ -21,24 +21,40 @@ def plot_funding_clamp(
     interest_rate: float = 0.0001,
     clamp: float = 0.0005,
     conventions: tuple[str, ...] = ("binance",),
-    title: str = "Funding rate against the premium index",
+    title: str = "Funding rate against the premium index (8-hour equivalent)",
 ) -> Figure:
-    """Funding rate per settlement as a function of the premium index, one line per convention.
+    """Funding rate over 8 hours as a function of the premium index, one line per convention.
 
-    The flat stretch is the clamp at work: while the premium stays within
-    +/-clamp of the interest rate, the rate equals the interest rate.
-    Rates from :func:`perpmath.funding.funding_rate`.
+    Venues pay at different intervals (Hyperliquid every hour, an eighth of
+    the 8-hour rate each time), so each convention's rate per payment from
+    :func:`perpmath.funding.funding_rate` is scaled to 8 hours
+    (x 8 / interval) before it is drawn: one axis, one unit. The flat
+    stretch is the clamp at work: while the premium stays within +/-clamp of
+    the interest rate, the rate equals the interest rate.
     """
+    from perpmath.funding import FUNDING_CONVENTIONS
+
     p = (
         np.linspace(-0.002, 0.002, 401)
         if premiums is None
         else np.atleast_1d(v.as_float_array("premiums", premiums))
     )
-    fig, ax = new_figure(title, "premium index (8-hour)", "funding rate per settlement")
+    fig, ax = new_figure(title, "premium index (8-hour)", "funding rate over 8 hours")
     colours = [PALETTE[k] for k in ("blue", "orange", "green", "vermillion")]
-    for colour, name in zip(colours * 2, conventions, strict=False):
-        rate = np.asarray(funding_rate(p, interest_rate, clamp, name))
-        ax.plot(p, rate, color=colour, linewidth=1.8, label=name)
+    styles = ["-", "--", ":", "-."]
+    for k, name in enumerate(conventions):
+        conv = FUNDING_CONVENTIONS[name]
+        per_8h = 8.0 / conv.interval_hours
+        rate = np.asarray(funding_rate(p, interest_rate, clamp, name)) * per_8h
+        paid = "every 8 h" if conv.interval_hours == 8 else f"{per_8h:g} payments of 1/{per_8h:g}"
+        ax.plot(
+            p,
+            rate,
+            color=colours[k % 4],
+            linestyle=styles[k % 4],
+            linewidth=1.8 + 0.6 * (k == 0),
+            label=f"{name} ({paid})",
+        )
     ax.plot(p, p, color=PALETTE["grey"], linestyle=":", linewidth=1.0, label="rate = premium")
     ax.axhline(0.0, color=PALETTE["black"], linewidth=0.6)
     ax.axvspan(interest_rate - clamp, interest_rate + clamp, color=PALETTE["sky"], alpha=0.15)
