@@ -305,8 +305,12 @@ CONVENTIONS: dict[str, Convention] = {
             notes=(
                 "LP = [Q x CS x (MMR + side)] / [WB + cum + side x Q x CS / EP] for one position "
                 "(hedge terms analogous). The page's example places a 0.4 BTC BTCUSD position in "
-                "level 1 with MMR 0.4%; the full COIN-M bracket table is not shipped, pass a "
-                "TierTable in coin as maintenance= for larger positions."
+                "level 1 with MMR 0.4%. No COIN-M bracket table is shipped: Binance's 'Leverage "
+                "and Margin in Coin-Margined Futures Contracts' page lists only the largest "
+                "position (in BTC) per leverage, not the maintenance rates, and no dated copy of "
+                "the bracket API (GET /dapi/v1/leverageBracket) for BTCUSD was found; load one "
+                "with read_tier_table (it reads that response, in coin) and pass it as "
+                "maintenance= for larger positions."
             ),
         ),
         Convention(
@@ -396,7 +400,11 @@ CONVENTIONS: dict[str, Convention] = {
             notes=(
                 "Isolated margin ratio = (margin balance + PnL) / (face value x |contracts| x "
                 "mark price x (tiered MMR + fee rate)); liquidation at 100%, so the taker rate "
-                "adds to the maintenance rate. Bankruptcy: maintenance margin 0."
+                "adds to the maintenance rate. Bankruptcy: maintenance margin 0. No tier table "
+                "is shipped: OKX's position tiers (GET /api/v5/public/position-tiers) charge a "
+                "tier's rate on the whole position, with no deduction, so the requirement jumps "
+                "at each tier edge, which a TierTable (continuous by construction) does not "
+                "hold; no dated BTC-USDT-SWAP tier list was found either."
             ),
         ),
         Convention(
