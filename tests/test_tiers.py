@@ -139,7 +139,7 @@ def test_rate_amount_leverage_at(binance):
 
 
 def test_notional_beyond_last_tier_is_rejected(binance):
-    with pytest.raises(ValueError, match=r"^notional 600000000.0 exceeds the largest tier"):
+    with pytest.raises(ValueError, match=r"^notional 600,000,000.00 USDT exceeds the largest tier"):
         binance.maintenance_margin(6e8)
 
 
