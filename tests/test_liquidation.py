@@ -704,7 +704,8 @@ def test_funding_paid_out_of_margin_moves_the_price_towards_entry():
     ("convention", "side", "expected"),
     [
         # freqtrade tests/freqtradebot/test_freqtradebot.py (test_execute_entry), freqtrade/
-        # freqtrade: 30 coin of ETH/USDT at 10 with 5x (margin 60), maintenance rate 1% and
+        # freqtrade @ e703fec3aff4bab1344abf47bb66f017dfc21057: 30 coin of ETH/USDT at 10 with
+        # 5x (margin 60), maintenance rate 1% and
         # amount 0.01, taker fee 0.06% (its market fixture), no liquidation buffer.
         (None, "short", 11.88151815181518),
         (None, "long", 8.080471380471382),
