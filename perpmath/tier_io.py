@@ -57,6 +57,7 @@ from typing import Any
 
 import numpy as np
 
+from perpmath import _validate as v
 from perpmath.tiers import TierTable
 
 __all__ = ["read_tier_table"]
@@ -270,11 +271,15 @@ def read_tier_table(
     docstring for the layouts read.
     """
     label = name
+    for arg, value in (("name", name), ("symbol", symbol)):
+        if value is not None:
+            v.text(arg, value)
+    v.instance("source", source, str | Path | dict | list, "a .json/.csv path or parsed JSON")
     data: Any = source
     if isinstance(source, str | Path):
         path = Path(source)
         if not path.is_file():
-            raise ValueError(f"tier file {str(path)!r} does not exist")
+            raise ValueError(f"source must be an existing tier file, {str(path)!r} does not exist")
         text = path.read_text("utf-8")
         label = label or path.stem
         if path.suffix.lower() == ".csv":

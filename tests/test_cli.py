@@ -328,7 +328,7 @@ def test_version_and_examples_in_every_help(capsys):
         (["--tiers-date", "2021-03-18"], "--tiers-date goes with --tiers"),
         (["--tiers", "binance_usdm_btcusdt", "--tiers-date", "2020-01-01"], "before the first"),
         (["--tiers-file", "/nonexistent.json"], "does not exist"),
-        (["--wallet-balance", "100"], "--wallet-balance is used with --margin-mode='cross'"),
+        (["--wallet-balance", "100"], "--wallet-balance applies only with --margin-mode='cross'"),
         (["--contract", "inverse", "--tiers", "binance_usdm_btcusdt"], "is for linear contracts"),
     ],
 )

@@ -515,6 +515,45 @@ def test_inverse_tier_search_matches_brute_force(side, contracts, lev):
     assert lp == pytest.approx(_bisect_root(gap, lo, hi), rel=1e-9)
 
 
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_an_argument_of_the_other_margin_mode_is_refused_not_ignored():
+    # isolated mode returned 90.36 for other_maintenance=nan, ignoring it
+    with pytest.raises(ValueError) as err:
+        liquidation_price("long", 100, 10, other_maintenance=np.nan)
+    assert str(err.value) == (
+        "other_maintenance applies only with margin_mode='cross'; leave it at 0.0 otherwise, "
+        "got nan"
+    )
+    with pytest.raises(ValueError, match=r"^other_unrealized_pnl applies only with margin_mode="):
+        liquidation_price("long", 100, 10, other_unrealized_pnl=-50.0)
+    with pytest.raises(ValueError, match=r"^other_unrealized_pnl applies only with margin_mode="):
+        bankruptcy_price("long", 100, 10, other_unrealized_pnl=np.inf)
+    # left at its default it is fine; in cross mode it is checked like any other argument
+    assert liquidation_price("long", 100, 10, other_maintenance=0.0) == liquidation_price(
+        "long", 100, 10
+    )
+    with pytest.raises(ValueError, match=r"^other_maintenance must be 0 or more, got -1\.0$"):
+        liquidation_price(
+            "long", 100, 10, margin_mode="cross", wallet_balance=50, other_maintenance=-1.0
+        )
+    with pytest.raises(ValueError, match=r"^wallet_balance applies only with margin_mode='cross'"):
+        liquidation_price_after("long", 100, 10, wallet_balance=np.nan)
+    with pytest.raises(ValueError, match=r"^margin applies only with margin_mode='isolated'"):
+        liquidation_price("long", 100, 10, margin_mode="cross", wallet_balance=50, margin=5)
+
+
+def test_release_margin_is_a_flag_not_a_word():
+    with pytest.raises(TypeError, match=r"^release_margin must be True or False, got 'no'$"):
+        liquidation_price_after("long", 100, 10, reduce_quantity=0.5, release_margin="no")
+
+
+def test_mismatched_lengths_name_the_arguments():
+    with pytest.raises(ValueError, match=r"^entry_price and leverage must have matching lengths"):
+        liquidation_price("long", [100, 101], [10, 20, 30])
+    with pytest.raises(ValueError, match=r"^long_quantity and short_quantity must have matching"):
+        hedge_liquidation_price(1_000, [1.0, 2.0], 100, [0.5, 0.5, 0.5], 100)
+
+
 # --------------------------------------------------------------------------
 # Contract size, table units, known brackets, cross without leverage
 # --------------------------------------------------------------------------

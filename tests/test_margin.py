@@ -254,7 +254,7 @@ def test_open_loss_inverse_is_in_coin():
         (lambda: initial_margin(1, 100, 10, "perp"), "contract"),
         (lambda: margin_balance(math.nan, 0), "wallet_balance"),
         (lambda: margin_balance(1, math.inf), "unrealized_pnl"),
-        (lambda: maintenance_margin(1, 0, 0.004), "price"),
+        (lambda: maintenance_margin(1, 0, 0.004), "mark_price"),
         (lambda: maintenance_margin(1, 100, 0.0), "maintenance"),
         (lambda: maintenance_margin(1, 100, 1.5), "maintenance"),
         (lambda: maintenance_margin(1e6, 1e3, load_tier_table(date="2021-03-18")), "notional"),
@@ -293,6 +293,53 @@ def test_bad_input_names_the_argument(call, arg):
 def test_unknown_definition_lists_the_allowed_names():
     with pytest.raises(ValueError, match=r"'margin_to_notional'.*'maintenance_to_balance'"):
         margin_ratio(1, 1, 1, "margin_fraction")
+
+
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_order_cost_names_which_of_its_two_prices_is_bad():
+    # it has an order price and a mark price; "price must be ..." named neither
+    with pytest.raises(ValueError, match=r"^order_price must be greater than 0, got -1\.0$"):
+        order_cost("long", 1, -1.0, 100, 10)
+    with pytest.raises(ValueError, match=r"^mark_price must be finite"):
+        order_cost("long", 1, 100, math.nan, 10)
+
+
+def test_mismatched_lengths_name_both_arguments():
+    with pytest.raises(ValueError, match=r"^wallet_balance and unrealized_pnl must have matching"):
+        margin_balance([1.0, 2.0], [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"^order_price and mark_price must have matching"):
+        order_cost("long", 1, [100, 101], [100, 101, 102], 10)
+    with pytest.raises(ValueError, match=r"^maintenance_margin and position_value must"):
+        margin_ratio(1.0, [1.0, 2.0], [1.0, 2.0, 3.0], "margin_to_notional")
+
+
+def test_convert_checks_the_account_figures_even_when_the_conversion_needs_neither():
+    # between Binance's and OKX's forms position_value is not needed, but NaN is still refused
+    with pytest.raises(ValueError, match=r"^position_value must be finite"):
+        convert_margin_ratio(
+            0.5,
+            "maintenance_to_balance",
+            "equity_to_maintenance",
+            maintenance_margin=10,
+            position_value=math.nan,
+        )
+    assert (
+        convert_margin_ratio(
+            0.5,
+            "maintenance_to_balance",
+            "equity_to_maintenance",
+            maintenance_margin=10,
+            position_value=1_000,
+        )
+        == 2.0
+    )
+
+
+def test_margin_ratio_table_wants_single_numbers():
+    with pytest.raises(ValueError, match=r"^maintenance_margin must be a single number"):
+        margin_ratio_table(50.0, [10.0, 20.0], 1_000.0)
+    with pytest.raises(TypeError, match=r"^margin_balance must be a number"):
+        margin_ratio_table([[1.0, 2.0], [3.0]], 10.0, 1_000.0)
 
 
 # --- margin available, size-scaled margin, maximum leverage ----------------------------------

@@ -252,6 +252,26 @@ def test_flat_rejects_bad_values(rate, lev, arg):
     assert str(err.value).startswith(arg), str(err.value)
 
 
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_a_bad_cap_in_from_rates_names_caps_not_floor():
+    # was "cap must be greater than floor in every tier": neither is an argument here
+    with pytest.raises(ValueError, match=r"^caps must be a one-dimensional array of increasing"):
+        TierTable.from_rates([50_000, 10_000], [125, 100], [0.004, 0.005])
+    with pytest.raises(ValueError, match=r"^caps must be greater than 0, got 0\.0 at index 0$"):
+        TierTable.from_rates([0, 10_000], [125, 100], [0.004, 0.005])
+    with pytest.raises(ValueError, match=r"^caps must be a number or \+inf"):
+        TierTable.from_rates([math.nan], [125], [0.004])
+    with pytest.raises(TypeError, match=r"^caps must be a number or an array of numbers"):
+        TierTable.from_rates("10000", [125], [0.004])
+
+
+def test_names_and_units_are_text():
+    with pytest.raises(TypeError, match=r"^unit must be a string, got 5$"):
+        TierTable.flat(0.005, 100, unit=5)
+    with pytest.raises(TypeError, match=r"^name must be a string, got None$"):
+        TierTable.from_rates([math.inf], [100], [0.005], name=None)
+
+
 # dated tables -----------------------------------------------------------------
 # Binance's bracket API (GET /fapi/v1/leverageBracket) for BTCUSDT as stored by freqtrade
 # (freqtrade/exchange/binance_leverage_tiers.json): notionalCap, initialLeverage,
