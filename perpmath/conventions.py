@@ -331,8 +331,12 @@ CONVENTIONS: dict[str, Convention] = {
             notes=(
                 "LP = [Q x CS x (MMR + side)] / [WB + cum + side x Q x CS / EP] for one position "
                 "(hedge terms analogous). The page's example places a 0.4 BTC BTCUSD position in "
-                "level 1 with MMR 0.4%; the full COIN-M bracket table is not shipped, pass a "
-                "TierTable in coin as maintenance= for larger positions."
+                "level 1 with MMR 0.4%. No COIN-M bracket table is shipped: Binance's 'Leverage "
+                "and Margin in Coin-Margined Futures Contracts' page lists only the largest "
+                "position (in BTC) per leverage, not the maintenance rates, and no dated copy of "
+                "the bracket API (GET /dapi/v1/leverageBracket) for BTCUSD was found; load one "
+                "with read_tier_table (it reads that response, in coin) and pass it as "
+                "maintenance= for larger positions."
             ),
         ),
         Convention(
@@ -345,7 +349,7 @@ CONVENTIONS: dict[str, Convention] = {
             maintenance_model="tiers",
             maintenance_rate=0.005,
             max_leverage=100.0,
-            tier_table=None,
+            tier_table="bybit_linear_btcusdt",
             maintenance_basis="entry",
             taker_fee=0.00055,
             fee_in_maintenance=False,
@@ -363,8 +367,9 @@ CONVENTIONS: dict[str, Convention] = {
                 "Isolated: LP = EP -/+ (IM - MM)/size -/+ extra margin/size with IM = value/lev "
                 "and MM = value x MMR - deduction, value at the ENTRY price. Bankruptcy price "
                 "EP x (1 -/+ 1/lev): the estimated fee to close is reserved in the position "
-                "margin on top of IM, so it does not move either price. First risk-limit tier "
-                "of BTCUSDT: MMR 0.5%."
+                "margin on top of IM, so it does not move either price. Risk limits: the shipped "
+                "table bybit_linear_btcusdt (first tier MMR 0.5% up to 2,000,000 USDT, with "
+                "maintenance deductions), from Bybit's 'Margin Parameters' page."
             ),
         ),
         Convention(
@@ -421,7 +426,11 @@ CONVENTIONS: dict[str, Convention] = {
             notes=(
                 "Isolated margin ratio = (margin balance + PnL) / (face value x |contracts| x "
                 "mark price x (tiered MMR + fee rate)); liquidation at 100%, so the taker rate "
-                "adds to the maintenance rate. Bankruptcy: maintenance margin 0."
+                "adds to the maintenance rate. Bankruptcy: maintenance margin 0. No tier table "
+                "is shipped: OKX's position tiers (GET /api/v5/public/position-tiers) charge a "
+                "tier's rate on the whole position, with no deduction, so the requirement jumps "
+                "at each tier edge, which a TierTable (continuous by construction) does not "
+                "hold; no dated BTC-USDT-SWAP tier list was found either."
             ),
         ),
         Convention(
@@ -542,10 +551,13 @@ CONVENTIONS: dict[str, Convention] = {
             notes=(
                 "LP = (EP -/+ margin / multiplier / size) / [1 -/+ (MMR + taker rate)] ('-' for "
                 "a long): the taker rate adds to the maintenance rate. Quantity in contracts of "
-                "the contract multiplier (0.0001 BTC for BTC_USDT). The first-tier MMR of "
-                "BTC_USDT was not found on a public page: 0.4% is a placeholder, pass the "
-                "contract's own rate (contract information panel) as maintenance=. Gate's "
-                "inverse form: LP = size x EP x (1 +/- MMR +/- taker) / (size +/- margin x EP)."
+                "the contract multiplier (0.0001 BTC for BTC_USDT). Gate publishes no BTC_USDT "
+                "tier page; its contract API (GET /futures/usdt/contracts/BTC_USDT, field "
+                "maintenance_rate) gave 0.4% at 125x in a public capture dated 2026-10-10, the "
+                "rate used here, while a capture of its risk-limit tiers dated 2026-08-09 shows "
+                "0.3% at 200x up to 500,000 USDT: pass the contract's current rate as "
+                "maintenance=. Gate's inverse form: LP = size x EP x (1 +/- MMR +/- taker) / "
+                "(size +/- margin x EP)."
             ),
         ),
         Convention(
@@ -568,6 +580,7 @@ CONVENTIONS: dict[str, Convention] = {
             rounding="none",
             source="https://www.bitget.com/support/articles/12560603808759",
             sources=(
+                "https://www.bitget.com/api-doc/contract/position/Get-Query-Position-Lever",
                 "https://www.bitget.com/support/articles/360052911052",
                 "https://www.bitget.com/news/detail/12560604115513",
             ),
@@ -575,9 +588,11 @@ CONVENTIONS: dict[str, Convention] = {
                 "Estimated isolated liquidation price = (position margin - size x entry x "
                 "direction) / (size x (MMR + taker fee rate - direction)), direction +1 long, "
                 "-1 short: the taker rate adds to the maintenance rate. Bitget's liquidation "
-                "fee rate is 0.06% (announcement of 2024-07-24). The first-tier MMR of "
-                "BTCUSDT was not found on a public page: 0.4% is a placeholder, pass the "
-                "position tier's rate as maintenance=."
+                "fee rate is 0.06% (announcement of 2024-07-24). First position tier of "
+                "BTCUSDT: 0 to 50,000 USDT at 125x, maintenance rate 0.4% (Bitget API docs, "
+                "'Get Position Tier', GET /api/v2/mix/market/query-position-lever, example "
+                "response of 2023-09-27; a BTCUSDT position response of 2025-02-15 shows "
+                "keepMarginRate 0.004); second tier 50,000 to 200,000 at 100x, 0.5%."
             ),
         ),
         Convention(

@@ -520,7 +520,14 @@ def funding_settlements(hours: ArrayLike, interval_hours: ArrayLike = 8.0) -> v.
 
 
 def annualized_funding_rate(rate: ArrayLike, interval_hours: ArrayLike = 8.0) -> v.Float:
-    """Simple annualisation: rate x (24 / interval) x 365 (a fraction per year)."""
+    """Simple annualisation: rate x (24 / interval) x 365 (a fraction per year).
+
+    No compounding, as venues quote it (Binance's funding page shows a rate
+    per interval; the annual figure is that rate times the settlements in a
+    year, 3 x 365 at 8 hours). Source for the interval: Binance,
+    "Introduction to Binance Futures Funding Rates"
+    (https://www.binance.com/en/support/faq/360033525031).
+    """
     r = v.as_float_array("rate", rate)
     n = v.positive("interval_hours", interval_hours)
     v.broadcastable(rate=r, interval_hours=n)
@@ -606,7 +613,11 @@ def funding_over_time(
     ``convention`` (a name in :data:`FUNDING_CONVENTIONS`) sets the interval
     between settlements (``"hyperliquid"``, ``"dydx_v4"``, ``"kraken"``:
     1 hour; ``"binance"``, ``"bitmex"``: 8 hours) unless ``interval_hours``
-    is given; without either, 8 hours.
+    is given; without either, 8 hours. Source: payment = position value x
+    funding rate at each settlement (Binance, "Introduction to Binance
+    Futures Funding Rates", https://www.binance.com/en/support/faq/360033525031);
+    the liquidation price with the margin left follows Bybit's isolated
+    formula, where margin taken out enters as negative extra margin.
     """
     s = v.side_sign(side)
     if not isinstance(s, float):

@@ -680,6 +680,11 @@ def bankruptcy_price(
     Sources: Bybit, "Bankruptcy Price (USDT Contract)" and "What is Bankruptcy
     Price? (Inverse Contract)", https://www.bybit.com/en/help-center/article/Bankruptcy-Price-USDT-Contract.
     """
+    if contract is not None and not isinstance(contract, str):
+        raise TypeError(
+            f"contract must be 'linear' or 'inverse', got {contract!r}; bankruptcy_price takes "
+            "quantity by name (quantity=...), unlike liquidation_price's fourth argument"
+        )
     s = v.side_sign(side)
     e = v.positive("entry_price", entry_price)
     lev = None if leverage is None else v.leverage(leverage)
@@ -872,7 +877,11 @@ def liquidation_price_after(
       realised PnL goes to the wallet balance, which now backs a smaller
       position, so the price moves away.
 
-    Other keywords as in ``liquidation_price``.
+    Other keywords as in ``liquidation_price``. Sources: Bybit, "Liquidation
+    Price (USDT Contract)" (LP = EP -/+ (IM - MM) / size -/+ extra margin added
+    / size, https://www.bybit.com/en/help-center/article/Liquidation-Price-USDT-Contract);
+    Binance, "How to Calculate Liquidation Price of USDⓈ-M Futures Contracts"
+    (the isolated wallet balance WB holds the margin added).
     """
     s = v.side_sign(side)
     e = v.positive("entry_price", entry_price)

@@ -351,8 +351,8 @@ class TierTable:
             bad = n[n > cap * (1 + 1e-12)] if n.ndim else n
             what = "the position cap" if self.max_position is not None else "the largest tier"
             raise ValueError(
-                f"notional {float(np.ravel(bad)[0])!r} exceeds {what} of {self.name} "
-                f"(cap {cap:,.0f} {self.unit})"
+                f"notional {float(np.ravel(bad)[0]):,.2f} {self.unit} exceeds {what} of "
+                f"{self.name} (cap {cap:,.0f} {self.unit}); reduce the position size"
             )
         idx = np.minimum(np.searchsorted(self.cap, n, side="left"), len(self) - 1)
         return int(idx) if idx.ndim == 0 else idx

@@ -69,7 +69,10 @@ def test_maintenance_models():
     assert get_convention("dydx_v4").tiers().maintenance_rate[0] == 0.03
     # Binance: the shipped tier table with maintenance amounts
     table = get_convention("binance_usdm").tiers()
-    assert len(table) > 1 and table.maintenance_amount[1] == 50
+    assert len(table) > 1 and table.maintenance_amount[1] == 300  # the 2025-12-26 snapshot
+    # Bybit: the risk-limit table of its "Margin Parameters" page, with deductions
+    bybit = get_convention("bybit_linear").tiers()
+    assert bybit.name == "bybit_linear_btcusdt" and bybit.maintenance_amount[1] == 1_200
 
 
 def test_get_convention_accepts_objects_and_rejects_unknown_names():

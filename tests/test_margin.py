@@ -396,3 +396,18 @@ def test_maintenance_margin_refuses_a_table_of_the_other_family():
     kraken = load_tier_table("kraken_inverse_btcusd")
     mm = maintenance_margin(1_000_000, 96_000, kraken, "inverse")
     assert mm == pytest.approx(15_000 / 96_000)
+
+
+def test_nautilus_trader_standard_margin_model_is_a_flat_rate():
+    # nautilus_trader tests/unit_tests/accounting/test_margin_models.py (nautechsystems/
+    # nautilus_trader @ 729fee031268ec23e9aa4b37492f7aaaaa87e41c), StandardMarginModel with the
+    # instrument's 3% margin: 100,000 at 0.80 -> 2,400 initial; 1,000,000 at 1.00 -> 30,000
+    # maintenance (leverage ignored): a flat rate on the notional.
+    from perpmath.margin import initial_margin, maintenance_margin
+
+    assert maintenance_margin(1_000_000, 1.0, 0.03) == pytest.approx(30_000.0)
+    assert initial_margin(100_000, 0.80, 1 / 0.03) == pytest.approx(2_400.0)
+    # Its LeveragedMarginModel charges (80,000 / 50) x 3% = 48: the rate on top of
+    # 1/leverage, a backtest choice; crypto venues lock notional / leverage (Binance,
+    # "Leverage and Margin of USDⓈ-M Futures"): 1,600.
+    assert initial_margin(100_000, 0.80, 50) == pytest.approx(1_600.0)
