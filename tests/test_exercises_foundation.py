@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -110,6 +111,10 @@ def test_leverage_and_margin_values():
     assert _REGISTRY["leverage-4b"].solve() == pytest.approx(100.0)
     # at 50x the maintenance margin (0.4%) takes about a fifth of the 2% room
     assert _REGISTRY["leverage-predict-1"].solve() == pytest.approx(0.1968, abs=1e-4)
+    # a round trip at 0.05% each way on 100,000 USDT of notional: 100 USDT of 1,000
+    assert _REGISTRY["leverage-predict-2"].solve() == pytest.approx(0.10)
+    # break even: P (1 - 0.0005) = 96,000 (1 + 0.0002), a move of 1.0002 / 0.9995 - 1
+    assert _REGISTRY["leverage-5"].solve() == pytest.approx(1.0002 / 0.9995 - 1)
     # 2,000 - 300 (loss) - 930 (initial margin at the mark) = 770 USDT
     assert _REGISTRY["margin-1"].solve() == pytest.approx(770.0)
     # the running example's table (2024-06-28), tier 2 (50k-600k): 300,000 x 0.5% - 50 = 1,450
@@ -146,6 +151,8 @@ def test_liquidation_funding_and_risk_values():
     assert _REGISTRY["funding-5a"].solve() == pytest.approx(450.0)
     q = 1_000 * 10 / 96_000
     assert _REGISTRY["funding-5b"].solve() == pytest.approx((550 - q * 96_000) / (q * 0.004 - q))
+    # the short meets 16:00 (-0.089697%: pays 8.9697) and two 0.01% settlements (receives 1 + 1)
+    assert _REGISTRY["funding-6"].solve() == pytest.approx(8.9697 - 2.0)
     # 5,000 x 2% / 2,400 BTC; fill 8% below the entry
     assert _REGISTRY["risk-1"].solve() == pytest.approx(100 / 2_400)
     assert _REGISTRY["risk-2"].solve() == pytest.approx(100 / 2_400 * 96_000 * 0.08)
@@ -167,3 +174,26 @@ def test_worked_solution_is_plain_code_ending_in_the_answer(key):
     last = code.rstrip().rsplit("\nanswer = ", 1)
     assert len(last) == 2 or code.startswith("answer = "), f"{key}: it should end by setting answer"
     assert "_pair" not in code and "RUNNING_EXAMPLE._" not in code
+
+
+def test_funding_6_uses_the_rates_of_the_shipped_file():
+    # the solver spells out three rows of course/data's Binance funding extract
+    import pandas as pd
+
+    from perpmath.funding_schedule import funding_over_period
+
+    csv = Path(__file__).resolve().parents[1] / "course" / "data"
+    real = pd.read_csv(
+        csv / "btcusdt_binance_usdm_funding_8h_crash_windows.csv", parse_dates=["timestamp_utc"]
+    )
+    short = funding_over_period(
+        "short",
+        1_000 * 10 / 96_000,
+        "2021-05-19T10:00Z",
+        "2021-05-20T10:00Z",
+        real["timestamp_utc"],
+        real["funding_rate"],
+        96_000,
+    )
+    assert short.attrs["settlements"] == 3
+    assert _REGISTRY["funding-6"].solve() == pytest.approx(short.attrs["total"])
