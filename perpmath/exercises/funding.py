@@ -22,7 +22,7 @@ from perpmath.funding_schedule import funding_over_period
     "The running example (10x) pays 0.02% every 8 hours for 60 days, the price flat. By what "
     "share of the entry price does its liquidation price rise?",
     explanation="It pays 2 USDT per settlement, 360 USDT over 180 settlements, and its "
-    "liquidation price rises by about 3.6% of the entry price, a third of its room.",
+    "liquidation price rises by about 3.6% of the entry price, more than a third of its room.",
 )
 def _funding_predict_1() -> float:
     ex = RUNNING_EXAMPLE
