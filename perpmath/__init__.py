@@ -5,6 +5,8 @@ The core modules import only NumPy and pandas. Plot helpers live in
 ``perpmath.widgets`` (ipywidgets); import those explicitly.
 """
 
+import sys as _sys
+
 from perpmath.account import *
 from perpmath.claims import *
 from perpmath.contracts import *
@@ -30,5 +32,11 @@ from perpmath.subaccount import *
 from perpmath.tier_io import *
 from perpmath.tiers import *
 from perpmath.venue_rules import *
+
+__all__ = sorted(
+    name
+    for name, value in globals().items()
+    if not name.startswith("_") and not isinstance(value, type(_sys))
+)
 
 __version__ = "0.1.0"

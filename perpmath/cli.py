@@ -49,8 +49,22 @@ class _UsageError(Exception):
 
 
 # --- values as people paste them -------------------------------------------------------------
+#: Units people paste after a number ("0.5 BTC", "1,000 USDT"); they are dropped.
+_UNITS = frozenset(
+    "USDT USDC USD BUSD BTC XBT ETH COIN COINS CONT CONTS CONTRACT CONTRACTS".split()
+)
+_UNIT_SUFFIX = re.compile(r"^(.*\d\.?)([A-Za-z]+)$")
+
+
 def _clean(text: str) -> str:
-    return str(text).strip().replace(",", "").replace("_", "").replace(" ", "")
+    """A pasted number without thousands separators, spaces, a leading $ or a unit."""
+    t = str(text).strip().replace(",", "").replace("_", "").replace(" ", "")
+    if t.startswith("$"):
+        t = t[1:]
+    m = _UNIT_SUFFIX.match(t)
+    if m and m.group(2).upper() in _UNITS:
+        t = m.group(1)
+    return t
 
 
 def _number(text: str) -> float:
@@ -97,7 +111,20 @@ def _rate_0_1(text: str) -> float:
     return value
 
 
-_NEGATIVE = re.compile(r"^-\d[\d,_]*(\.\d*)?(x|%)?$")
+_NEGATIVE = re.compile(r"^-\$?\d[\d,_]*(\.\d*)?(x|%|\s*[A-Za-z]+)?$")
+
+
+def _negative(text: str) -> str:
+    """A negative number as pasted ("-2,000 USDT", "-0.005%") in a form argparse takes."""
+    t = _clean(text.replace("-$", "-", 1))
+    if t.endswith("%"):
+        try:
+            # fixed-point: argparse takes "-0.00005" as a value but "-5e-05" as a flag
+            return f"{float(t[:-1]) / 100.0:.15f}".rstrip("0").rstrip(".")
+        except ValueError:
+            return t
+    return t
+
 
 _SIDES = {"long": "long", "buy": "long", "short": "short", "sell": "short"}
 
@@ -107,6 +134,32 @@ def _side(text: str) -> str:
     if key not in _SIDES:
         raise argparse.ArgumentTypeError(f"must be long, short, buy or sell, got {text!r}")
     return _SIDES[key]
+
+
+def _lower(choices: Callable[[], list[str]] | tuple[str, ...]) -> Callable[[str], str]:
+    """A name as typed ("Binance-USDM", "Cross") -> the registered one (binance_usdm, cross).
+
+    A unique prefix is accepted ("dydx" -> dydx_v4); an ambiguous one ("binance") is
+    refused with the candidates.
+    """
+
+    def convert(text: str) -> str:
+        names = choices() if callable(choices) else list(choices)
+        key = re.sub(r"[\s\-.]+", "_", str(text).strip().lower())
+        key = _ALIASES.get(key, key)
+        if key in names:
+            return key
+        hits = [n for n in names if n.startswith(key)] if key else []
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            raise argparse.ArgumentTypeError(f"{text!r} is ambiguous: {' or '.join(hits)}")
+        return key  # argparse then says "invalid choice" with the list
+
+    return convert
+
+
+_ALIASES = {"gateio": "gate", "gate_io": "gate", "binance_futures": "binance_usdm"}
 
 
 # --- library names -> flags --------------------------------------------------------------
@@ -135,6 +188,7 @@ _LEADING = {
 
 def _flag_names(message: str) -> str:
     """Replace the library's parameter names in an error message by the CLI's flags."""
+    message = message.replace("pass symbol=", "pass --tiers-symbol")
     for name, flag in _FLAGS.items():
         message = re.sub(rf"\b{name}\b", flag, message)
     for name, flag in _LEADING.items():
@@ -244,6 +298,7 @@ def _add_position_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--exchange",
+        type=_lower(_conventions),
         choices=_conventions(),
         default=None,
         metavar="NAME",
@@ -253,6 +308,7 @@ def _add_position_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--contract",
+        type=_lower(("linear", "inverse")),
         choices=("linear", "inverse"),
         default=None,
         help="linear (USDT-margined) or inverse (coin-margined); default: the exchange's",
@@ -271,7 +327,11 @@ def _add_position_arguments(p: argparse.ArgumentParser) -> None:
         help="isolated margin (USDT linear, coin inverse); default: the initial margin",
     )
     p.add_argument(
-        "--margin-mode", choices=("isolated", "cross"), default="isolated", help="default isolated"
+        "--margin-mode",
+        type=_lower(("isolated", "cross")),
+        choices=("isolated", "cross"),
+        default="isolated",
+        help="isolated (default) or cross",
     )
     p.add_argument(
         "--wallet-balance",
@@ -305,6 +365,7 @@ def _add_maintenance_arguments(p: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--tiers",
+        type=_lower(_tier_tables),
         choices=_tier_tables(),
         default=None,
         metavar="NAME",
@@ -349,7 +410,9 @@ def _add_info_commands(sub: Any) -> None:
         "Exchange conventions: contract family, maintenance model, where fees enter, "
         "rounding, tier table and its date, source.",
     )
-    conv.add_argument("name", nargs="?", choices=_conventions(), metavar="NAME", default=None)
+    conv.add_argument(
+        "name", nargs="?", type=_lower(_conventions), choices=_conventions(), metavar="NAME"
+    )
     conv.add_argument("--json", action="store_true", help="print JSON")
     tiers = _sub(
         sub,
@@ -357,7 +420,9 @@ def _add_info_commands(sub: Any) -> None:
         "list the shipped tier tables with their dates, or show one",
         "Tier tables shipped with perpmath, each with the date it is in force from.",
     )
-    tiers.add_argument("name", nargs="?", choices=_tier_tables(), metavar="NAME", default=None)
+    tiers.add_argument(
+        "name", nargs="?", type=_lower(_tier_tables), choices=_tier_tables(), metavar="NAME"
+    )
     tiers.add_argument("--date", default=None, help="the table in force at this date")
     tiers.add_argument("--json", action="store_true", help="print JSON")
 
@@ -403,8 +468,12 @@ def build_parser() -> argparse.ArgumentParser:
     fund.add_argument(
         "--rate", required=True, type=_fraction, help="funding rate, e.g. 0.01%% or 0.0001"
     )
-    fund.add_argument("--exchange", choices=_conventions(), default=None, metavar="NAME")
-    fund.add_argument("--contract", choices=("linear", "inverse"), default=None)
+    fund.add_argument(
+        "--exchange", type=_lower(_conventions), choices=_conventions(), metavar="NAME"
+    )
+    fund.add_argument(
+        "--contract", type=_lower(("linear", "inverse")), choices=("linear", "inverse")
+    )
     fund.add_argument(
         "--contract-size",
         type=_positive,
@@ -460,12 +529,28 @@ def _settlement(conv: Any, details: Any) -> str:
     return "USDT" if details.contract == "linear" else "coin"
 
 
-def _fee_rows(args: argparse.Namespace, d: Any, conv: Any, unit: str) -> list[tuple[str, str]]:
+def _fee_numbers(args: argparse.Namespace, d: Any, conv: Any) -> dict[str, float]:
+    """Fee to open, fee to close at the liquidation price, Bybit's order cost (by name)."""
     from perpmath.fees import bybit_order_cost, trading_fee
 
     if conv is None:
+        return {}
+    fee, size = d.taker_fee, d.contract_size
+    out = {"fee_to_open": trading_fee(d.quantity, d.entry_price, fee, d.contract, size)}
+    if math.isfinite(d.liquidation_price) and d.liquidation_price > 0:
+        out["fee_to_close_at_liquidation"] = trading_fee(
+            d.quantity, d.liquidation_price, fee, d.contract, size
+        )
+    if conv.exchange == "Bybit" and d.leverage is not None:
+        out["order_cost"] = bybit_order_cost(
+            args.side, d.quantity, d.entry_price, d.leverage, fee, d.contract, size
+        )
+    return out
+
+
+def _fee_rows(d: Any, conv: Any, fees: dict[str, float], unit: str) -> list[tuple[str, str]]:
+    if conv is None:
         return [("fees", "none in the formula (plain); --exchange adds a venue's fee terms")]
-    fee = d.taker_fee
     where = []
     if conv.fee_in_maintenance:
         where.append("added to the maintenance rate")
@@ -473,27 +558,17 @@ def _fee_rows(args: argparse.Namespace, d: Any, conv: Any, unit: str) -> list[tu
         where.append("charged at the bankruptcy price, inside the bankruptcy price")
     if conv.fee_in_liquidation:
         where.append(f"fee to close reserved at liquidation: {_money(d.close_fee_reserved, unit)}")
-    text = f"taker {fee:.4%}: " + ("; ".join(where) if where else "not in the liquidation price")
-    size = d.contract_size
-    rows = [
-        ("fees", text),
-        (
-            "fee to open at entry",
-            _money(trading_fee(d.quantity, d.entry_price, fee, d.contract, size), unit),
-        ),
-    ]
-    if math.isfinite(d.liquidation_price) and d.liquidation_price > 0:
-        close = trading_fee(d.quantity, d.liquidation_price, fee, d.contract, size)
+    text = f"taker {d.taker_fee:.4%}: " + (
+        "; ".join(where) if where else "not in the liquidation price"
+    )
+    rows = [("fees", text), ("fee to open at entry", _money(fees["fee_to_open"], unit))]
+    if "fee_to_close_at_liquidation" in fees:
+        close = fees["fee_to_close_at_liquidation"]
         rows.append(("fee to close at liquidation", _money(close, unit)))
-    if conv.exchange == "Bybit" and d.leverage is not None:
-        cost = bybit_order_cost(
-            args.side, d.quantity, d.entry_price, d.leverage, fee, d.contract, size
-        )
+    if "order_cost" in fees:
+        cost = _money(fees["order_cost"], unit)
         rows.append(
-            (
-                "order cost (Bybit)",
-                _money(cost, unit) + " = IM + fee to open + fee to close at bankruptcy",
-            )
+            ("order cost (Bybit)", cost + " = IM + fee to open + fee to close at bankruptcy")
         )
     return rows
 
@@ -519,11 +594,15 @@ def _margin_rows(args: argparse.Namespace, d: Any, unit: str) -> list[tuple[str,
     return rows
 
 
+def _dated(date: str | None) -> str:
+    return f"dated {date}" if date else "undated (--tiers-date labels it)"
+
+
 def _maintenance_rows(d: Any, table: Any, unit: str) -> list[tuple[str, str]]:
     if d.tier_table is not None and table is not None:
         k = d.tier - 1
         where = (
-            f"{d.tier_table} dated {d.tier_table_date or 'undated'}, tier {d.tier} of "
+            f"{d.tier_table} {_dated(d.tier_table_date)}, tier {d.tier} of "
             f"{len(table)} ({table.floor[k]:,.0f} < notional <= {table.cap[k]:,.0f} {table.unit})"
         )
     elif d.maintenance_amount:
@@ -593,20 +672,24 @@ def _liquidation(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
         ("liquidation price", _price(d.liquidation_price)),
         ("bankruptcy price", _price(d.bankruptcy_price)),
     ]
+    numbers: dict[str, Any] = {}
     for label, price in (("liquidation", d.liquidation_price), ("bankruptcy", d.bankruptcy_price)):
         if math.isfinite(price):
-            rows.append(
-                (
-                    f"distance to {label}",
-                    f"{abs(price - d.entry_price) / d.entry_price:.2%} of entry",
-                )
-            )
+            distance = abs(price - d.entry_price) / d.entry_price
+            numbers[f"distance_to_{label}"] = distance
+            rows.append((f"distance to {label}", f"{distance:.2%} of entry"))
     assumed = [
         _contract_row(d, unit),
         *_margin_rows(args, d, unit),
         *_maintenance_rows(d, table, unit),
     ]
-    assumed += _fee_rows(args, d, conv, unit)
+    fees = _fee_numbers(args, d, conv)
+    numbers.update(fees)
+    assumed += _fee_rows(d, conv, fees, unit)
+    if table is not None:
+        numbers["tier_table_source"] = table.source
+    if conv is not None:
+        numbers["source"] = conv.source
     if conv is not None:
         rounding = (
             "none"
@@ -615,7 +698,12 @@ def _liquidation(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
         )
         assumed += [("rounding", rounding), ("source", conv.source)]
     text = _lines(_header(args, "Liquidation price"), rows) + "\n" + _lines("Assumptions", assumed)
-    data = {"command": "liquidation-price", **d.as_dict(), "assumptions": dict(assumed)}
+    data = {
+        "command": "liquidation-price",
+        **d.as_dict(),
+        **numbers,
+        "assumptions": dict(assumed),
+    }
     return text, data
 
 
@@ -816,7 +904,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args_in = sys.argv[1:] if argv is None else list(argv)
     # "-448,164.48" is a negative number to a person; argparse only knows "-448164.48"
-    args_in = [_clean(a) if _NEGATIVE.match(a) else a for a in args_in]
+    args_in = [_negative(a) if _NEGATIVE.match(a) else a for a in args_in]
     try:
         args = parser.parse_args(args_in)
         if args.version:

@@ -34,6 +34,7 @@ leverage) are given for the BTC contract and can be overridden with
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -41,7 +42,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from perpmath import _validate as v
-from perpmath.tiers import TierTable, load_tier_table
+from perpmath.tiers import TierTable, available_tier_tables, load_tier_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -149,6 +150,19 @@ class Convention:
     funding: str | None = None
 
     def __post_init__(self) -> None:
+        for name in ("name", "exchange", "product", "source"):
+            v.text(name, getattr(self, name))
+        v.text("notes", self.notes, empty=True)
+        for i, page in enumerate(
+            v.instance("sources", self.sources, tuple, "a tuple of addresses")
+        ):
+            v.text(f"sources[{i}]", page)
+        if self.tier_table is not None:
+            v.choice("tier_table", self.tier_table, tuple(available_tier_tables()))
+        for name in ("fee_in_maintenance", "fee_in_bankruptcy", "fee_in_liquidation"):
+            v.flag(name, getattr(self, name))  # "no" would read as True
+        for name in ("contract_size", "maintenance_rate", "max_leverage", "taker_fee", "tick_size"):
+            v.scalar(name, getattr(self, name))
         v.contract_type(self.contract)
         v.choice("trigger", self.trigger, TRIGGERS)
         v.choice("maintenance_model", self.maintenance_model, MAINTENANCE_MODELS)
@@ -160,8 +174,17 @@ class Convention:
         v.in_range("taker_fee", self.taker_fee, 0.0, 1.0)
         if self.maker_fee is not None:
             v.in_range("maker_fee", self.maker_fee, -1.0, 1.0)
-        v.non_negative("maintenance_slope", self.maintenance_slope)
+        v.scalar("maintenance_slope", v.non_negative("maintenance_slope", self.maintenance_slope))
         v.non_negative("tick_size", self.tick_size)
+        v.text("settlement", self.settlement, empty=True)
+        if self.funding is not None:
+            # perpmath.funding imports this module: while it does, the shipped records
+            # (checked by the tests) only get the type check
+            rules = getattr(sys.modules.get("perpmath.funding"), "FUNDING_CONVENTIONS", None)
+            if rules is None:
+                v.text("funding", self.funding)
+            else:
+                v.choice("funding", self.funding, tuple(rules))
         if not self.settlement:
             object.__setattr__(self, "settlement", "USDT" if self.contract == "linear" else "BTC")
 
@@ -224,10 +247,13 @@ class Convention:
 
     def round_signed(self, price: ArrayLike, sign: ArrayLike) -> v.Float:
         """``round_price`` with the side given as +1 (long) / -1 (short)."""
-        p = np.asarray(price, dtype=float)
+        p = v.non_negative("price", price, inf=True)
+        s = v.as_float_array("sign", sign)
+        if np.any((s != 1) & (s != -1)):
+            raise ValueError(f"sign must be +1 (long) or -1 (short), got {sign!r}")
+        v.broadcastable(price=p, sign=s)
         if self.rounding == "none" or self.tick_size == 0:
             return v.result(p)
-        s = np.asarray(sign, dtype=float)
         t = self.tick_size
         finite = np.isfinite(p)
         q = np.where(finite, p, 0.0) / t
@@ -305,8 +331,12 @@ CONVENTIONS: dict[str, Convention] = {
             notes=(
                 "LP = [Q x CS x (MMR + side)] / [WB + cum + side x Q x CS / EP] for one position "
                 "(hedge terms analogous). The page's example places a 0.4 BTC BTCUSD position in "
-                "level 1 with MMR 0.4%; the full COIN-M bracket table is not shipped, pass a "
-                "TierTable in coin as maintenance= for larger positions."
+                "level 1 with MMR 0.4%. No COIN-M bracket table is shipped: Binance's 'Leverage "
+                "and Margin in Coin-Margined Futures Contracts' page lists only the largest "
+                "position (in BTC) per leverage, not the maintenance rates, and no dated copy of "
+                "the bracket API (GET /dapi/v1/leverageBracket) for BTCUSD was found; load one "
+                "with read_tier_table (it reads that response, in coin) and pass it as "
+                "maintenance= for larger positions."
             ),
         ),
         Convention(
@@ -319,7 +349,7 @@ CONVENTIONS: dict[str, Convention] = {
             maintenance_model="tiers",
             maintenance_rate=0.005,
             max_leverage=100.0,
-            tier_table=None,
+            tier_table="bybit_linear_btcusdt",
             maintenance_basis="entry",
             taker_fee=0.00055,
             fee_in_maintenance=False,
@@ -337,8 +367,9 @@ CONVENTIONS: dict[str, Convention] = {
                 "Isolated: LP = EP -/+ (IM - MM)/size -/+ extra margin/size with IM = value/lev "
                 "and MM = value x MMR - deduction, value at the ENTRY price. Bankruptcy price "
                 "EP x (1 -/+ 1/lev): the estimated fee to close is reserved in the position "
-                "margin on top of IM, so it does not move either price. First risk-limit tier "
-                "of BTCUSDT: MMR 0.5%."
+                "margin on top of IM, so it does not move either price. Risk limits: the shipped "
+                "table bybit_linear_btcusdt (first tier MMR 0.5% up to 2,000,000 USDT, with "
+                "maintenance deductions), from Bybit's 'Margin Parameters' page."
             ),
         ),
         Convention(
@@ -395,7 +426,11 @@ CONVENTIONS: dict[str, Convention] = {
             notes=(
                 "Isolated margin ratio = (margin balance + PnL) / (face value x |contracts| x "
                 "mark price x (tiered MMR + fee rate)); liquidation at 100%, so the taker rate "
-                "adds to the maintenance rate. Bankruptcy: maintenance margin 0."
+                "adds to the maintenance rate. Bankruptcy: maintenance margin 0. No tier table "
+                "is shipped: OKX's position tiers (GET /api/v5/public/position-tiers) charge a "
+                "tier's rate on the whole position, with no deduction, so the requirement jumps "
+                "at each tier edge, which a TierTable (continuous by construction) does not "
+                "hold; no dated BTC-USDT-SWAP tier list was found either."
             ),
         ),
         Convention(
@@ -516,10 +551,13 @@ CONVENTIONS: dict[str, Convention] = {
             notes=(
                 "LP = (EP -/+ margin / multiplier / size) / [1 -/+ (MMR + taker rate)] ('-' for "
                 "a long): the taker rate adds to the maintenance rate. Quantity in contracts of "
-                "the contract multiplier (0.0001 BTC for BTC_USDT). The first-tier MMR of "
-                "BTC_USDT was not found on a public page: 0.4% is a placeholder, pass the "
-                "contract's own rate (contract information panel) as maintenance=. Gate's "
-                "inverse form: LP = size x EP x (1 +/- MMR +/- taker) / (size +/- margin x EP)."
+                "the contract multiplier (0.0001 BTC for BTC_USDT). Gate publishes no BTC_USDT "
+                "tier page; its contract API (GET /futures/usdt/contracts/BTC_USDT, field "
+                "maintenance_rate) gave 0.4% at 125x in a public capture dated 2026-10-10, the "
+                "rate used here, while a capture of its risk-limit tiers dated 2026-08-09 shows "
+                "0.3% at 200x up to 500,000 USDT: pass the contract's current rate as "
+                "maintenance=. Gate's inverse form: LP = size x EP x (1 +/- MMR +/- taker) / "
+                "(size +/- margin x EP)."
             ),
         ),
         Convention(
@@ -542,6 +580,7 @@ CONVENTIONS: dict[str, Convention] = {
             rounding="none",
             source="https://www.bitget.com/support/articles/12560603808759",
             sources=(
+                "https://www.bitget.com/api-doc/contract/position/Get-Query-Position-Lever",
                 "https://www.bitget.com/support/articles/360052911052",
                 "https://www.bitget.com/news/detail/12560604115513",
             ),
@@ -549,9 +588,11 @@ CONVENTIONS: dict[str, Convention] = {
                 "Estimated isolated liquidation price = (position margin - size x entry x "
                 "direction) / (size x (MMR + taker fee rate - direction)), direction +1 long, "
                 "-1 short: the taker rate adds to the maintenance rate. Bitget's liquidation "
-                "fee rate is 0.06% (announcement of 2024-07-24). The first-tier MMR of "
-                "BTCUSDT was not found on a public page: 0.4% is a placeholder, pass the "
-                "position tier's rate as maintenance=."
+                "fee rate is 0.06% (announcement of 2024-07-24). First position tier of "
+                "BTCUSDT: 0 to 50,000 USDT at 125x, maintenance rate 0.4% (Bitget API docs, "
+                "'Get Position Tier', GET /api/v2/mix/market/query-position-lever, example "
+                "response of 2023-09-27; a BTCUSDT position response of 2025-02-15 shows "
+                "keepMarginRate 0.004); second tier 50,000 to 200,000 at 100x, 0.5%."
             ),
         ),
         Convention(
@@ -632,7 +673,7 @@ def get_convention(name: str | Convention) -> Convention:
     """The Convention registered under ``name`` (a Convention is returned as is)."""
     if isinstance(name, Convention):
         return name
-    key = v.choice("convention", name, tuple(convention_names()))
+    key = v.choice("convention name", name, tuple(convention_names()))
     return CONVENTIONS[key]
 
 

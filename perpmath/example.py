@@ -41,9 +41,10 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from perpmath import _validate as v
+from perpmath.conventions import get_convention
 from perpmath.liquidation import bankruptcy_price, liquidation_price
 from perpmath.margin import initial_margin, maintenance_margin
-from perpmath.tiers import TierTable, load_tier_table
+from perpmath.tiers import TierTable, available_tier_tables, load_tier_table
 
 __all__ = ["RUNNING_EXAMPLE", "TIER_DATE", "TIER_TABLE", "RunningExample"]
 
@@ -75,11 +76,20 @@ class RunningExample:
     tier_table_date: str = TIER_DATE
 
     def __post_init__(self) -> None:
-        v.side_sign(self.side)
-        v.positive("entry_price", self.entry_price)
-        v.positive("margin", self.margin)
-        v.leverage(self.leverage)
-        load_tier_table(self.tier_table, date=self.tier_table_date)  # raises ValueError if unknown
+        if not isinstance(v.side_sign(self.side), float):
+            raise ValueError(f"side must be a single 'long' or 'short', got {self.side!r}")
+        v.scalar("entry_price", v.positive("entry_price", self.entry_price))
+        v.scalar("margin", v.positive("margin", self.margin))
+        v.scalar("leverage", v.leverage(self.leverage))
+        v.text("symbol", self.symbol)
+        v.text("venue", self.venue)
+        get_convention(self.convention)
+        v.choice("tier_table", self.tier_table, tuple(available_tier_tables()))
+        v.text("tier_table_date", self.tier_table_date)
+        try:
+            load_tier_table(self.tier_table, date=self.tier_table_date)
+        except ValueError as err:
+            raise ValueError(f"tier_table_date: {err}") from None
 
     # the position ------------------------------------------------------
     @property

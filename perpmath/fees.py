@@ -106,6 +106,7 @@ def trading_fee(
     """
     r = _rate("rate", rate)
     n = np.asarray(_notional(quantity, price, contract, contract_size), dtype=float)
+    v.broadcastable(quantity=quantity, price=price, rate=r, contract_size=contract_size)
     return v.result(n * r)
 
 
@@ -144,7 +145,9 @@ def close_fee_at_bankruptcy(
     p = v.positive("order_price", order_price)
     lev = v.leverage(leverage)
     r = _rate("rate", rate)
-    v.positive("quantity", quantity)
+    q = v.positive("quantity", quantity)
+    cs = v.positive("contract_size", contract_size)
+    v.broadcastable(side=s, quantity=q, order_price=p, leverage=lev, rate=r, contract_size=cs)
     bp = _bankruptcy_no_fee(s, p, lev, kind)
     if kind == "linear":
         return v.result(np.asarray(_notional(quantity, p, kind, contract_size)) * (1 - s / lev) * r)
@@ -187,6 +190,7 @@ def bybit_order_cost(
     contracts at 6,400 with 25x: 0.0625 + 0.00117188 + 0.00121872 BTC.
     (Binance's cost to open, without fees, is ``perpmath.margin.order_cost``.)
     """
+    v.positive("order_price", order_price)  # named here, not as the inner "price"
     n = np.asarray(_notional(quantity, order_price, contract, contract_size), dtype=float)
     lev = v.leverage(leverage)
     r = _rate("rate", rate)
@@ -206,9 +210,11 @@ def bybit_order_cost_details(
     contract_size: float = 1.0,
 ) -> OrderCost:
     """``bybit_order_cost`` of one order with its parts (an OrderCost), scalars only."""
-    for name, value in (("quantity", quantity), ("order_price", order_price)):
-        if np.ndim(value) != 0:
-            raise ValueError(f"{name} must be a single number here, got {value!r}")
+    v.scalar("quantity", v.positive("quantity", quantity))
+    v.scalar("order_price", v.positive("order_price", order_price))
+    v.scalar("leverage", v.leverage(leverage))
+    v.scalar("rate", _rate("rate", rate))
+    v.scalar("contract_size", v.positive("contract_size", contract_size))
     total = float(
         bybit_order_cost(side, quantity, order_price, leverage, rate, contract, contract_size)
     )
@@ -239,6 +245,7 @@ def roi_with_close_fee(
     price 7,500, taker 0.055%: 100 / (140 + 6,300 x 0.2 x 0.055%) = 71.07%.
     A fraction (0.7107 is 71.07%).
     """
+    v.positive("entry_price", entry_price)  # named here, not as the inner "order_price"
     fee = close_fee_at_bankruptcy(
         side, quantity, entry_price, leverage, rate, contract, contract_size
     )
@@ -268,6 +275,15 @@ def closed_pnl(
     395.48 USDT; "Why did my Closed P&L record a loss despite a green
     unrealised profit": both fees and the funding are included.
     """
+    v.broadcastable(  # named here, not as the inner "price" and "rate"
+        exit_price=v.positive("exit_price", exit_price),
+        open_rate=_rate("open_rate", open_rate),
+        close_rate=_rate("close_rate", close_rate),
+        funding_paid=v.as_float_array("funding_paid", funding_paid),
+        entry_price=v.positive("entry_price", entry_price),
+        quantity=v.positive("quantity", quantity),
+        contract_size=v.positive("contract_size", contract_size),
+    )
     pnl = np.asarray(_pnl(side, quantity, entry_price, exit_price, contract, contract_size))
     fo = np.asarray(trading_fee(quantity, entry_price, open_rate, contract, contract_size))
     fc = np.asarray(trading_fee(quantity, exit_price, close_rate, contract, contract_size))
@@ -292,7 +308,9 @@ def pnl_net_of_funding(
     Examples" (long 15,000 XBTUSD at 750 pays 0.05 XBT at a 0.25% rate).
     """
     pnl = np.asarray(_pnl(side, quantity, entry_price, price, contract, contract_size))
-    return v.result(pnl - v.as_float_array("funding_paid", funding_paid))
+    f = v.as_float_array("funding_paid", funding_paid)
+    v.broadcastable(position=pnl, funding_paid=f)
+    return v.result(pnl - f)
 
 
 def profit_ratio(
@@ -326,6 +344,16 @@ def profit_ratio(
     fo = _rate("open_rate", open_rate)
     fc = _rate("close_rate", close_rate)
     fund = v.as_float_array("funding_received", funding_received)
+    v.broadcastable(
+        side=s,
+        quantity=q,
+        entry_price=e,
+        exit_price=x,
+        leverage=lev,
+        open_rate=fo,
+        close_rate=fc,
+        funding_received=fund,
+    )
     open_value = q * e * (1 + s * fo)
     close_value = q * x * (1 - s * fc) + s * fund
     return v.result(s * (close_value / open_value - 1) * lev)
@@ -362,6 +390,15 @@ def break_even_price(
     fo = _rate("open_rate", open_rate)
     fc = _rate("close_rate", close_rate)
     f = v.as_float_array("funding_paid", funding_paid)
+    v.broadcastable(
+        side=s,
+        entry_price=e,
+        open_rate=fo,
+        close_rate=fc,
+        funding_paid=f,
+        quantity=v.positive("quantity", quantity),
+        contract_size=v.positive("contract_size", contract_size),
+    )
     q = v.positive("quantity", quantity) * v.positive("contract_size", contract_size)
     if kind == "linear":
         be = (e * (1 + s * fo) + s * f / q) / (1 - s * fc)

@@ -194,6 +194,7 @@ def premium_index(impact_bid: ArrayLike, impact_ask: ArrayLike, index_price: Arr
     bid = v.positive("impact_bid", impact_bid)
     ask = v.positive("impact_ask", impact_ask)
     idx = v.positive("index_price", index_price)
+    v.broadcastable(impact_bid=bid, impact_ask=ask, index_price=idx)
     bad = bid > ask
     if np.any(bad):
         b, a = np.broadcast_arrays(bid, ask)
@@ -238,6 +239,7 @@ def funding_interest_rate(
     q = v.as_float_array("quote_rate", quote_rate)
     b = v.as_float_array("base_rate", base_rate)
     n = v.positive("intervals_per_day", intervals_per_day)
+    v.broadcastable(quote_rate=q, base_rate=b, intervals_per_day=n)
     return v.result((q - b) / n)
 
 
@@ -258,6 +260,15 @@ def _rate_parts(
     p = v.as_float_array("premium_index", premium_index)
     i = v.as_float_array("interest_rate", interest_rate)
     c = v.non_negative("clamp", clamp)
+    v.broadcastable(
+        premium_index=p,
+        interest_rate=i,
+        clamp=c,
+        interval_hours=0.0
+        if interval_hours is None
+        else v.positive("interval_hours", interval_hours),
+        cap=0.0 if cap is None else v.non_negative("cap", cap),
+    )
     clamp_term = np.clip(i - p, -c, c)
     f8 = p + clamp_term
     if conv.name == "binance":
@@ -386,6 +397,9 @@ def dydx_funding_cap(
     )
     frac = v.in_range("maintenance_fraction", maintenance_fraction, 0.0, 1.0, high_inclusive=True)
     k = v.non_negative("clamp_factor", clamp_factor)
+    v.broadcastable(initial_margin_fraction=imf, maintenance_fraction=frac, clamp_factor=k)
+    if np.any(imf == 0):
+        raise ValueError("initial_margin_fraction must be greater than 0 (a market's margin)")
     return v.result(k * (imf - imf * frac))
 
 
@@ -409,6 +423,15 @@ def dydx_funding_rate(
     """
     p = v.as_float_array("premium", premium)
     d = v.as_float_array("default_funding", default_funding)
+    v.broadcastable(
+        premium=p,
+        initial_margin_fraction=v.as_float_array(
+            "initial_margin_fraction", initial_margin_fraction
+        ),
+        maintenance_fraction=v.as_float_array("maintenance_fraction", maintenance_fraction),
+        default_funding=d,
+        clamp_factor=v.as_float_array("clamp_factor", clamp_factor),
+    )
     limit = np.asarray(
         dydx_funding_cap(initial_margin_fraction, maintenance_fraction, clamp_factor)
     )
@@ -431,6 +454,9 @@ def kraken_funding_rate(
     """
     p = v.as_float_array("premium", premium)
     h = v.positive("realisation_hours", realisation_hours)
+    v.broadcastable(
+        premium=p, realisation_hours=h, cap=None if cap is None else v.non_negative("cap", cap)
+    )
     rate = p / h
     if cap is not None:
         c = v.non_negative("cap", cap)
@@ -448,6 +474,7 @@ def kraken_absolute_funding_rate(relative_rate: ArrayLike, price: ArrayLike) -> 
     """
     r = v.as_float_array("relative_rate", relative_rate)
     p = v.positive("price", price)
+    v.broadcastable(relative_rate=r, price=p)
     return v.result(r * p)
 
 
@@ -473,7 +500,9 @@ def funding_payment(
     """
     s = v.side_sign(side)
     r = v.as_float_array("rate", rate)
-    value = np.asarray(_notional(quantity, mark_price, contract, contract_size), dtype=float)
+    m = v.positive("mark_price", mark_price)
+    value = np.asarray(_notional(quantity, m, contract, contract_size), dtype=float)
+    v.broadcastable(side=s, quantity=quantity, mark_price=m, rate=r, contract_size=contract_size)
     return v.result(s * value * r)
 
 
@@ -486,13 +515,22 @@ def funding_settlements(hours: ArrayLike, interval_hours: ArrayLike = 8.0) -> v.
     """
     h = v.non_negative("hours", hours)
     n = v.positive("interval_hours", interval_hours)
+    v.broadcastable(hours=h, interval_hours=n)
     return v.result(np.floor(h / n + 1e-9))
 
 
 def annualized_funding_rate(rate: ArrayLike, interval_hours: ArrayLike = 8.0) -> v.Float:
-    """Simple annualisation: rate x (24 / interval) x 365 (a fraction per year)."""
+    """Simple annualisation: rate x (24 / interval) x 365 (a fraction per year).
+
+    No compounding, as venues quote it (Binance's funding page shows a rate
+    per interval; the annual figure is that rate times the settlements in a
+    year, 3 x 365 at 8 hours). Source for the interval: Binance,
+    "Introduction to Binance Futures Funding Rates"
+    (https://www.binance.com/en/support/faq/360033525031).
+    """
     r = v.as_float_array("rate", rate)
     n = v.positive("interval_hours", interval_hours)
+    v.broadcastable(rate=r, interval_hours=n)
     return v.result(r * 24.0 / n * 365.0)
 
 
@@ -510,6 +548,7 @@ def funding_share_of_margin(
     r = v.as_float_array("rate", rate)
     lev = v.leverage(leverage)
     n = v.non_negative("settlements", settlements)
+    v.broadcastable(rate=r, leverage=lev, settlements=n)
     return v.result(r * n * lev)
 
 
@@ -530,6 +569,13 @@ def accumulated_funding(
     """
     m = v.positive("mark_prices", mark_prices)
     r = v.as_float_array("rates", rates)
+    v.broadcastable(
+        side=v.side_sign(side),
+        quantity=v.positive("quantity", quantity),
+        mark_prices=m,
+        rates=r,
+        contract_size=v.positive("contract_size", contract_size),
+    )
     m, r = np.broadcast_arrays(m, r)
     if m.ndim == 0:
         m, r = m.reshape(1), r.reshape(1)
@@ -567,32 +613,37 @@ def funding_over_time(
     ``convention`` (a name in :data:`FUNDING_CONVENTIONS`) sets the interval
     between settlements (``"hyperliquid"``, ``"dydx_v4"``, ``"kraken"``:
     1 hour; ``"binance"``, ``"bitmex"``: 8 hours) unless ``interval_hours``
-    is given; without either, 8 hours.
+    is given; without either, 8 hours. Source: payment = position value x
+    funding rate at each settlement (Binance, "Introduction to Binance
+    Futures Funding Rates", https://www.binance.com/en/support/faq/360033525031);
+    the liquidation price with the margin left follows Bybit's isolated
+    formula, where margin taken out enters as negative extra margin.
     """
     s = v.side_sign(side)
     if not isinstance(s, float):
         raise ValueError(f"side must be a single 'long' or 'short', got {side!r}")
-    e = float(v.positive("entry_price", entry_price))
-    lev = float(v.leverage(leverage))
-    q = float(v.positive("quantity", quantity))
+    e = v.scalar("entry_price", v.positive("entry_price", entry_price))
+    lev = v.scalar("leverage", v.leverage(leverage))
+    q = v.scalar("quantity", v.positive("quantity", quantity))
     r = np.atleast_1d(v.as_float_array("rates", rates))
     if r.ndim != 1 or r.size == 0:
         raise ValueError(f"rates must be a non-empty one-dimensional sequence, got {rates!r}")
     marks = np.full(r.shape, e) if mark_prices is None else v.positive("mark_prices", mark_prices)
+    v.broadcastable(mark_prices=marks, rates=r)
     marks, r = np.broadcast_arrays(np.atleast_1d(marks), r)
     if interval_hours is None:
         interval_hours = 8.0 if convention is None else _convention(convention).interval_hours
     elif convention is not None:
         _convention(convention)
-    hours = v.positive("interval_hours", interval_hours)
-    m0 = q * e / lev if margin is None else float(v.positive("margin", margin))
+    hours = v.scalar("interval_hours", v.positive("interval_hours", interval_hours))
+    m0 = q * e / lev if margin is None else v.scalar("margin", v.positive("margin", margin))
     paid = np.asarray(funding_payment(side, q, marks, r), dtype=float)
     cum = np.cumsum(paid)
     left = m0 - cum
     if isinstance(maintenance, TierTable):
         mm_entry = float(maintenance.maintenance_margin(q * e))
     else:
-        mm_entry = q * e * float(v.in_range("maintenance", maintenance, 0.0, 1.0))
+        mm_entry = q * e * v.scalar("maintenance", v.in_range("maintenance", maintenance, 0, 1))
     alive = left > mm_entry
     n_ok = r.size if alive.all() else int(np.argmin(alive))
     liq = np.full(r.shape, np.nan)
@@ -646,9 +697,12 @@ def holding_events(
     every quarter); BitMEX, "Perpetual Contracts Guide".
     """
     kind = v.choice("instrument", instrument, ("perpetual", "dated"))
-    d = float(v.non_negative("days", days))
+    d = v.scalar("days", v.non_negative("days", days))
     if kind == "perpetual":
-        n = int(funding_settlements(d * 24.0, interval_hours))
+        v.unused("expiry_days", expiry_days, 91.0, applies="instrument='dated'")
+        hours = v.scalar("interval_hours", v.positive("interval_hours", interval_hours))
+        n = int(funding_settlements(d * 24.0, hours))
         return {"funding_settlements": n, "rollovers": 0}
-    e = float(v.positive("expiry_days", expiry_days))
+    v.unused("interval_hours", interval_hours, 8.0, applies="instrument='perpetual'")
+    e = v.scalar("expiry_days", v.positive("expiry_days", expiry_days))
     return {"funding_settlements": 0, "rollovers": int(np.floor(d / e + 1e-9))}

@@ -46,12 +46,17 @@ _HOUR = np.timedelta64(3_600_000_000_000, "ns")
 
 def _times(name: str, value: Any) -> NDArray[np.datetime64]:
     """Timestamps as UTC datetime64[ns] (naive), from strings, datetimes or pandas objects."""
+    what = f"{name} must be timestamps such as '2024-03-01T08:00Z', got {value!r}"
+    if value is None or isinstance(value, bool | int | float | np.number):
+        raise v.ArgumentTypeError(what)  # a bare number is no time (seconds? days?)
     try:
         ts = pd.to_datetime(value, utc=True)
-    except (TypeError, ValueError) as err:
-        raise ValueError(
-            f"{name} must be timestamps such as '2024-03-01T08:00Z', got {value!r}"
-        ) from err
+    except TypeError as err:
+        raise v.ArgumentTypeError(what) from err
+    except ValueError as err:
+        raise ValueError(what) from err
+    if ts is None or ts is pd.NaT:
+        raise ValueError(f"{name} must be a timestamp, got {value!r}")
     if isinstance(ts, pd.Timestamp):
         if ts is pd.NaT:
             raise ValueError(f"{name} must be a timestamp, got {value!r}")
@@ -63,7 +68,7 @@ def _times(name: str, value: Any) -> NDArray[np.datetime64]:
 
 
 def _interval(interval_hours: ArrayLike) -> np.timedelta64:
-    h = float(v.positive("interval_hours", interval_hours))
+    h = v.scalar("interval_hours", v.positive("interval_hours", interval_hours))
     return np.timedelta64(round(h * 3_600_000_000_000), "ns")
 
 
@@ -81,10 +86,10 @@ def funding_times(
     t0, t1 = _times("start", start), _times("end", end)
     if t1 < t0:
         raise ValueError(f"end must not be before start, got start {start!r} and end {end!r}")
-    h = float(v.positive("interval_hours", interval_hours))
-    if abs(24.0 / h - round(24.0 / h)) > 1e-9:
+    h = v.scalar("interval_hours", v.positive("interval_hours", interval_hours))
+    if h > 24 or abs(24.0 / h - round(24.0 / h)) > 1e-9:
         raise ValueError(f"interval_hours must divide 24 hours, got {interval_hours!r}")
-    first = float(v.in_range("first_hour_utc", first_hour_utc, 0.0, 24.0))
+    first = v.scalar("first_hour_utc", v.in_range("first_hour_utc", first_hour_utc, 0.0, 24.0))
     step = _interval(h)
     day = t0.astype("datetime64[D]").astype("datetime64[ns]")
     origin = day + np.timedelta64(round(first * 3_600_000_000_000), "ns")
@@ -119,6 +124,7 @@ def settlement_weights(
     if np.any(np.diff(t) <= np.timedelta64(0, "ns")):
         raise ValueError("times must be strictly increasing settlement timestamps")
     if r == "at_timestamp":
+        v.unused("interval_hours", interval_hours, None, applies="rule='pro_rata'")
         return ((t >= t0) & (t < t1)).astype(float)
     if interval_hours is None:
         if t.size < 2:
@@ -171,11 +177,16 @@ def funding_over_period(
         raise ValueError(
             f"rates must hold one rate per settlement time ({t.size}), got {rate.size}"
         )
+    v.broadcastable(times=t, rates=rate, mark_prices=v.positive("mark_prices", mark_prices))
     marks = np.broadcast_to(v.positive("mark_prices", mark_prices), t.shape)
     if cap is not None:
         c = v.non_negative("cap", cap)
         rate = np.clip(rate, -c, c)
-    hours = conv.interval_hours if interval_hours is None else interval_hours
+    if r == "pro_rata":
+        hours = conv.interval_hours if interval_hours is None else interval_hours
+    else:
+        v.unused("interval_hours", interval_hours, None, applies="rule='pro_rata'")
+        hours = None
     share = settlement_weights(entry_time, exit_time, t, r, hours)
     full = np.asarray(
         funding_payment(side, quantity, marks, rate, contract, contract_size), dtype=float

@@ -160,11 +160,8 @@ def _setup(
         fee = (
             conv.taker_fee if taker_fee is None else float(v.in_range("taker_fee", taker_fee, 0, 1))
         )
-    elif taker_fee is not None:
-        raise ValueError(
-            "taker_fee is only used with a convention (which says where fees enter); "
-            f"got taker_fee={taker_fee!r} with convention=None"
-        )
+    else:
+        v.unused("taker_fee", taker_fee, None, applies="a convention (which says where fees enter)")
     return _Setup(
         kind=kind,
         cs=cs,
@@ -327,6 +324,14 @@ def _compute(
     st = _setup(
         convention, contract, contract_size, maintenance, taker_fee, maintenance_amount, q_in
     )
+    v.broadcastable(
+        side=s,
+        entry_price=e,
+        leverage=lev,
+        quantity=q_in,
+        contract_size=st.cs,
+        maintenance=0.0 if st.mmr is None else st.mmr,
+    )
     q = q_in * st.size  # coin for linear contracts, contracts for inverse
     n_entry = _notional(st.kind, q, e, st.cs)
     if st.table is not None and lev is not None:
@@ -449,6 +454,7 @@ def liquidation_price(
 
 def _check_mark(s: Any, lp: Arr, mark_price: ArrayLike) -> None:
     mark = v.positive("mark_price", mark_price)
+    v.broadcastable(position=lp, mark_price=mark)
     past = np.where(np.asarray(s) > 0, mark <= lp, mark >= lp)
     if np.any(past):
         mb, lb = np.broadcast_arrays(mark, lp)
@@ -518,10 +524,10 @@ def liquidation_price_details(
     """
     args = {"entry_price": entry_price, "quantity": quantity, "leverage": leverage}
     for name, value in args.items():
-        if value is not None and np.ndim(value) != 0:
-            raise ValueError(f"{name} must be a single number here, got {value!r}")
+        if value is not None:
+            v.scalar(name, value)
     if not isinstance(side, str):
-        raise ValueError(f"side must be a single 'long' or 'short', got {side!r}")
+        raise v.ArgumentTypeError(f"side must be a single 'long' or 'short', got {side!r}")
     lp = float(liquidation_price(side, entry_price, leverage, quantity, **kwargs))
     kwargs.pop("mark_price", None)
     r = _compute(
@@ -598,11 +604,11 @@ def _margins(
 ) -> tuple[Arr, Arr]:
     """(margin for the liquidation condition, margin for bankruptcy)."""
     if mode == "isolated":
-        if wallet_balance is not None:
-            raise ValueError(
-                "wallet_balance is used with margin_mode='cross'; for an isolated position "
-                "pass margin= (the isolated margin)"
-            )
+        cross = "margin_mode='cross'"
+        hint = "an isolated position takes margin=, the isolated margin"
+        v.unused("wallet_balance", wallet_balance, None, applies=cross, hint=hint)
+        v.unused("other_maintenance", other_maintenance, 0.0, applies=cross)
+        v.unused("other_unrealized_pnl", other_unrealized_pnl, 0.0, applies=cross)
         if margin is None:
             if lev is None:
                 raise ValueError(
@@ -612,16 +618,18 @@ def _margins(
             m = n_entry / lev
         else:
             m = v.positive("margin", margin)
+        v.broadcastable(entry_price=n_entry, margin=m)
         return m, m
     if wallet_balance is None:
         raise ValueError("margin_mode='cross' needs wallet_balance= (the cross wallet balance)")
-    if margin is not None:
-        raise ValueError(
-            "margin= is the isolated margin; with margin_mode='cross' pass wallet_balance="
-        )
+    hint = "margin= is the isolated margin; with margin_mode='cross' pass wallet_balance="
+    v.unused("margin", margin, None, applies="margin_mode='isolated'", hint=hint)
     wb = v.positive("wallet_balance", wallet_balance)
     tmm = v.non_negative("other_maintenance", other_maintenance)
     upnl = v.as_float_array("other_unrealized_pnl", other_unrealized_pnl)
+    v.broadcastable(
+        entry_price=n_entry, wallet_balance=wb, other_maintenance=tmm, other_unrealized_pnl=upnl
+    )
     return wb - tmm + upnl, wb + upnl
 
 
@@ -672,12 +680,18 @@ def bankruptcy_price(
     Sources: Bybit, "Bankruptcy Price (USDT Contract)" and "What is Bankruptcy
     Price? (Inverse Contract)", https://www.bybit.com/en/help-center/article/Bankruptcy-Price-USDT-Contract.
     """
+    if contract is not None and not isinstance(contract, str):
+        raise TypeError(
+            f"contract must be 'linear' or 'inverse', got {contract!r}; bankruptcy_price takes "
+            "quantity by name (quantity=...), unlike liquidation_price's fourth argument"
+        )
     s = v.side_sign(side)
     e = v.positive("entry_price", entry_price)
     lev = None if leverage is None else v.leverage(leverage)
     q_in = v.positive("quantity", quantity)
     mode = v.choice("margin_mode", margin_mode, MARGIN_MODES)
     st = _setup(convention, contract, contract_size, DEFAULT_MAINTENANCE_RATE, taker_fee)
+    v.broadcastable(side=s, entry_price=e, leverage=lev, quantity=q_in, contract_size=st.cs)
     q = q_in * st.size
     n_entry = _notional(st.kind, q, e, st.cs)
     _, m_bank = _margins(mode, n_entry, lev, margin, wallet_balance, 0.0, other_unrealized_pnl)
@@ -730,12 +744,22 @@ def hedge_liquidation_price(
     el = v.positive("long_entry_price", long_entry_price)
     es = v.positive("short_entry_price", short_entry_price)
     cs = v.positive("contract_size", contract_size)
+    tmm = v.non_negative("other_maintenance", other_maintenance)
+    upnl = v.as_float_array("other_unrealized_pnl", other_unrealized_pnl)
+    v.broadcastable(
+        wallet_balance=wb,
+        long_quantity=ql,
+        long_entry_price=el,
+        short_quantity=qs,
+        short_entry_price=es,
+        other_maintenance=tmm,
+        other_unrealized_pnl=upnl,
+        contract_size=cs,
+    )
     if kind == "linear":  # quantities in coin from here on
         ql, qs, cs = ql * cs, qs * cs, np.ones(())
     if np.any((ql == 0) & (qs == 0)):
         raise ValueError("long_quantity and short_quantity must not both be 0")
-    tmm = v.non_negative("other_maintenance", other_maintenance)
-    upnl = v.as_float_array("other_unrealized_pnl", other_unrealized_pnl)
     m = wb - tmm + upnl
     if isinstance(maintenance, TierTable):
         if _check_table(kind, maintenance):
@@ -853,7 +877,11 @@ def liquidation_price_after(
       realised PnL goes to the wallet balance, which now backs a smaller
       position, so the price moves away.
 
-    Other keywords as in ``liquidation_price``.
+    Other keywords as in ``liquidation_price``. Sources: Bybit, "Liquidation
+    Price (USDT Contract)" (LP = EP -/+ (IM - MM) / size -/+ extra margin added
+    / size, https://www.bybit.com/en/help-center/article/Liquidation-Price-USDT-Contract);
+    Binance, "How to Calculate Liquidation Price of USDⓈ-M Futures Contracts"
+    (the isolated wallet balance WB holds the margin added).
     """
     s = v.side_sign(side)
     e = v.positive("entry_price", entry_price)
@@ -861,6 +889,10 @@ def liquidation_price_after(
     q = v.positive("quantity", quantity)
     add = v.as_float_array("add_margin", add_margin)
     red = v.non_negative("reduce_quantity", reduce_quantity)
+    release_margin = v.flag("release_margin", release_margin)
+    v.broadcastable(
+        side=s, entry_price=e, leverage=lev, quantity=q, add_margin=add, reduce_quantity=red
+    )
     if np.any(red >= q):
         raise ValueError(
             f"reduce_quantity must be smaller than quantity (closing everything leaves no "
@@ -881,6 +913,7 @@ def liquidation_price_after(
         realized = s * red * st.cs * (1.0 / e - 1.0 / close)
     q_after = q - red
     if mode == "isolated":
+        v.unused("wallet_balance", wallet_balance, None, applies="margin_mode='cross'")
         if margin is None and lev is None:
             raise ValueError("an isolated position needs leverage or margin= (its margin)")
         m0 = (
@@ -888,7 +921,7 @@ def liquidation_price_after(
             if margin is None
             else v.positive("margin", margin)
         )
-        m1 = m0 * q_after / q if release_margin else m0 + realized
+        m1 = m0 * (q_after / q) if release_margin else m0 + realized
         m1 = m1 + add
         if np.any(m1 <= 0):
             raise ValueError(
@@ -898,6 +931,7 @@ def liquidation_price_after(
         return liquidation_price(side, e, lev, q_after, margin=m1, margin_mode="isolated", **kwargs)
     if wallet_balance is None:
         raise ValueError("margin_mode='cross' needs wallet_balance= (the cross wallet balance)")
+    v.unused("margin", margin, None, applies="margin_mode='isolated'")
     wb = v.positive("wallet_balance", wallet_balance) + realized + add
     if np.any(wb <= 0):
         raise ValueError("the wallet balance left after the change must be greater than 0")

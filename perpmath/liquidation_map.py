@@ -124,6 +124,9 @@ def liquidation_map(
     e = v.positive("entries", entries)
     lev = v.leverage(leverages, "leverages")
     q = v.positive("sizes", sizes)
+    v.broadcastable(sides=s, entries=e, leverages=lev, sizes=q)
+    if maintenance is not None and not isinstance(maintenance, TierTable):
+        v.scalar("maintenance", v.in_range("maintenance", maintenance, 0.0, 1.0))
     s, e, lev, q = (np.ravel(a) for a in np.broadcast_arrays(s, e, lev, q))
     if s.size == 0:
         raise ValueError("the population is empty: give at least one position")
@@ -138,23 +141,23 @@ def liquidation_map(
         live = np.ones(s.size, dtype=bool)
         now = None
     else:
-        now = float(v.positive("price", price))
+        now = v.scalar("price", v.positive("price", price))
         live = np.where(s > 0, lp < now, lp > now)
         if not live.any():
             raise ValueError(
                 f"price {now:,.2f} has already liquidated every position of the population"
             )
-    if np.ndim(bins) == 0:
-        n = bins
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-            raise ValueError(f"bins must be a whole number, 1 or more, or an array, got {bins!r}")
+    if isinstance(bins, int | np.integer | bool | str | float) or bins is None:
+        n = v.integer("bins", bins, 1, 1_000_000)
         if price_range is None:
             low, high = float(lp[live].min()), float(lp[live].max())
             if high <= low:
                 low, high = low * 0.999, high * 1.001
         else:
-            low, high = (float(x) for x in price_range)
-            v.positive("price_range", [low, high])
+            pair = v.positive("price_range", price_range)
+            if pair.shape != (2,):
+                raise ValueError(f"price_range must be (low, high), got {price_range!r}")
+            low, high = float(pair[0]), float(pair[1])
             if high <= low:
                 raise ValueError(
                     f"price_range must be (low, high) with low < high, got {price_range}"
@@ -203,16 +206,13 @@ def random_population(
     A modeling choice for teaching, not exchange data; all randomness comes
     from ``seed`` (an int or a ``numpy.random.Generator``).
     """
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise ValueError(f"n must be a whole number of positions, 1 or more, got {n!r}")
+    n = v.integer("n", n, 1, 100_000_000)
     if isinstance(seed, np.random.Generator):
         rng = seed
-    elif isinstance(seed, int | np.integer) and not isinstance(seed, bool):
-        rng = np.random.default_rng(int(seed))
     else:
-        raise ValueError(f"seed must be an int or a numpy.random.Generator, got {seed!r}")
-    p = float(v.positive("price", price))
-    spread = float(v.non_negative("entry_spread", entry_spread))
+        rng = np.random.default_rng(v.integer("seed", seed, minimum=0))
+    p = v.scalar("price", v.positive("price", price))
+    spread = v.scalar("entry_spread", v.non_negative("entry_spread", entry_spread))
     levs = v.leverage(leverages, "leverages")
     if levs.ndim != 1 or levs.size == 0:
         raise ValueError("leverages must be a non-empty list of leverages")
@@ -223,9 +223,14 @@ def random_population(
         if w.shape != levs.shape or w.sum() <= 0:
             raise ValueError("leverage_weights must have one weight per leverage, not all 0")
         probs = w / w.sum()
-    share = float(v.in_range("long_share", long_share, 0.0, 1.0, high_inclusive=True))
-    med = float(v.positive("median_notional", median_notional))
-    sigma = float(v.non_negative("notional_sigma", notional_sigma))
+    share = v.scalar(
+        "long_share", v.in_range("long_share", long_share, 0.0, 1.0, high_inclusive=True)
+    )
+    med = v.scalar("median_notional", v.positive("median_notional", median_notional))
+    sigma = v.scalar("notional_sigma", v.non_negative("notional_sigma", notional_sigma))
+    for name, width in (("entry_spread", spread), ("notional_sigma", sigma)):
+        if width > 10:  # a log-normal spread of e^10 already spans 9 orders of magnitude
+            raise ValueError(f"{name} must be at most 10 (a log-normal spread), got {width!r}")
     entry = p * np.exp(rng.normal(0.0, spread, n))
     lev = rng.choice(levs, size=n, p=probs)
     side = np.where(rng.random(n) < share, "long", "short")

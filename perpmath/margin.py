@@ -149,7 +149,9 @@ def initial_margin(
     Bybit, "Initial Margin" (inverse: contracts / entry price / leverage).
     """
     lev = v.leverage(leverage)
-    return v.result(np.asarray(_notional(quantity, price, contract, contract_size)) / lev)
+    n = np.asarray(_notional(quantity, price, contract, contract_size))
+    v.broadcastable(quantity=quantity, price=price, leverage=lev, contract_size=contract_size)
+    return v.result(n / lev)
 
 
 def open_loss(
@@ -177,6 +179,7 @@ def open_loss(
     o = v.positive("order_price", order_price)
     m = v.positive("mark_price", mark_price)
     cs = v.positive("contract_size", contract_size)
+    v.broadcastable(side=s, quantity=q, order_price=o, mark_price=m, contract_size=cs)
     move = (m - o) if kind == "linear" else (1.0 / o - 1.0 / m)
     return v.result(q * cs * np.abs(np.minimum(0.0, s * move)))
 
@@ -199,8 +202,9 @@ def order_cost(
     since priced short orders at max(order price, mark, last x 1.0015)).
     Fees are not included.
     """
-    im = np.asarray(initial_margin(quantity, order_price, leverage, contract, contract_size))
     loss = np.asarray(open_loss(side, quantity, order_price, mark_price, contract, contract_size))
+    v.broadcastable(order_price=order_price, mark_price=mark_price, leverage=v.leverage(leverage))
+    im = np.asarray(initial_margin(quantity, order_price, leverage, contract, contract_size))
     return v.result(im + loss)
 
 
@@ -214,6 +218,7 @@ def margin_balance(wallet_balance: ArrayLike, unrealized_pnl: ArrayLike) -> v.Fl
     """
     wb = v.as_float_array("wallet_balance", wallet_balance)
     upnl = v.as_float_array("unrealized_pnl", unrealized_pnl)
+    v.broadcastable(wallet_balance=wb, unrealized_pnl=upnl)
     return v.result(wb + upnl)
 
 
@@ -239,6 +244,7 @@ def maintenance_margin(
     (maintenance margin = notional x MMR - maintenance amount); Kraken,
     "Inverse Futures Margin Schedule & Maximum Leverage".
     """
+    v.positive("mark_price", mark_price)
     n = np.asarray(_notional(quantity, mark_price, contract, contract_size))
     if isinstance(maintenance, TierTable):
         if maintenance.counts_contracts(contract):
@@ -251,6 +257,7 @@ def maintenance_margin(
     if bad.any():
         first = float(np.ravel(rate)[np.argmax(np.ravel(bad))])
         raise ValueError(f"maintenance must be a rate in (0, 1) or a TierTable, got {first!r}")
+    v.broadcastable(quantity=quantity, mark_price=mark_price, maintenance=rate)
     return v.result(n * rate)
 
 
@@ -260,6 +267,7 @@ def _checked(
     mb = v.as_float_array("margin_balance", margin_balance)
     mm = v.positive("maintenance_margin", maintenance_margin)
     pv = v.positive("position_value", position_value)
+    v.broadcastable(margin_balance=mb, maintenance_margin=mm, position_value=pv)
     return mb, mm, pv
 
 
@@ -321,6 +329,7 @@ def liquidation_threshold(
         )
     mm = v.positive("maintenance_margin", maintenance_margin)
     pv = v.positive("position_value", position_value)
+    v.broadcastable(maintenance_margin=mm, position_value=pv)
     return v.result(mm / pv)
 
 
@@ -363,8 +372,7 @@ def margin_ratio_table(
         "position_value": position_value,
     }
     for name, value in inputs.items():
-        if np.ndim(value) != 0:
-            raise ValueError(f"{name} must be a single number, got {value!r}")
+        v.scalar(name, value)
     mb, mm, pv = (float(a) for a in _checked(margin_balance, maintenance_margin, position_value))
     rows = []
     for name, d in MARGIN_RATIO_DEFINITIONS.items():
@@ -412,12 +420,16 @@ def convert_margin_ratio(
         raise ValueError(f"maintenance_margin is required to convert from {f!r} to {t!r}, got None")
     if needs_pv and position_value is None and f != t:
         raise ValueError(f"position_value is required to convert from {f!r} to {t!r}, got None")
+    # the account's figures are checked whenever given, even if this conversion needs neither
+    mm = (
+        None if maintenance_margin is None else v.positive("maintenance_margin", maintenance_margin)
+    )
+    pv = None if position_value is None else v.positive("position_value", position_value)
+    v.broadcastable(value=val, maintenance_margin=mm, position_value=pv)
     if f == t:
         if f == "maintenance_to_balance":
             v.positive("value", val)
         return v.result(val)
-    mm = v.positive("maintenance_margin", maintenance_margin) if needs_mm else None
-    pv = v.positive("position_value", position_value) if needs_pv else None
     if f == "maintenance_to_balance":
         val = v.positive("value", val)
         mb = mm / val
@@ -446,6 +458,7 @@ def margin_available(margin_balance: ArrayLike, maintenance_margin: ArrayLike) -
     """
     mb = v.as_float_array("margin_balance", margin_balance)
     mm = v.non_negative("maintenance_margin", maintenance_margin)
+    v.broadcastable(margin_balance=mb, maintenance_margin=mm)
     return v.result(mb - mm)
 
 
@@ -471,7 +484,14 @@ def size_scaled_margin(
     p = v.positive("price", price)
     base = v.in_range("base_rate", base_rate, 0.0, 1.0)
     per = v.non_negative("rate_per_unit", rate_per_unit)
-    return v.result(q * p * (base + q * per))
+    v.broadcastable(size=q, price=p, base_rate=base, rate_per_unit=per)
+    with np.errstate(over="ignore"):
+        out = q * p * (base + q * per)
+    if not np.all(np.isfinite(out)):
+        raise OverflowError(
+            "size, price and the rates must be of a realistic size: the margin overflows"
+        )
+    return v.result(out)
 
 
 def max_leverage(
@@ -487,8 +507,11 @@ def max_leverage(
     Source: Binance, "Leverage and Margin of USDⓈ-M Futures" (each bracket's
     maximum leverage).
     """
-    if not isinstance(tiers, TierTable):
-        raise TypeError(f"tiers must be a TierTable, got {type(tiers).__name__}")
+    v.instance("tiers", tiers, TierTable, "a TierTable")
+    if stake is not None:
+        v.positive("stake", stake)
+    if notional is not None:
+        v.non_negative("notional", notional)
     if (notional is None) == (stake is None):
         raise ValueError("give exactly one of notional= or stake=")
     if notional is not None:

@@ -43,6 +43,15 @@ def _shown(x: Any) -> str:
     return repr(x)
 
 
+def _truth_as_number(value: Any) -> Any:
+    """True/False (or arrays of them) as 1.0/0.0: a check may compare verdicts with True."""
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        return value
+    return arr.astype(float) if arr.dtype.kind == "b" else value
+
+
 def expect(
     value: Any,
     relation: str,
@@ -57,7 +66,8 @@ def expect(
     at 50x". See the module docstring for the relations.
     """
     if not isinstance(relation, str) or relation not in RELATIONS:
-        raise ValueError(f"relation must be one of {sorted(RELATIONS)}, got {relation!r}")
+        error = ValueError if isinstance(relation, str) else v.ArgumentTypeError
+        raise error(f"relation must be one of {sorted(RELATIONS)}, got {relation!r}")
     if len(bounds) != RELATIONS[relation]:
         raise ValueError(
             f"relation {relation!r} takes {RELATIONS[relation]} bound(s), got {len(bounds)}"
@@ -71,10 +81,10 @@ def expect(
         if given is not bounds[0]:
             raise AssertionError(f"expected {what} to be {bounds[0]!r}, got {value!r}")
         return value
-    rel = float(v.non_negative("rtol", rtol))
-    ab = float(v.non_negative("atol", atol))
-    x = v.as_float_array(what, value)
-    lims = [v.as_float_array(f"bound of {what}", b) for b in bounds]
+    rel = v.scalar("rtol", v.non_negative("rtol", rtol))
+    ab = v.scalar("atol", v.non_negative("atol", atol))
+    x = v.as_float_array(what, _truth_as_number(value))
+    lims = [v.as_float_array(f"bound of {what}", _truth_as_number(b)) for b in bounds]
     if relation == "<":
         ok, text = x < lims[0], f"< {_shown(bounds[0])}"
     elif relation == "<=":

@@ -59,7 +59,6 @@ gapped through the bankruptcy price) is taken over at once.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from perpmath import _validate as v
@@ -117,33 +116,27 @@ def liquidation_trace(
     Raises ValueError if the position is not liquidatable at ``mark_price``.
     Sources and modes: see the module docstring.
     """
-    s = float(v.side_sign(side))
-    e = float(v.positive("entry_price", entry_price))
-    q = float(v.positive("quantity", quantity))
-    m = float(v.positive("mark_price", mark_price))
-    wb = float(v.non_negative("margin", margin))
+    s = v.side_sign(side)
+    if not isinstance(s, float):
+        raise ValueError(f"side must be a single 'long' or 'short', got {side!r}")
+    e = v.scalar("entry_price", v.positive("entry_price", entry_price))
+    q = v.scalar("quantity", v.positive("quantity", quantity))
+    m = v.scalar("mark_price", v.positive("mark_price", mark_price))
+    wb = v.scalar("margin", v.non_negative("margin", margin))
     table = load_tier_table("binance_usdm_btcusdt", date="2021-03-18") if tiers is None else tiers
-    if not isinstance(table, TierTable):
-        raise ValueError(f"tiers must be a TierTable or None, got {type(tiers).__name__}")
+    v.instance("tiers", table, TierTable, "a TierTable or None")
     kind = v.choice("mode", mode, STEPWISE_MODES)
-    frac = float(v.in_range("fraction", fraction, 0.0, 1.0, high_inclusive=True))
+    frac = v.scalar("fraction", v.in_range("fraction", fraction, 0.0, 1.0, high_inclusive=True))
     if frac == 0:
         raise ValueError("fraction must be greater than 0, got 0.0")
-    if isinstance(open_orders, bool) or not isinstance(open_orders, int | np.integer):
-        raise ValueError(f"open_orders must be a whole number, got {open_orders!r}")
-    if open_orders < 0:
-        raise ValueError(f"open_orders must be 0 or more, got {open_orders!r}")
-    released = float(v.non_negative("order_margin", order_margin))
+    open_orders = v.integer("open_orders", open_orders, minimum=0)
+    released = v.scalar("order_margin", v.non_negative("order_margin", order_margin))
     if released > 0 and open_orders == 0:
         raise ValueError("order_margin must be 0 when there are no open orders to cancel")
-    fill = m if fill_price is None else float(v.positive("fill_price", fill_price))
-    fee = float(v.in_range("fee_rate", fee_rate, 0.0, 0.1))
-    if isinstance(partial_steps, bool) or not isinstance(partial_steps, int | np.integer):
-        raise ValueError(f"partial_steps must be a whole number, got {partial_steps!r}")
-    if partial_steps < 1:
-        raise ValueError(f"partial_steps must be 1 or more, got {partial_steps!r}")
-    if isinstance(max_steps, bool) or not isinstance(max_steps, int | np.integer) or max_steps < 1:
-        raise ValueError(f"max_steps must be a whole number, 1 or more, got {max_steps!r}")
+    fill = m if fill_price is None else v.scalar("fill_price", v.positive("fill_price", fill_price))
+    fee = v.scalar("fee_rate", v.in_range("fee_rate", fee_rate, 0.0, 0.1))
+    partial_steps = v.integer("partial_steps", partial_steps, minimum=1)
+    max_steps = v.integer("max_steps", max_steps, minimum=1)
 
     realized = 0.0  # PnL of closed parts, minus fees, added to the isolated margin
     rows: list[dict[str, object]] = []

@@ -57,6 +57,7 @@ def impact_notional(
         "initial_margin_fraction", initial_margin_fraction, 0.0, 1.0, high_inclusive=True
     )
     m = v.positive("impact_margin", impact_margin)
+    v.broadcastable(initial_margin_fraction=imf, impact_margin=m)
     if np.any(imf == 0):
         raise ValueError("initial_margin_fraction must be greater than 0 for an impact notional")
     return v.result(m / imf)
@@ -76,6 +77,7 @@ def maintenance_margin_fraction(
         "initial_margin_fraction", initial_margin_fraction, 0.0, 1.0, high_inclusive=True
     )
     mf = v.in_range("maintenance_fraction", maintenance_fraction, 0.0, 1.0, high_inclusive=True)
+    v.broadcastable(initial_margin_fraction=imf, maintenance_fraction=mf)
     return v.result(imf * mf)
 
 
@@ -100,6 +102,7 @@ def open_interest_initial_margin_fraction(
     oi = v.non_negative("open_notional", open_notional)
     lo = v.non_negative("lower_cap", lower_cap)
     hi = v.non_negative("upper_cap", upper_cap)
+    v.broadcastable(base_fraction=base, open_notional=oi, lower_cap=lo, upper_cap=hi)
     if np.any((hi > 0) & (lo > hi)):
         raise ValueError(
             f"lower_cap must not exceed upper_cap, got {float(np.max(lo))!r} > "
@@ -138,8 +141,23 @@ def _positions(
     maintenance_fractions: ArrayLike,
 ) -> tuple[NDArray[np.float64], ...]:
     size = np.atleast_1d(v.as_float_array("sizes", sizes))
-    if size.ndim != 1:
+    if size.ndim != 1 or size.size == 0:
         raise ValueError(f"sizes must be one-dimensional (one per market), got {sizes!r}")
+    v.broadcastable(
+        sizes=size,
+        oracle_prices=v.positive("oracle_prices", oracle_prices),
+        initial_margin_fractions=v.as_float_array(
+            "initial_margin_fractions", initial_margin_fractions
+        ),
+        maintenance_fractions=v.as_float_array("maintenance_fractions", maintenance_fractions),
+    )
+    for name, value in (
+        ("oracle_prices", oracle_prices),
+        ("initial_margin_fractions", initial_margin_fractions),
+        ("maintenance_fractions", maintenance_fractions),
+    ):
+        if np.size(value) == 0:
+            raise ValueError(f"{name} must hold one value per market (or one for all), got []")
     price = np.broadcast_to(v.positive("oracle_prices", oracle_prices), size.shape)
     imf = np.broadcast_to(
         v.in_range(
@@ -169,15 +187,18 @@ def subaccount_margin(
     maintenance requirement is above 0 and above the account value
     (``IsLiquidatable``: "MMR > 0 && MMR > NC"). Source: module docstring.
     """
-    qb = float(v.as_float_array("quote_balance", quote_balance))
+    qb = v.scalar("quote_balance", quote_balance)
     size, price, imf, mf = _positions(
         sizes, oracle_prices, initial_margin_fractions, maintenance_fractions
     )
-    value = np.abs(size) * price
-    tnc = qb + float((size * price).sum())
-    imr = float((value * imf).sum())
-    mm_each = value * imf * mf
-    mmr = float(mm_each.sum())
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = np.abs(size) * price
+        tnc = qb + float((size * price).sum())
+        imr = float((value * imf).sum())
+        mm_each = value * imf * mf
+        mmr = float(mm_each.sum())
+    if not np.isfinite([tnc, imr, mmr]).all():
+        raise OverflowError("sizes, oracle_prices and quote_balance must be of a realistic size")
     return SubaccountMargin(
         account_value=tnc,
         initial_margin_requirement=imr,
@@ -215,6 +236,7 @@ def subaccount_bankruptcy_price(
     v4-chain liquidations_test.go: 0.1 BTC long at an oracle of 50,000 with
     -5,100 USDC of quote balance (TNC -100): sold for at least 5,100 USDC.
     """
+    v.scalar("quote_balance", quote_balance)
     size, price, imf, mf = _positions(
         sizes, oracle_prices, initial_margin_fractions, maintenance_fractions
     )
@@ -223,14 +245,20 @@ def subaccount_bankruptcy_price(
     if not 0 <= market < size.size:
         raise ValueError(f"market must be an index in [0, {size.size}), got {market!r}")
     if size[market] == 0:
-        raise ValueError(f"there is no position in market {market} (size 0) to close")
+        raise ValueError(
+            f"sizes[{market}] must not be 0: there is no position in market {market} to close"
+        )
     state = subaccount_margin(quote_balance, size, price, imf, mf)
     tmmr = state.maintenance_margin_requirement
     if tmmr <= 0:
         raise ValueError(
-            "the subaccount has no maintenance margin requirement (maintenance fractions of 0): "
-            "its bankruptcy price is undefined"
+            "the subaccount has no maintenance margin requirement: initial_margin_fractions and "
+            "maintenance_fractions must not be 0, or its bankruptcy price is undefined"
         )
     mm_i = state.per_position_maintenance[market]
     s = float(np.sign(size[market]))
-    return float(price[market] - s * state.account_value * mm_i / (tmmr * abs(size[market])))
+    with np.errstate(over="ignore", invalid="ignore"):
+        bp = float(price[market] - s * state.account_value * mm_i / (tmmr * abs(size[market])))
+    if not np.isfinite(bp):
+        raise OverflowError("sizes, oracle_prices and quote_balance must be of a realistic size")
+    return bp

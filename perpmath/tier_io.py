@@ -16,15 +16,35 @@ load the table in force today from the exchange and pass it wherever a
 * Hyperliquid's ``marginTable``: ``marginTiers`` of ``lowerBound`` and
   ``maxLeverage`` (maintenance rate = half the initial rate at the tier's
   maximum leverage; Hyperliquid docs, "Margin tiers").
+* Binance COIN-M bracket API, GET /dapi/v1/leverageBracket: ``qtyCap``,
+  ``qtylFloor`` (sic) in coin; the table's unit becomes the pair's coin
+  (BTCUSD -> BTC). Binance, "Notional Bracket for Pair"
+  (https://developers.binance.com/docs/derivatives/coin-margined-futures/
+  account/Notional-Bracket-for-Pair).
+* Bybit v5 risk limits, GET /v5/market/risk-limit (``result.list``):
+  ``riskLimitValue`` (cap), ``maintenanceMargin``, ``initialMargin``,
+  ``maxLeverage``, ``mmDeduction``. Bybit's documented example gives the
+  rates in percent ("0.5", "1" at 100x) while live responses have been
+  seen in fractions ("0.005"): the unit is decided per row from
+  initialMargin x maxLeverage (100 for percent, 1 for fractions), and a row
+  where neither holds is refused. Bybit, "Get Risk Limit"
+  (https://bybit-exchange.github.io/docs/v5/market/risk-limit).
+* Gate risk-limit tiers, GET /futures/{settle}/risk_limit_tiers:
+  ``risk_limit`` (cap), ``maintenance_rate``, ``initial_rate``,
+  ``leverage_max``, ``deduction``. Gate API v4 docs.
+* Bitget position tiers, GET /api/v2/mix/market/query-position-lever
+  (``data``): ``startUnit``, ``endUnit``, ``leverage``,
+  ``keepMarginRate``. Bitget API docs, "Get Position Tier".
 * Plain columns, as a CSV header or JSON keys: ``floor``, ``cap``,
   ``max_leverage``, ``maintenance_rate`` and optionally
   ``maintenance_amount`` and ``initial_rate`` (rates as fractions, or with
   a % sign in a CSV).
 
 A maintenance amount given by the exchange is kept and checked for
-continuity; a missing one is computed. Bybit's and OKX's risk-limit
-responses quote sizes and rates in venue-specific units; write them as
-plain columns.
+continuity; a missing one is computed. OKX's position tiers (GET
+/api/v5/public/position-tiers) are not read: OKX charges a tier's rate on
+the whole position, without a deduction, so its requirement jumps at each
+tier edge and a continuous table would misstate it.
 """
 
 from __future__ import annotations
@@ -37,16 +57,38 @@ from typing import Any
 
 import numpy as np
 
+from perpmath import _validate as v
 from perpmath.tiers import TierTable
 
 __all__ = ["read_tier_table"]
 
-_FLOOR = ("floor", "notionalFloor", "minNotional", "lowerBound", "qtyFloor")
-_CAP = ("cap", "notionalCap", "maxNotional", "qtyCap")
-_LEV = ("max_leverage", "initialLeverage", "maxLeverage")
-_RATE = ("maintenance_rate", "maintMarginRatio", "maintenanceMarginRate")
-_AMOUNT = ("maintenance_amount", "cum", "maintAmt", "maintenance_deduction")
-_INITIAL = ("initial_rate",)
+_FLOOR = (
+    "floor",
+    "notionalFloor",
+    "minNotional",
+    "lowerBound",
+    "qtyFloor",
+    "qtylFloor",
+    "startUnit",
+)
+_CAP = ("cap", "notionalCap", "maxNotional", "qtyCap", "riskLimitValue", "risk_limit", "endUnit")
+_LEV = ("max_leverage", "initialLeverage", "maxLeverage", "leverage_max", "leverage")
+_RATE = (
+    "maintenance_rate",
+    "maintMarginRatio",
+    "maintenanceMarginRate",
+    "maintenanceMargin",
+    "keepMarginRate",
+)
+_AMOUNT = (
+    "maintenance_amount",
+    "cum",
+    "maintAmt",
+    "maintenance_deduction",
+    "mmDeduction",
+    "deduction",
+)
+_INITIAL = ("initial_rate", "initialMargin")
 
 
 def _number(value: Any, where: str) -> float:
@@ -81,6 +123,10 @@ def _pick(row: dict[str, Any], keys: tuple[str, ...]) -> Any:
 def _rows(data: Any, symbol: str | None) -> tuple[list[dict[str, Any]], str]:
     """The list of tier rows and a layout label."""
     if isinstance(data, dict):
+        if isinstance(data.get("result"), dict) and "list" in data["result"]:
+            return _rows(data["result"]["list"], symbol)  # Bybit v5
+        if isinstance(data.get("data"), list):
+            return _rows(data["data"], symbol)  # Bitget (and other code/data envelopes)
         if "marginTiers" in data:
             return list(data["marginTiers"]), "hyperliquid"
         if "brackets" in data:
@@ -105,7 +151,21 @@ def _rows(data: Any, symbol: str | None) -> tuple[list[dict[str, Any]], str]:
                 return list(item["brackets"]), "binance"
         raise ValueError(f"symbol {symbol!r} is not in the bracket response")
     if isinstance(data, list) and data and isinstance(data[0], dict):
-        return list(data), "plain"
+        rows = list(data)
+        key = "symbol" if "symbol" in rows[0] else "contract" if "contract" in rows[0] else None
+        names = {r.get(key) for r in rows} if key else set()
+        if len(names) > 1:
+            if symbol is None:
+                raise ValueError(
+                    f"the tier rows hold several symbols ({', '.join(sorted(map(str, names)))}); "
+                    "pass symbol= to pick one"
+                )
+            rows = [r for r in rows if r.get(key) == symbol]
+            if not rows:
+                raise ValueError(f"symbol {symbol!r} is not in the tier rows")
+        if "riskLimitValue" in rows[0]:
+            return rows, "bybit"
+        return rows, "plain"
     raise ValueError("tier data must be a JSON object or a non-empty list of tier rows")
 
 
@@ -129,14 +189,57 @@ def _table_from_rows(
             "every tier needs a cap and a maintenance rate (columns cap/notionalCap/maxNotional "
             "and maintenance_rate/maintMarginRatio/maintenanceMarginRate)"
         )
+    if layout == "bybit":
+        rate, initial = _bybit_rates(rate, initial, lev)
     if np.isnan(floor).any():
         floor = np.concatenate([[0.0], cap[:-1]])
     lev = np.where(np.isnan(lev), np.inf, lev)
+    if np.isnan(amount[0]) and amount.size > 1 and not np.isnan(amount[1:]).any():
+        amount[0] = 0.0  # Bybit leaves the first tier's deduction empty
     if np.isnan(amount).any():
         amount = np.concatenate([[0.0], np.cumsum(floor[1:] * np.diff(rate))])
     if not np.isnan(initial).any():
         labels["initial_rate"] = initial
     return TierTable(floor, cap, lev, rate, amount, name, unit, **labels)
+
+
+def _bybit_rates(
+    rate: np.ndarray, initial: np.ndarray, lev: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bybit's maintenance and initial margin rates as fractions (they come in % or not).
+
+    initialMargin x maxLeverage is 1 when the rates are fractions and 100 when
+    they are percent; anything else is refused rather than guessed.
+    """
+    product = initial * lev
+    if np.isnan(product).any():
+        raise ValueError(
+            "Bybit risk-limit rows need initialMargin and maxLeverage to tell whether the rates "
+            "are in percent or fractions"
+        )
+    if np.allclose(product, 100.0, rtol=0.02):
+        return rate / 100.0, initial / 100.0
+    if np.allclose(product, 1.0, rtol=0.02):
+        return rate, initial
+    raise ValueError(
+        "Bybit risk-limit rows: initialMargin x maxLeverage must be 1 (fractions) or 100 "
+        f"(percent) in every row, got {product.tolist()}"
+    )
+
+
+def _coin_of(data: Any, symbol: str | None) -> str | None:
+    """The coin of a Binance COIN-M bracket response (pair BTCUSD -> BTC), if it is one."""
+    items = data if isinstance(data, list) else [data]
+    for item in items:
+        if not isinstance(item, dict) or "brackets" not in item:
+            continue
+        name = str(item.get("pair") or item.get("symbol") or "")
+        if symbol is not None and symbol not in (item.get("pair"), item.get("symbol")):
+            continue
+        if item["brackets"] and "qtyCap" in item["brackets"][0]:
+            coin = name.split("_")[0]
+            return coin[:-3] if coin.endswith("USD") else coin or None
+    return None
 
 
 def _parse_csv(text: str) -> list[dict[str, Any]]:
@@ -151,7 +254,7 @@ def read_tier_table(
     source: str | Path | dict[str, Any] | list[Any],
     *,
     name: str | None = None,
-    unit: str = "USDT",
+    unit: str | None = None,
     date: Any = None,
     symbol: str | None = None,
     contract: str | None = None,
@@ -159,20 +262,28 @@ def read_tier_table(
     """A TierTable from an exchange's bracket data: a .json/.csv file or parsed JSON.
 
     ``symbol`` picks one symbol from a response listing several (Binance's
-    bracket API without a symbol, ccxt's dict of symbols). ``unit`` is the
-    currency the notional is counted in (USDT, USDC, or the coin for a
-    COIN-M table), ``date`` the day the data was taken (shown wherever the
-    table drives a number), ``contract`` "linear"/"inverse" if known.
-    See the module docstring for the layouts read.
+    bracket API without a symbol, ccxt's dict of symbols, Gate's or Bybit's
+    rows). ``unit`` is the currency the notional is counted in (USDT, USDC,
+    or the coin for a COIN-M table); by default USDT, or the pair's coin for
+    Binance COIN-M brackets (``contract`` then defaults to "inverse").
+    ``date`` is the day the data was taken (shown wherever the table drives
+    a number), ``contract`` "linear"/"inverse" if known. See the module
+    docstring for the layouts read.
     """
     label = name
+    for arg, value in (("name", name), ("symbol", symbol)):
+        if value is not None:
+            v.text(arg, value)
+    v.instance("source", source, str | Path | dict | list, "a .json/.csv path or parsed JSON")
+    data: Any = source
     if isinstance(source, str | Path):
         path = Path(source)
         if not path.is_file():
-            raise ValueError(f"tier file {str(path)!r} does not exist")
+            raise ValueError(f"source must be an existing tier file, {str(path)!r} does not exist")
         text = path.read_text("utf-8")
         label = label or path.stem
         if path.suffix.lower() == ".csv":
+            data = None
             rows, layout = _parse_csv(text), "plain"
         else:
             try:
@@ -182,7 +293,13 @@ def read_tier_table(
             rows, layout = _rows(data, symbol)
     else:
         rows, layout = _rows(source, symbol)
+    coin = _coin_of(data, symbol) if data is not None else None
+    if unit is None:
+        unit = coin or "USDT"
+    if coin is not None and contract is None:
+        contract = "inverse"
     labels: dict[str, Any] = {"date": date, "contract": contract, "source": str(source)[:200]}
     if isinstance(source, dict | list):
         labels["source"] = "exchange data passed in"
-    return _table_from_rows(rows, layout, label or symbol or "from file", unit, **labels)
+    label = label or symbol or "exchange data"
+    return _table_from_rows(rows, layout, label, unit, **labels)

@@ -100,6 +100,8 @@ class TierTable:
     source: str = ""
 
     def __post_init__(self) -> None:
+        v.text("name", self.name)
+        v.text("unit", self.unit)
         arrays = self._arrays()
         floor, cap = arrays["floor"], arrays["cap"]
         rate, amount = arrays["maintenance_rate"], arrays["maintenance_amount"]
@@ -125,14 +127,7 @@ class TierTable:
         arrays = {}
         for attr in ("floor", "cap", "max_leverage", "maintenance_rate", "maintenance_amount"):
             if attr in ("cap", "max_leverage"):  # may be infinite (no limit / not given)
-                try:
-                    arr = np.asarray(getattr(self, attr), dtype=float)
-                except (TypeError, ValueError):
-                    raise ValueError(
-                        f"{attr} must be an array of numbers, got {getattr(self, attr)!r}"
-                    ) from None
-                if np.isnan(arr).any():
-                    raise ValueError(f"{attr} must not contain NaN, got {arr.tolist()}")
+                arr = v.as_float_array(attr, getattr(self, attr), inf=True)
             else:
                 arr = v.as_float_array(attr, getattr(self, attr))
             if arr.ndim != 1 or arr.size == 0:
@@ -215,6 +210,9 @@ class TierTable:
             object.__setattr__(self, "contract", v.contract_type(self.contract))
         if self.date is not None:
             object.__setattr__(self, "date", _iso_date(self.date, "date"))
+        if self.settlement is not None:
+            v.text("settlement", self.settlement)
+        v.text("source", self.source, empty=True)
         if not isinstance(self.unit, str) or not self.unit:
             raise ValueError(f"unit must be a currency name such as 'USDT', got {self.unit!r}")
 
@@ -238,14 +236,16 @@ class TierTable:
         """
         if maintenance_rate is None:
             raise ValueError("maintenance_rate is required: one rate per tier")
-        try:
-            cap = np.atleast_1d(np.asarray(caps, dtype=float))
-        except (TypeError, ValueError):
-            raise ValueError(f"caps must be an array of numbers, got {caps!r}") from None
-        if cap.ndim != 1 or np.isnan(cap).any() or np.isneginf(cap).any():
-            raise ValueError(f"caps must be a one-dimensional array of numbers, got {caps!r}")
+        cap = np.atleast_1d(v.positive("caps", caps, inf=True))
+        if cap.ndim != 1 or np.any(np.diff(cap) <= 0) or np.isinf(cap[:-1]).any():
+            raise ValueError(
+                "caps must be a one-dimensional array of increasing tier caps (only the last may "
+                f"be inf), got {caps!r}"
+            )
         floor = np.concatenate([[0.0], cap[:-1]])
         rate = np.atleast_1d(v.as_float_array("maintenance_rate", maintenance_rate))
+        v.text("name", name)
+        v.text("unit", unit)
         if max_leverage is None:
             lev = np.full(cap.shape, np.inf)
         else:
@@ -281,10 +281,12 @@ class TierTable:
         position is in, e.g. Binance's "maintenance margin rate 2.5%,
         maintenance amount 16,300". The amount is not checked for continuity.
         """
-        rate = float(v.in_range("maintenance_rate", maintenance_rate, 0.0, 1.0))
+        rate = v.scalar("maintenance_rate", v.in_range("maintenance_rate", maintenance_rate, 0, 1))
         if rate <= 0:
             raise ValueError(f"maintenance_rate must be greater than 0, got {maintenance_rate!r}")
-        amount = float(v.non_negative("maintenance_amount", maintenance_amount))
+        amount = v.scalar(
+            "maintenance_amount", v.non_negative("maintenance_amount", maintenance_amount)
+        )
         table = cls.flat(rate, None, name=f"bracket {rate:.4%} - {amount:,.2f}", unit=unit)
         object.__setattr__(table, "maintenance_amount", _read_only(np.array([amount])))
         return table
@@ -349,8 +351,8 @@ class TierTable:
             bad = n[n > cap * (1 + 1e-12)] if n.ndim else n
             what = "the position cap" if self.max_position is not None else "the largest tier"
             raise ValueError(
-                f"notional {float(np.ravel(bad)[0])!r} exceeds {what} of {self.name} "
-                f"(cap {cap:,.0f} {self.unit})"
+                f"notional {float(np.ravel(bad)[0]):,.2f} {self.unit} exceeds {what} of "
+                f"{self.name} (cap {cap:,.0f} {self.unit}); reduce the position size"
             )
         idx = np.minimum(np.searchsorted(self.cap, n, side="left"), len(self) - 1)
         return int(idx) if idx.ndim == 0 else idx
@@ -393,6 +395,7 @@ class TierTable:
         """Raise ValueError if ``leverage`` exceeds the tier's maximum for ``notional``."""
         lev = v.leverage(leverage)
         n = v.non_negative("notional", notional)
+        v.broadcastable(notional=n, leverage=lev)
         allowed = self.max_leverage[self.tier_index(n)]
         lev_b, n_b, allowed_b = np.broadcast_arrays(lev, n, allowed)
         bad = lev_b > allowed_b
@@ -456,7 +459,8 @@ def _iso_date(value: Any, name: str = "date") -> str:
             return _dt.date.fromisoformat(value.strip()[:10]).isoformat()
         except ValueError:
             pass
-    raise ValueError(f"{name} must be a date such as '2024-06-28', got {value!r}")
+        raise ValueError(f"{name} must be a date such as '2024-06-28', got {value!r}")
+    raise v.ArgumentTypeError(f"{name} must be a date such as '2024-06-28', got {value!r}")
 
 
 # shipped tables -------------------------------------------------------------

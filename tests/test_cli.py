@@ -128,7 +128,7 @@ def test_funding_payment_sign(capsys):
                 "--entry",
                 "96000",
                 "--leverage",
-                "150",
+                "200",
                 "--tiers",
                 "binance_usdm_btcusdt",
             ],
@@ -234,7 +234,7 @@ def test_screen_cross_with_a_wallet(capsys):
     wallet = assumption(out, "wallet (cross)")
     assert wallet.startswith("500.00 USDT") and wallet.endswith("= 500.00 USDT in the formula")
     table = assumption(out, "tier table")
-    assert table.startswith("binance_usdm_btcusdt dated 2024-06-28, tier 1 of 12")
+    assert table.startswith("binance_usdm_btcusdt dated 2025-12-26, tier 1 of 12")
     # the other positions' terms of Binance's cross example (freqtrade's table): 26,316.89
     argv = ["liquidation-price", "--side", "long", "--entry", "32481.98", "--quantity", "109.488"]
     argv += ["--margin-mode", "cross", "--wallet-balance", "1535443.01"]
@@ -254,9 +254,9 @@ def test_json_output_holds_the_details(capsys):
     data = json.loads(capsys.readouterr().out)
     expected = liquidation_price("short", 96_000, 10, 30, convention=None, maintenance=None)
     assert data["liquidation_price"] != expected  # the table, not the flat default
-    # ~3.2 M USDT at the liquidation price: tier 4 (1 %, 11,450) of the newest table
-    assert data["tier_table_date"] == "2024-06-28" and data["tier"] == 4
-    assert data["maintenance_rate"] == 0.01 and data["maintenance_amount"] == 11_450
+    # ~3.2 M USDT at the liquidation price: tier 4 (1 %, 12,000) of the newest table
+    assert data["tier_table_date"] == "2025-12-26" and data["tier"] == 4
+    assert data["maintenance_rate"] == 0.01 and data["maintenance_amount"] == 12_000
     assert "tier table" in data["assumptions"]
 
 
@@ -270,7 +270,9 @@ def test_shipped_tables_at_a_date_and_from_a_file(tmp_path, capsys):
     path.write_text("cap,max_leverage,maintenance_rate\n50000,125,0.4%\n250000,100,0.5%\n")
     argv = ["liquidation-price", "--side", "long", "--entry", "96000", "--leverage", "10"]
     assert main([*argv, "--quantity", "1", "--tiers-file", str(path)]) == 0
-    assert "tiers dated undated, tier 2 of 2" in assumption(capsys.readouterr().out, "tier table")
+    assert "tiers undated (--tiers-date labels it), tier 2 of 2" in assumption(
+        capsys.readouterr().out, "tier table"
+    )
 
 
 def test_funding_takes_the_venues_contract_size(capsys):
@@ -326,7 +328,7 @@ def test_version_and_examples_in_every_help(capsys):
         (["--tiers-date", "2021-03-18"], "--tiers-date goes with --tiers"),
         (["--tiers", "binance_usdm_btcusdt", "--tiers-date", "2020-01-01"], "before the first"),
         (["--tiers-file", "/nonexistent.json"], "does not exist"),
-        (["--wallet-balance", "100"], "--wallet-balance is used with --margin-mode='cross'"),
+        (["--wallet-balance", "100"], "--wallet-balance applies only with --margin-mode='cross'"),
         (["--contract", "inverse", "--tiers", "binance_usdm_btcusdt"], "is for linear contracts"),
     ],
 )
@@ -346,3 +348,97 @@ def test_json_is_strict_even_for_a_price_that_never_comes(capsys):
     assert main([*argv, "--quantity", "100", "--contract", "inverse", "--json"]) == 0
     data = json.loads(capsys.readouterr().out, parse_constant=lambda c: pytest.fail(c))
     assert data["liquidation_price"] == "inf"
+
+
+def test_every_help_example_runs_verbatim(tmp_path, monkeypatch, capsys):
+    # the examples a trader copies from --help: each must run as printed (the bracket file of
+    # the --tiers-file example is the exchange's own response, written first)
+    import json
+    import shlex
+
+    from perpmath.cli import _EPILOGS
+    from perpmath.tiers import load_tier_table
+
+    t = load_tier_table("binance_usdm_btcusdt")
+    brackets = [
+        {"bracket": k + 1, "initialLeverage": int(t.max_leverage[k]), "notionalCap": t.cap[k],
+         "notionalFloor": t.floor[k], "maintMarginRatio": t.maintenance_rate[k],
+         "cum": t.maintenance_amount[k]}
+        for k in range(len(t))
+    ]  # fmt: skip
+    (tmp_path / "brackets.json").write_text(
+        json.dumps([{"symbol": "BTCUSDT", "brackets": brackets}])
+    )
+    monkeypatch.chdir(tmp_path)
+    commands = []
+    for text in _EPILOGS.values():
+        joined = text.replace("\\\n", " ")
+        commands += [line.strip() for line in joined.splitlines() if "python -m perpmath" in line]
+    assert len(commands) >= 12
+    for command in commands:
+        argv = shlex.split(command)[3:]
+        assert main(argv) == 0, command
+        assert capsys.readouterr().out.strip(), command
+
+
+def test_numbers_names_and_sides_as_people_paste_them(capsys):
+    base = ["liquidation-price", "--entry", "$65,000", "--leverage", "20X"]
+    assert main([*base, "--side", "LONG", "--quantity", "0.5 BTC", "--margin", "1,625 USDT"]) == 0
+    pasted = value(capsys.readouterr().out, "liquidation price")
+    assert main(["liquidation-price", "--side", "long", "--entry", "65000", "--leverage", "20",
+                 "--quantity", "0.5", "--margin", "1625"]) == 0  # fmt: skip
+    assert value(capsys.readouterr().out, "liquidation price") == pasted
+    # exchange names in any case, with dashes, or by a unique prefix; the margin mode too
+    argv = ["liquidation-price", "--side", "sell", "--entry", "65000", "--leverage", "20"]
+    assert main([*argv, "--exchange", "Bybit-Linear", "--margin-mode", "Isolated"]) == 0
+    assert "(bybit_linear, isolated margin)" in capsys.readouterr().out
+    assert main([*argv, "--exchange", "dydx"]) == 0
+    assert "(dydx_v4," in capsys.readouterr().out
+    # an ambiguous name lists the candidates
+    assert main([*argv, "--exchange", "Binance"]) == 2
+    assert "'Binance' is ambiguous: binance_coinm or binance_usdm" in capsys.readouterr().err
+
+
+def test_coinm_bracket_file_counts_coin(tmp_path, capsys):
+    # Binance COIN-M bracket response (qtyCap/qtylFloor in BTC): the table counts coin, so a
+    # COIN-M position can use it; without a date it says it is undated
+    import json
+
+    data = [{"pair": "BTCUSD", "brackets": [
+        {"bracket": 1, "initialLeverage": 125, "qtyCap": 5, "qtylFloor": 0,
+         "maintMarginRatio": 0.004, "cum": 0.0},
+        {"bracket": 2, "initialLeverage": 100, "qtyCap": 10, "qtylFloor": 5,
+         "maintMarginRatio": 0.005, "cum": 0.005}]}]  # fmt: skip
+    path = tmp_path / "coinm.json"
+    path.write_text(json.dumps(data))
+    argv = ["liquidation-price", "--side", "long", "--entry", "96000", "--leverage", "10"]
+    argv += ["--quantity", "30", "--exchange", "binance_coinm", "--tiers-file", str(path)]
+    assert main(argv) == 0
+    table = assumption(capsys.readouterr().out, "tier table")
+    assert table.startswith("coinm undated (--tiers-date labels it), tier 1 of 2")
+    assert table.endswith("<= 5 BTC)")
+
+
+def test_json_holds_the_fee_numbers_distances_and_sources(capsys):
+    import json
+
+    argv = ["liquidation-price", "--side", "long", "--entry", "20000", "--leverage", "50"]
+    assert main([*argv, "--exchange", "bybit_linear", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    # Bybit's order cost example numbers at 0.055%: IM 400 + open 11 + close at 19,600 10.78
+    assert data["fee_to_open"] == 11.0 and data["order_cost"] == 421.78
+    assert data["distance_to_liquidation"] == 0.015 and data["distance_to_bankruptcy"] == 0.02
+    assert "Margin Parameters" in data["tier_table_source"] and "bybit.com" in data["source"]
+
+
+def test_negative_values_as_pasted(capsys):
+    # a negative rate with a % sign and a negative PnL with its unit are values, not flags
+    argv = ["funding", "--side", "long", "--quantity", "0.5 BTC", "--mark", "$96,000"]
+    assert main([*argv, "--rate", "-0.0050%"]) == 0
+    assert value(capsys.readouterr().out, "payment").startswith("2.40 USDT: the trader receives")
+    argv = ["liquidation-price", "--side", "long", "--entry", "96000", "--quantity", "0.1"]
+    argv += ["--margin-mode", "cross", "--wallet-balance", "10000"]
+    assert main([*argv, "--other-upnl", "-2,000 USDT"]) == 0
+    pasted = value(capsys.readouterr().out, "liquidation price")
+    assert main([*argv, "--other-upnl", "-2000"]) == 0
+    assert value(capsys.readouterr().out, "liquidation price") == pasted

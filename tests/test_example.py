@@ -66,7 +66,7 @@ def test_with_changes_validates():
         ex.with_changes(size=2)
     with pytest.raises(ValueError, match="leverage"):
         ex.with_changes(leverage=0)
-    with pytest.raises(ValueError, match="name"):
+    with pytest.raises(ValueError, match=r"^tier_table must be one of"):
         RunningExample(tier_table="no_such_table")
     with pytest.raises(ValueError, match="side"):
         RunningExample(side="up")
@@ -82,3 +82,14 @@ def test_claims_are_numbered_one_to_eight_once():
         claim(9)
     with pytest.raises(TypeError, match="whole number"):
         claim("2")
+
+
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_the_running_example_names_its_fields():
+    # a bad tier table date was reported as load_tier_table's "date"
+    with pytest.raises(ValueError, match=r"^tier_table_date: "):
+        RunningExample(tier_table_date="someday")
+    with pytest.raises(TypeError, match=r"^symbol must be a string, got 5$"):
+        RunningExample(symbol=5)
+    with pytest.raises(ValueError, match=r"^convention name must be one of"):
+        RunningExample(convention="ftx")

@@ -211,7 +211,7 @@ def test_bad_inputs_name_the_argument():
     acc = matched_population(2, rng=1)
     with pytest.raises(ValueError, match="mark_path must hold at least one price"):
         simulate_exchange(acc, [])
-    with pytest.raises(ValueError, match="rules must be one of"):
+    with pytest.raises(ValueError, match="rules name must be one of"):
         simulate_exchange(acc, [100.0], rules="hope")
     for name in ("absolute_tolerance", "relative_tolerance"):
         for bad in (np.nan, np.inf, -1e-6):

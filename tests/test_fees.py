@@ -173,3 +173,16 @@ def test_fee_rate_by_convention():
 def test_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_fee_functions_name_their_own_arguments():
+    # closed_pnl named its exit price "price" and its rates "rate"
+    with pytest.raises(ValueError, match=r"^exit_price must be greater than 0"):
+        closed_pnl("short", 0.4, 6_000, 0.0, 0.00055, 0.00055)
+    with pytest.raises(ValueError, match=r"^close_rate must be a fraction in \(-1, 1\)"):
+        closed_pnl("short", 0.4, 6_000, 5_000, 0.00055, 1.5)
+    with pytest.raises(ValueError, match=r"^order_price must be finite"):
+        bybit_order_cost("long", 1, float("nan"), 50, 0.00075)
+    with pytest.raises(ValueError, match=r"^quantity and price must have matching lengths"):
+        trading_fee([1.0, 2.0], [100.0, 101.0, 102.0], 0.0005)

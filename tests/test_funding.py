@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -240,6 +242,30 @@ def test_property_clamp_bounds_the_distance_to_the_premium(p, i):
     rate = funding_rate(p, i, 0.0005, "bitmex")
     assert abs(rate - p) <= 0.0005 + 1e-15
     assert min(p, i) - 1e-15 <= rate <= max(p, i) + 1e-15
+
+
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_expiry_days_of_a_perpetual_is_refused_not_ignored():
+    # a perpetual never expires: expiry_days=nan used to be ignored in silence
+    with pytest.raises(ValueError) as err:
+        holding_events(30, "perpetual", expiry_days=math.nan)
+    assert str(err.value) == (
+        "expiry_days applies only with instrument='dated'; leave it at 91.0 otherwise, got nan"
+    )
+    with pytest.raises(ValueError, match=r"^interval_hours applies only with instrument="):
+        holding_events(30, "dated", interval_hours=4)
+    assert holding_events(30, "perpetual", expiry_days=91) == holding_events(30)
+    with pytest.raises(ValueError, match=r"^days must be a single number"):
+        holding_events([30, 60])
+
+
+def test_funding_names_its_own_arguments():
+    with pytest.raises(ValueError, match=r"^mark_price must be greater than 0"):
+        funding_payment("long", 1, 0.0, 0.0001)
+    with pytest.raises(ValueError, match=r"^mark_prices and rates must have matching lengths"):
+        accumulated_funding("long", 1, [100, 101], [0.0001, 0.0001, 0.0001])
+    with pytest.raises(ValueError, match=r"^leverage must be a single number"):
+        funding_over_time("long", 100, [10, 20], [0.0001])
 
 
 # --- intermediate values, dYdX v4, Kraken, conventions of funding_over_time -----------------

@@ -128,3 +128,15 @@ def test_bad_input(kwargs, match):
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         funding_over_period(**args)
+
+
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_times_must_be_timestamps_and_interval_hours_belongs_to_pro_rata():
+    t = funding_times("2024-03-01", "2024-03-02")
+    # a bare number read as nanoseconds since 1970
+    with pytest.raises(TypeError, match=r"^entry_time must be timestamps such as"):
+        settlement_weights(5, "2024-03-02", t)
+    with pytest.raises(ValueError, match=r"^interval_hours applies only with rule='pro_rata'"):
+        settlement_weights("2024-03-01", "2024-03-02", t, interval_hours=float("nan"))
+    with pytest.raises(ValueError, match=r"^interval_hours must be a single number"):
+        funding_times("2024-03-01", "2024-03-02", interval_hours=[8.0, 4.0])

@@ -515,6 +515,45 @@ def test_inverse_tier_search_matches_brute_force(side, contracts, lev):
     assert lp == pytest.approx(_bisect_root(gap, lo, hi), rel=1e-9)
 
 
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_an_argument_of_the_other_margin_mode_is_refused_not_ignored():
+    # isolated mode returned 90.36 for other_maintenance=nan, ignoring it
+    with pytest.raises(ValueError) as err:
+        liquidation_price("long", 100, 10, other_maintenance=np.nan)
+    assert str(err.value) == (
+        "other_maintenance applies only with margin_mode='cross'; leave it at 0.0 otherwise, "
+        "got nan"
+    )
+    with pytest.raises(ValueError, match=r"^other_unrealized_pnl applies only with margin_mode="):
+        liquidation_price("long", 100, 10, other_unrealized_pnl=-50.0)
+    with pytest.raises(ValueError, match=r"^other_unrealized_pnl applies only with margin_mode="):
+        bankruptcy_price("long", 100, 10, other_unrealized_pnl=np.inf)
+    # left at its default it is fine; in cross mode it is checked like any other argument
+    assert liquidation_price("long", 100, 10, other_maintenance=0.0) == liquidation_price(
+        "long", 100, 10
+    )
+    with pytest.raises(ValueError, match=r"^other_maintenance must be 0 or more, got -1\.0$"):
+        liquidation_price(
+            "long", 100, 10, margin_mode="cross", wallet_balance=50, other_maintenance=-1.0
+        )
+    with pytest.raises(ValueError, match=r"^wallet_balance applies only with margin_mode='cross'"):
+        liquidation_price_after("long", 100, 10, wallet_balance=np.nan)
+    with pytest.raises(ValueError, match=r"^margin applies only with margin_mode='isolated'"):
+        liquidation_price("long", 100, 10, margin_mode="cross", wallet_balance=50, margin=5)
+
+
+def test_release_margin_is_a_flag_not_a_word():
+    with pytest.raises(TypeError, match=r"^release_margin must be True or False, got 'no'$"):
+        liquidation_price_after("long", 100, 10, reduce_quantity=0.5, release_margin="no")
+
+
+def test_mismatched_lengths_name_the_arguments():
+    with pytest.raises(ValueError, match=r"^entry_price and leverage must have matching lengths"):
+        liquidation_price("long", [100, 101], [10, 20, 30])
+    with pytest.raises(ValueError, match=r"^long_quantity and short_quantity must have matching"):
+        hedge_liquidation_price(1_000, [1.0, 2.0], 100, [0.5, 0.5, 0.5], 100)
+
+
 # --------------------------------------------------------------------------
 # Contract size, table units, known brackets, cross without leverage
 # --------------------------------------------------------------------------
@@ -693,3 +732,139 @@ def test_funding_paid_out_of_margin_moves_the_price_towards_entry():
     assert paid == pytest.approx(base + 200 / (1 - 0.004))
     with pytest.raises(ValueError, match="margin left after the change must be greater than 0"):
         liquidation_price_after("long", 96_000, 20, 1.0, add_margin=-5_000)
+
+
+# --------------------------------------------------------------------------
+# Other open projects' test tables, reproduced
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("convention", "side", "expected"),
+    [
+        # freqtrade tests/freqtradebot/test_freqtradebot.py (test_execute_entry), freqtrade/
+        # freqtrade @ e703fec3aff4bab1344abf47bb66f017dfc21057: 30 coin of ETH/USDT at 10 with
+        # 5x (margin 60), maintenance rate 1% and
+        # amount 0.01, taker fee 0.06% (its market fixture), no liquidation buffer.
+        (None, "short", 11.88151815181518),
+        (None, "long", 8.080471380471382),
+        # Gate and OKX add the taker rate to the maintenance rate (freqtrade ignores the
+        # maintenance amount there, as Gate's and OKX's formulas have none)
+        ("gate", "short", 11.87413417771621),
+        ("gate", "long", 8.085708510208207),
+        ("okx", "short", 11.87413417771621),
+        ("okx", "long", 8.085708510208207),
+    ],
+)
+def test_freqtrade_execute_entry_table(convention, side, expected):
+    kwargs = dict(margin=60.0, maintenance=0.01)
+    if convention is None:
+        kwargs["maintenance_amount"] = 0.01
+    else:
+        kwargs.update(convention=convention, taker_fee=0.0006, contract_size=1.0)
+    lp = liquidation_price(side, 10.0, None, 30.0, **kwargs)
+    assert lp == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(("side", "expected"), [("short", 11.9), ("long", 8.1)])
+def test_freqtrade_execute_entry_table_bybit(side, expected):
+    # same source, Bybit: LP = EP -/+ (IM - MM) / size with MM valued at entry, 5x
+    assert liquidation_price(side, 10.0, 5, 30.0, maintenance=0.01, convention="bybit_linear") == (
+        pytest.approx(expected, rel=1e-12)
+    )
+
+
+# freqtrade tests/exchange/test_hyperliquid.py (test_hyperliquid_dry_run_liquidation_price,
+# freqtrade/freqtrade @ 3b1fb5af847863302393b0413321642d454e35a5): the liquidation prices
+# Hyperliquid itself returned for these positions (entry, side, size, collateral), with the
+# markets' maximum leverage of the time: BTC and ETH 50x, SOL and DOGE 20x, the HIP-3 stock
+# markets 10x; maintenance = half the initial margin at that leverage. freqtrade compares
+# with rel=1e-4 (the venue rounds collateral and sizes); so does this test.
+HYPERLIQUID_POSITIONS = [
+    ("ETH", 2458.5, "long", 0.015, 36.864593, 0.86915825),
+    ("BTC", 63287.0, "long", 0.00039, 24.673292, 22.37166537),
+    ("SOL", 146.82, "long", 0.16, 23.482979, 0.05269872),
+    ("SOL", 145.83, "long", 0.33, 24.045107, 74.83696193),
+    ("ETH", 2459.5, "long", 0.0199, 24.454895, 1243.0411908),
+    ("BTC", 62739.0, "long", 0.00077, 24.137992, 31708.03843631),
+    ("DOGE", 0.11586, "long", 437.0, 25.29769, 0.05945697),
+    ("ETH", 2642.8, "short", 0.019, 25.091876, 3924.18322043),
+    ("SOL", 155.89, "short", 0.32, 24.924941, 228.07847866),
+    ("DOGE", 0.14333, "short", 351.0, 25.136807, 0.20970228),
+    ("BTC", 68595.0, "short", 0.00069, 23.64871, 101849.99354283),
+    ("BTC", 65536.0, "short", 0.00099, 21.604172, 86493.46174617),
+    ("SOL", 173.06, "long", 0.6, 20.735658, 142.05186667),
+    ("ETH", 2545.5, "long", 0.0329, 20.909894, 1929.23322895),
+    ("BTC", 67400.0, "short", 0.00031, 20.887308, 133443.97317151),
+    ("ETH", 2552.0, "short", 0.0327, 20.833393, 3157.53150453),
+    ("BTC", 66930.0, "long", 0.0015, 20.043862, 54108.51043771),
+    ("BTC", 67033.0, "long", 0.00121, 20.251817, 50804.00091827),
+    ("ETH", 2521.9, "long", 0.0237, 19.902091, 1699.14071943),
+    ("BTC", 68139.0, "short", 0.00145, 19.72573, 80933.61590987),
+    ("SOL", 178.29, "short", 0.11, 19.605036, 347.82205322),
+    ("SOL", 176.23, "long", 0.33, 19.364946, 120.56240404),
+    ("SOL", 173.08, "short", 0.33, 19.01881, 225.08561715),
+    ("BTC", 68240.0, "short", 0.00105, 17.887922, 84431.79820839),
+    ("ETH", 2518.4, "short", 0.007, 17.62263, 4986.05799151),
+    ("ETH", 2533.2, "long", 0.0347, 17.555195, 2047.7642302),
+    ("DOGE", 0.13284, "long", 360.0, 15.943218, 0.09082388),
+    ("SOL", 163.11, "short", 0.48, 15.650731, 190.94213618),
+    ("BTC", 67141.0, "long", 0.00067, 14.979079, 45236.52992613),
+    ("XYZ-AAPL", 250.0, "long", 0.5, 25.0, 210.5263157894737),
+    ("XYZ-GOOGL", 190.0, "short", 0.5, 9.5, 199.04761904761904),
+    ("XYZ-TSLA", 350.0, "long", 1.0, 50.0, 315.7894736842105),
+]
+HYPERLIQUID_MAX_LEVERAGE = {"BTC": 50, "ETH": 50, "SOL": 20, "DOGE": 20}
+
+
+@pytest.mark.parametrize("margin_mode", ["isolated", "cross"])
+def test_hyperliquid_liquidation_prices_from_freqtrades_table(margin_mode):
+    coin, entry, side, size, collateral, expected = zip(*HYPERLIQUID_POSITIONS, strict=True)
+    max_lev = np.array([HYPERLIQUID_MAX_LEVERAGE.get(c, 10) for c in coin], dtype=float)
+    money = {"margin": collateral} if margin_mode == "isolated" else {"wallet_balance": collateral}
+    lp = liquidation_price(
+        list(side),
+        list(entry),
+        None,
+        list(size),
+        margin_mode=margin_mode,
+        maintenance=1 / (2 * max_lev),
+        convention="hyperliquid",
+        **money,
+    )
+    assert lp == pytest.approx(np.array(expected), rel=1e-4)
+
+
+def test_octobot_inverse_position_table():
+    # OctoBot-Trading tests/personal_data/positions/types/test_inverse_position.py
+    # (Drakkar-Software/OctoBot-Trading @ 063b8fd09628c6f3819ea84c10d8894a2a1fb910): 100
+    # contracts of 1 USD at 100, maintenance rate 1%, no fee, Bybit's inverse rule
+    # (maintenance valued at entry). Isolated liquidation at 1x: 50.2512..., short 10,000.
+    octo = dataclasses.replace(
+        get_convention("bybit_inverse"), name="octobot", taker_fee=0.0, rounding="none"
+    )
+    kw = dict(maintenance=0.01, convention=octo)
+    assert liquidation_price("long", 100, 1, 100, **kw) == pytest.approx(
+        50.25125628140703518113600205, rel=1e-15
+    )
+    assert liquidation_price("short", 100, 1, 100, **kw) == pytest.approx(10_000.0, rel=1e-15)
+    # At 100x the initial margin (1%) equals the maintenance margin: OctoBot returns the
+    # entry price, perpmath refuses the position (no venue opens it: at 1% maintenance the
+    # risk limit allows less than 100x).
+    with pytest.raises(ValueError, match="liquidated at its own entry price"):
+        liquidation_price("long", 100, 100, 100, **kw)
+    # bankruptcy prices: 50 and 99.0099... (long 1x, 100x), 101.0101... (short 100x)
+    for side, lev, expected in (
+        ("long", 1, 50.0),
+        ("long", 100, 99.00990099009900990099009901),
+        ("short", 100, 101.0101010101010101010101010),
+    ):
+        bp = bankruptcy_price(side, 100, lev, "inverse", quantity=100)
+        assert bp == pytest.approx(expected, rel=1e-15)
+    # an inverse short at 1x never goes bankrupt: OctoBot writes 0, perpmath inf
+    assert bankruptcy_price("short", 100, 1, "inverse", quantity=100) == np.inf
+
+
+def test_bankruptcy_price_names_its_keyword_only_quantity():
+    with pytest.raises(TypeError, match=r"takes quantity by name"):
+        bankruptcy_price("long", 96_000, 10, 2)

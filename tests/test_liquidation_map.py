@@ -99,6 +99,20 @@ def test_convention_is_passed_to_the_liquidation_price():
     assert h.liquidation_prices[i] == pytest.approx(expected)
 
 
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_population_lengths_and_parameters_are_named():
+    with pytest.raises(ValueError, match=r"^sides and leverages must have matching lengths"):
+        liquidation_map(["long", "short"], [100.0, 101.0], [10.0, 20.0, 30.0], 1.0)
+    with pytest.raises(ValueError, match=r"^maintenance must be a single number"):
+        liquidation_map("long", 100.0, 10.0, 1.0, maintenance=[0.004, 0.005])
+    with pytest.raises(ValueError, match=r"^price_range must be greater than 0"):
+        liquidation_map("long", 100.0, 10.0, 1.0, price_range=(-1.0, 200.0))
+    with pytest.raises(ValueError, match=r"^seed must be a whole number of at least 0, got -1$"):
+        random_population(10, seed=-1)
+    with pytest.raises(ValueError, match=r"^entry_spread must be at most 10"):
+        random_population(10, seed=1, entry_spread=1e300)  # overflowed to inf entries
+
+
 def test_only_live_positions_are_on_the_map():
     # at 96,000 a long opened at 99,000 with 50x (liquidation about 97,400) is already gone
     gone_long = liquidation_price("long", 99_000, 50)

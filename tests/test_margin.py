@@ -254,7 +254,7 @@ def test_open_loss_inverse_is_in_coin():
         (lambda: initial_margin(1, 100, 10, "perp"), "contract"),
         (lambda: margin_balance(math.nan, 0), "wallet_balance"),
         (lambda: margin_balance(1, math.inf), "unrealized_pnl"),
-        (lambda: maintenance_margin(1, 0, 0.004), "price"),
+        (lambda: maintenance_margin(1, 0, 0.004), "mark_price"),
         (lambda: maintenance_margin(1, 100, 0.0), "maintenance"),
         (lambda: maintenance_margin(1, 100, 1.5), "maintenance"),
         (lambda: maintenance_margin(1e6, 1e3, load_tier_table(date="2021-03-18")), "notional"),
@@ -293,6 +293,53 @@ def test_bad_input_names_the_argument(call, arg):
 def test_unknown_definition_lists_the_allowed_names():
     with pytest.raises(ValueError, match=r"'margin_to_notional'.*'maintenance_to_balance'"):
         margin_ratio(1, 1, 1, "margin_fraction")
+
+
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_order_cost_names_which_of_its_two_prices_is_bad():
+    # it has an order price and a mark price; "price must be ..." named neither
+    with pytest.raises(ValueError, match=r"^order_price must be greater than 0, got -1\.0$"):
+        order_cost("long", 1, -1.0, 100, 10)
+    with pytest.raises(ValueError, match=r"^mark_price must be finite"):
+        order_cost("long", 1, 100, math.nan, 10)
+
+
+def test_mismatched_lengths_name_both_arguments():
+    with pytest.raises(ValueError, match=r"^wallet_balance and unrealized_pnl must have matching"):
+        margin_balance([1.0, 2.0], [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"^order_price and mark_price must have matching"):
+        order_cost("long", 1, [100, 101], [100, 101, 102], 10)
+    with pytest.raises(ValueError, match=r"^maintenance_margin and position_value must"):
+        margin_ratio(1.0, [1.0, 2.0], [1.0, 2.0, 3.0], "margin_to_notional")
+
+
+def test_convert_checks_the_account_figures_even_when_the_conversion_needs_neither():
+    # between Binance's and OKX's forms position_value is not needed, but NaN is still refused
+    with pytest.raises(ValueError, match=r"^position_value must be finite"):
+        convert_margin_ratio(
+            0.5,
+            "maintenance_to_balance",
+            "equity_to_maintenance",
+            maintenance_margin=10,
+            position_value=math.nan,
+        )
+    assert (
+        convert_margin_ratio(
+            0.5,
+            "maintenance_to_balance",
+            "equity_to_maintenance",
+            maintenance_margin=10,
+            position_value=1_000,
+        )
+        == 2.0
+    )
+
+
+def test_margin_ratio_table_wants_single_numbers():
+    with pytest.raises(ValueError, match=r"^maintenance_margin must be a single number"):
+        margin_ratio_table(50.0, [10.0, 20.0], 1_000.0)
+    with pytest.raises(TypeError, match=r"^margin_balance must be a number"):
+        margin_ratio_table([[1.0, 2.0], [3.0]], 10.0, 1_000.0)
 
 
 # --- margin available, size-scaled margin, maximum leverage ----------------------------------
@@ -349,3 +396,18 @@ def test_maintenance_margin_refuses_a_table_of_the_other_family():
     kraken = load_tier_table("kraken_inverse_btcusd")
     mm = maintenance_margin(1_000_000, 96_000, kraken, "inverse")
     assert mm == pytest.approx(15_000 / 96_000)
+
+
+def test_nautilus_trader_standard_margin_model_is_a_flat_rate():
+    # nautilus_trader tests/unit_tests/accounting/test_margin_models.py (nautechsystems/
+    # nautilus_trader @ 729fee031268ec23e9aa4b37492f7aaaaa87e41c), StandardMarginModel with the
+    # instrument's 3% margin: 100,000 at 0.80 -> 2,400 initial; 1,000,000 at 1.00 -> 30,000
+    # maintenance (leverage ignored): a flat rate on the notional.
+    from perpmath.margin import initial_margin, maintenance_margin
+
+    assert maintenance_margin(1_000_000, 1.0, 0.03) == pytest.approx(30_000.0)
+    assert initial_margin(100_000, 0.80, 1 / 0.03) == pytest.approx(2_400.0)
+    # Its LeveragedMarginModel charges (80,000 / 50) x 3% = 48: the rate on top of
+    # 1/leverage, a backtest choice; crypto venues lock notional / leverage (Binance,
+    # "Leverage and Margin of USDⓈ-M Futures"): 1,600.
+    assert initial_margin(100_000, 0.80, 50) == pytest.approx(1_600.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -210,6 +212,39 @@ def test_deribit_needs_the_book():
         mark_price(270.0, convention="deribit_futures", last_price=271.0)
     with pytest.raises(ValueError, match="bid must not exceed ask"):
         mark_price(270.0, convention="deribit_futures", last_price=271.0, bid=272.0, ask=271.0)
+
+
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_stale_after_without_age_is_refused_not_ignored():
+    with pytest.raises(ValueError, match=r"^stale_after applies only with age="):
+        price_index([100.0, 101.0, 102.0], stale_after=math.nan)
+    with pytest.raises(ValueError, match=r"^band applies only with outlier_rule="):
+        price_index([100.0, 101.0, 102.0], band=0.01)  # no outlier rule uses it
+
+
+def test_mark_price_checks_every_market_figure_and_refuses_deribit_parameters_elsewhere():
+    # market data are checked even where the venue's formula skips them ...
+    with pytest.raises(ValueError, match=r"^bid must be finite"):
+        mark_price(100.0, convention="binance", last_price=100.5, bid=math.nan)
+    # ... and a parameter of Deribit's rule is refused for another venue
+    with pytest.raises(ValueError, match=r"^band applies only with convention='deribit_futures'"):
+        mark_price(100.0, convention="binance", last_price=100.5, band=0.05)
+    with pytest.raises(ValueError, match=r"^funding_rate applies only with a perpetual"):
+        mark_price(
+            100.0, convention="deribit_futures", last_price=100, bid=99, ask=101, funding_rate=0.01
+        )
+
+
+def test_a_bad_wick_demo_spread_names_spread_not_prices():
+    # was "prices must be greater than 0, got 0.0 at index (0, 3)"
+    with pytest.raises(ValueError, match=r"^spread must be 0 or more, got -1\.0$"):
+        wick_demo(spread=-1.0)
+    with pytest.raises(ValueError, match=r"^spread must be smaller than 0\.5 so that every one"):
+        wick_demo(spread=0.6)
+    with pytest.raises(ValueError, match=r"^spot_wick_venue must be a whole number in \[0, 4\]"):
+        wick_demo(spot_wick_venue=2.5)
+    with pytest.raises(ValueError, match=r"^hours_to_funding must lie in \[0, 8\]"):
+        wick_demo(hours_to_funding=-1.0)
 
 
 def test_mark_price_details_name_price_1_and_price_2():

@@ -297,3 +297,18 @@ def test_threshold_shortcut_matches_stepwise_check(moves, lev, capital, basis, k
     for side in ("long", "short"):
         expected = _direct(path, capital, lev, side, maintenance, basis)
         assert np.allclose(df[f"{side} {lev:g}x"], expected, rtol=0, atol=1e-9)
+
+
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+@pytest.mark.parametrize("bad", [float("inf"), float("nan"), 2.5, "60"])
+def test_steps_per_leg_given_a_non_count_is_refused_without_overflow(bad):
+    # inf raised OverflowError and nan "cannot convert float NaN to integer"
+    with pytest.raises((ValueError, TypeError), match=r"^steps_per_leg must be a whole number"):
+        pm.scripted_path(steps_per_leg=bad)
+
+
+def test_seed_must_be_a_count_or_a_generator():
+    with pytest.raises(ValueError, match=r"^seed must be a whole number of at least 0, got -1$"):
+        pm.scripted_path(seed=-1)
+    with pytest.raises(TypeError, match=r"^account must be a perpmath Account, got str"):
+        pm.account_equity_path("account", {})

@@ -221,3 +221,14 @@ def test_tier_jump_ends_where_the_ladder_ends(quantity, leverage, move, fee):
     ladder = liquidation_trace(*args, tiers=TABLE, mode="tier_by_tier", fee_rate=fee).iloc[-1]
     assert jump["quantity"] == pytest.approx(ladder["quantity"], abs=1e-9)
     assert jump["margin_balance"] == pytest.approx(ladder["margin_balance"], abs=1e-6)
+
+
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_trace_counts_and_scalars_are_named():
+    args = ("long", 100_000.0, 1.0, 99_400.0, 1_000.0)
+    with pytest.raises(ValueError, match=r"^max_steps must be a whole number of at least 1"):
+        liquidation_trace(*args, max_steps=float("inf"))
+    with pytest.raises(ValueError, match=r"^fraction must be a single number"):
+        liquidation_trace(*args, mode="fraction", fraction=[0.2, 0.5])
+    with pytest.raises(TypeError, match=r"^tiers must be a TierTable or None, got str"):
+        liquidation_trace(*args, tiers="binance")

@@ -132,3 +132,11 @@ def test_bad_input(kwargs, error, match):
     args.update(kwargs)
     with pytest.raises(error, match=match):
         subaccount_bankruptcy_price(**args)
+
+
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_subaccount_inputs_are_named():
+    with pytest.raises(ValueError, match=r"^quote_balance must be a single number"):
+        subaccount_margin([1_000.0, 2_000.0], [1.0], [100.0], [0.05], [0.6])
+    with pytest.raises(ValueError, match=r"^sizes and oracle_prices must have matching lengths"):
+        subaccount_margin(1_000.0, [1.0, 2.0], [100.0, 101.0, 102.0], 0.05, 0.6)

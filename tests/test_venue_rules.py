@@ -39,7 +39,7 @@ def test_table_has_a_column_per_family_and_a_row_per_question():
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match="rules must be one of"):
+    with pytest.raises(ValueError, match="rules name must be one of"):
         get_venue_rules("hope")
     with pytest.raises(ValueError, match="names must hold at least one"):
         venue_rules_table([])
@@ -48,3 +48,21 @@ def test_bad_input():
     with pytest.raises(ValueError, match="backstop_fraction must lie in"):
         dataclasses.replace(VENUE_RULES["binance"], backstop_fraction=1.5)
     assert isinstance(get_venue_rules(VENUE_RULES["okx"]), VenueRules)
+
+
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_a_record_refuses_unknown_names_and_wrong_types():
+    okx = get_venue_rules("okx")
+    with pytest.raises(ValueError, match=r"^adl_ranking must be one of 'binance', 'bitmex'"):
+        dataclasses.replace(okx, adl_ranking="fifo")
+    with pytest.raises(ValueError, match=r"^waterfall must be one of 'fund_then_adl'"):
+        dataclasses.replace(okx, waterfall="fund_first")
+    with pytest.raises(TypeError, match=r"^name must be a string, got None$"):
+        dataclasses.replace(okx, name=None)
+    with pytest.raises(ValueError, match=r"^fillable_spread must be finite"):
+        dataclasses.replace(okx, fillable_spread=float("nan"))
+    with pytest.raises(ValueError, match=r"^adl_drawdown is required with adl_trigger="):
+        dataclasses.replace(okx, adl_drawdown=None)
+    # every shipped record passes the same checks (the simulator's waterfalls included)
+    for rules in VENUE_RULES.values():
+        assert dataclasses.replace(rules) == rules

@@ -59,7 +59,7 @@ def survival_explorer(
             rng=np.random.default_rng(seed),
             n_paths=n_paths,
             model="jump" if jumps else "gbm",
-            jump_mean=-0.10,
+            **({"jump_mean": -0.10} if jumps else {}),  # a jump size applies only with jumps
             chunk_size=max(250, n_paths // 4),
             progress=tick,
         )
