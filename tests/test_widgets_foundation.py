@@ -74,8 +74,9 @@ def test_leverage_explorer_reports_distances(screen):
     assert "liquidation comes 3.6% earlier than bankruptcy" in screen.text  # 10x, 1,000 USDT
     controls_of(box)["leverage"].value = 100
     screen.state()
-    # 100,000 USDT of notional: tier 1 (0.4%) of the newest Binance table (2025-12-26)
-    assert "liquidation comes 39.8% earlier" in screen.text
+    # 100,000 USDT of notional: tier 2 (0.5%) of the running example's table (2024-06-28);
+    # the newest table (2025-12-26) would put it in tier 1 and show 39.8%
+    assert "liquidation comes 44.7% earlier" in screen.text
 
 
 def test_margin_explorer_cross_loses_everything_on_a_12_percent_fall(screen):
