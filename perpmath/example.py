@@ -4,7 +4,7 @@ Section 00 presents it and every later section imports it, so the same
 position has the same prices on every page::
 
     from perpmath.example import RUNNING_EXAMPLE as ex
-    ex.liquidation_price()        # 86,746.99 USDT with the 2021-03-18 table
+    ex.liquidation_price()        # 86,746.99 USDT with the table dated 2024-06-28
     ex.liquidation_price(50)      # the same 1,000 USDT margin at 50x
 
 The example: a long BTCUSDT perpetual on Binance USDⓈ-M opened at 96,000 USDT
@@ -20,9 +20,15 @@ https://www.binance.com/en/support/faq/b3c689c1f50a44cabb3a84e663b81d93, and
 "Leverage and Margin of USDⓈ-M Futures",
 https://www.binance.com/en/support/faq/360033162192.
 
-The tier table is dated: its date is shown wherever a tier drives a number.
-Switching the whole course to another shipped table is a one-line change of
-``TIER_DATE`` below (the table of ``TIER_TABLE`` in force on that date;
+The tier table is the one contemporary with the example's price (BTC near
+96,000 USDT, late 2024): Binance's BTCUSDT brackets as its API listed them in
+mid-2024 (dated 2024-06-28; ``ex.tier_date_note`` says what the date means).
+The older 2021-03-18 table starts with the same two rates (0.4% and 0.5%),
+so the example's own prices are the same under both, but charges large
+positions more: 2.5% from 1,000,000 USDT of notional, where the 2024 table
+asks 0.65% up to 3,000,000. The date is shown wherever a tier drives a
+number. Switching the whole course to another shipped table is a one-line
+change of ``TIER_DATE`` below (the table of ``TIER_TABLE`` in force on that date;
 ``perpmath.tiers.tier_tables()`` lists the dates shipped).
 """
 
@@ -45,7 +51,7 @@ __all__ = ["RUNNING_EXAMPLE", "TIER_DATE", "TIER_TABLE", "RunningExample"]
 #: The shipped tier table every section uses (``load_tier_table`` name) ...
 TIER_TABLE = "binance_usdm_btcusdt"
 #: ... as in force on this date (``load_tier_table(TIER_TABLE, date=TIER_DATE)``).
-TIER_DATE = "2021-03-18"
+TIER_DATE = "2024-06-28"
 
 
 @dataclass(frozen=True)
@@ -122,12 +128,16 @@ class RunningExample:
         return str(meta.get("date") or meta.get("effective") or "undated")
 
     @property
-    def tier_label(self) -> str:
-        """The table named with its date, e.g. 'Binance BTCUSDT tiers in force from 2021-03-18'."""
+    def tier_date_note(self) -> str:
+        """What the table's date means: the table's own note, or 'in force from <date>'."""
         meta = self.tiers.meta
-        return f"{meta.get('exchange', '')} {meta.get('symbol', '')} tiers in force from " + (
-            self.tier_date
-        )
+        return str(meta.get("date_note") or f"in force from {self.tier_date}")
+
+    @property
+    def tier_label(self) -> str:
+        """The table named with its date, e.g. 'Binance BTCUSDT tiers dated 2024-06-28'."""
+        meta = self.tiers.meta
+        return f"{meta.get('exchange', '')} {meta.get('symbol', '')} tiers dated {self.tier_date}"
 
     @property
     def model(self) -> str:

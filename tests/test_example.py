@@ -35,9 +35,15 @@ def test_prices_follow_binance_formula_with_the_dated_table():
     np.testing.assert_allclose(ex.liquidation_price(levs), [ex.liquidation_price(x) for x in levs])
 
 
-def test_the_table_is_dated_and_named_on_screen():
-    assert ex.tier_date == "2021-03-18"
-    assert "2021-03-18" in ex.tier_label and "2021-03-18" in ex.model
+def test_the_table_is_the_one_contemporary_with_the_price_and_named_on_screen():
+    # BTC at about 96,000 USDT is late 2024: the newest shipped Binance table dated 2024
+    assert TIER_DATE.startswith("2024") and ex.tier_date == TIER_DATE == "2024-06-28"
+    dated_2024 = [d for n, d in pm.tier_tables().index if n == TIER_TABLE and d.startswith("2024")]
+    assert ex.tier_date == max(dated_2024)
+    assert ex.tier_label == "Binance BTCUSDT tiers dated 2024-06-28"
+    assert "2024-06-28" in ex.model and "snapshot" in ex.tier_date_note
+    older = ex.with_changes(tier_table_date="2021-03-18")
+    assert older.tier_date_note == "in force from 2021-03-18"
     summary = ex.summary()
     assert summary.loc["liquidation price", "value"] == "86,746.99"
     assert summary.loc["tier table", "value"] == ex.tier_label

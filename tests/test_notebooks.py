@@ -173,7 +173,7 @@ def test_section_uses_the_running_example_and_shows_the_tier_table_date(path: Pa
     first = next(c for c in _code(nb))
     assert "from perpmath.example import RUNNING_EXAMPLE as ex" in _src(first), path.name
     shown = "".join(_text_outputs(c) for c in _code(nb))
-    assert "tiers in force from 20" in shown, f"{path.name}: the tier table's date is never shown"
+    assert "tiers dated 20" in shown, f"{path.name}: the tier table's date is never shown"
 
 
 @pytest.mark.parametrize("path", V2, ids=lambda p: p.name)

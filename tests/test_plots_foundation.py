@@ -189,3 +189,14 @@ def test_bad_input_raises_value_error(call, words):
         call()
     for word in words:
         assert word in str(err.value), (word, str(err.value))
+
+
+def test_position_roe_stops_at_the_liquidation_price():
+    # past the liquidation price the position is closed: its ROE is drawn only as a dashed ghost
+    fig = plot_position_roe("short", 96_000, 50, 1_000, maintenance=TIERS)
+    ax = fig.axes[0]
+    lines = {line.get_label(): line for line in ax.lines}
+    lp = pm.liquidation_price("short", 96_000, 50, 1_000 * 50 / 96_000, maintenance=TIERS)
+    assert max(lines["ROE"].get_xdata()) <= lp
+    ghost = lines["past liquidation (never reached)"]
+    assert min(ghost.get_xdata()) > lp and ghost.get_linestyle() == "--"

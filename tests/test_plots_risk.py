@@ -14,7 +14,12 @@ from perpmath.montecarlo import (
     survival_curve,
 )
 from perpmath.paths import flash_crash_path, gbm_paths, time_grid
-from perpmath.plots.funding import plot_funding_clamp, plot_funding_cost, plot_liquidation_drift
+from perpmath.plots.funding import (
+    plot_funding_clamp,
+    plot_funding_cost,
+    plot_funding_history,
+    plot_liquidation_drift,
+)
 from perpmath.plots.risk import (
     plot_leveraged_token,
     plot_liquidation_probability,
@@ -92,3 +97,21 @@ def test_risk_figures():
 
     p = gbm_paths(100.0, 0.8, 30, 30, 1, np.random.default_rng(1))[0]
     _labelled(plot_leveraged_token(p, {"3x": leveraged_token_nav(p, 3)}))
+
+
+def test_funding_history_bars_by_sign_with_the_holding_period_shaded():
+    times = ["2021-05-19T00:00Z", "2021-05-19T08:00Z", "2021-05-19T16:00Z"]
+    fig = plot_funding_history(
+        times, [0.0001, 0.00035813, -0.00089697], held=("2021-05-19T06:00Z", "2021-05-19T12:00Z")
+    )
+    _labelled(fig)
+    ax = fig.axes[0]
+    bars = list(ax.containers[0])  # the bar container; the shaded period is a separate patch
+    assert [round(b.get_height(), 8) for b in bars] == [0.0001, 0.00035813, -0.00089697]
+    assert bars[0].get_facecolor() != bars[2].get_facecolor()  # positive and negative differ
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "position held" in labels and "interest only, 0.01%" in labels
+    with pytest.raises(ValueError, match="one rate per settlement"):
+        plot_funding_history(times, [0.0001])
+    with pytest.raises(ValueError, match="held must be"):
+        plot_funding_history(times, [0.0, 0.0, 0.0], held=(times[2], times[0]))

@@ -14,6 +14,7 @@ from perpmath.funding import (
     funding_settlements,
     premium_index,
 )
+from perpmath.funding_schedule import funding_over_period
 
 
 @predict(
@@ -21,7 +22,7 @@ from perpmath.funding import (
     "The running example (10x) pays 0.02% every 8 hours for 60 days, the price flat. By what "
     "share of the entry price does its liquidation price rise?",
     explanation="It pays 2 USDT per settlement, 360 USDT over 180 settlements, and its "
-    "liquidation price rises by about 3.6% of the entry price, a third of its room.",
+    "liquidation price rises by about 3.6% of the entry price, more than a third of its room.",
 )
 def _funding_predict_1() -> float:
     ex = RUNNING_EXAMPLE
@@ -136,3 +137,29 @@ def _funding_5b() -> float:
         "long", 96_000, 10, rates, quantity=ex.quantity, maintenance=ex.tiers
     )
     return float(heated["liquidation_price"].iloc[-1])
+
+
+@exercise(
+    "funding-6",
+    "A short of 0.104167 BTC on Binance (mark held at 96,000) is open from 10:00 UTC on "
+    "19 May 2021 to 10:00 UTC on 20 May 2021. With the real BTCUSDT rates of that day, how "
+    "much funding does it pay in total, in USDT?",
+    [
+        "List the 8-hour settlement times between the two moments: the position pays only "
+        "those it is open at.",
+        "At each one the payment is the notional at the mark price times the rate; a short "
+        "pays when the rate is negative and receives when it is positive.",
+        "Add the payments with their signs: a receipt is negative.",
+    ],
+    unit="USDT",
+    explanation="Three settlements: at 16:00 on 19 May the rate was -0.0897%, so the short "
+    "paid 8.97 USDT; at 00:00 and 08:00 on 20 May it received 1.00 USDT each (0.01%).",
+)
+def _funding_6() -> float:
+    # Binance USDⓈ-M BTCUSDT funding rates at those times (course/data, Binance Vision)
+    times = ["2021-05-19T16:00:00.018Z", "2021-05-20T00:00:00.005Z", "2021-05-20T08:00:00.000Z"]
+    rates = [-0.00089697, 0.0001, 0.0001]
+    short = funding_over_period(
+        "short", 1_000 * 10 / 96_000, "2021-05-19T10:00Z", "2021-05-20T10:00Z", times, rates, 96_000
+    )
+    return float(short.attrs["total"])

@@ -7,6 +7,7 @@ import numpy as np
 from perpmath.contracts import price_return, roe, unrealized_pnl
 from perpmath.example import RUNNING_EXAMPLE
 from perpmath.exercises import exercise, multiple_choice, predict
+from perpmath.fees import break_even_price, trading_fee
 from perpmath.liquidation import distance_to_bankruptcy, distance_to_liquidation
 
 
@@ -115,3 +116,35 @@ def _leverage_4a() -> int:
 def _leverage_4b() -> float:
     quantity = 1_000 * 18 / 96_000
     return 1_000 + unrealized_pnl("long", quantity, 96_000, 96_000 * 0.95)
+
+
+@predict(
+    "leverage-predict-2",
+    "1,000 USDT of margin at 100x, opened and closed with market orders (taker fee 0.05% each "
+    "way) at an unchanged price: what share of the margin do the two fees take?",
+    explanation="A tenth: each fee is 0.05% of the 100,000 USDT notional, 50 USDT, and the "
+    "margin is a hundredth of the notional; the share is (0.05% + 0.05%) x 100.",
+)
+def _leverage_predict_2() -> float:
+    quantity = 1_000 * 100 / 96_000
+    round_trip = trading_fee(quantity, 96_000, 0.0005) + trading_fee(quantity, 96_000, 0.0005)
+    return float(round_trip / 1_000)
+
+
+@exercise(
+    "leverage-5",
+    "A 50x long opened at 96,000 with a maker fee of 0.02% and closed with a taker fee of "
+    "0.05%: by what fraction must the price rise before the closed PnL after both fees is zero?",
+    [
+        "The leverage does not matter: both fees and the PnL are proportional to the size.",
+        "The fee to open is charged on the entry value, the fee to close on the exit value: "
+        "PnL = Q (P - 96,000) - Q x 96,000 x 0.0002 - Q x P x 0.0005.",
+        "Set that to zero and solve for P: P (1 - 0.0005) = 96,000 (1 + 0.0002); then divide "
+        "by 96,000 and subtract 1.",
+    ],
+    explanation="About 0.07%: a little more than the two rates added, because the closing fee "
+    "is charged on the higher exit value.",
+)
+def _leverage_5() -> float:
+    break_even = break_even_price("long", 96_000, open_rate=0.0002, close_rate=0.0005)
+    return float(price_return(96_000, break_even))

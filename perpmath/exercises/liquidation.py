@@ -12,10 +12,11 @@ from perpmath.stepwise import liquidation_trace
 @predict(
     "liquidation-predict-1",
     "A 30 BTC long (20x from 96,000) is caught at its own liquidation price. How much of it "
-    "does a tier-by-tier engine close: all (a), about two thirds (b), about a tenth (c)?",
-    choices={"a": "all of it", "b": "about two thirds", "c": "about a tenth"},
-    explanation="One cut to the cap of tier 3 (1,000,000 USDT of notional, 10.75 BTC) is "
-    "enough: the engine closes 19.25 BTC and stops.",
+    "does a tier-by-tier engine close: all (a), about four fifths (b), about a tenth (c)?",
+    choices={"a": "all of it", "b": "about four fifths", "c": "about a tenth"},
+    explanation="With the running example's table (dated 2024-06-28) the position is in tier 3; "
+    "one cut to the cap of tier 2 (600,000 USDT of notional, 6.54 BTC) is enough: the engine "
+    "closes 23.46 BTC and stops.",
 )
 def _liquidation_predict_1() -> str:
     tiers = RUNNING_EXAMPLE.tiers
@@ -85,10 +86,10 @@ def _liquidation_3() -> float:
 
 @multiple_choice(
     "liquidation-4",
-    "A tier-by-tier engine has cut a position from tier 4 to the cap of tier 3, and the margin "
-    "balance is now above the tier-3 maintenance margin. What does the engine do next?",
+    "A tier-by-tier engine has cut a position from tier 3 to the cap of tier 2, and the margin "
+    "balance is now above the tier-2 maintenance margin. What does the engine do next?",
     {
-        "a": "cut again, to the cap of tier 2",
+        "a": "cut again, to the cap of tier 1",
         "b": "stop: the trader keeps the rest of the position and the margin left",
         "c": "take over the rest at the bankruptcy price",
         "d": "close the rest at the market",
@@ -115,9 +116,9 @@ def _liquidation_4() -> str:
     "tier by tier with a 0.5% clearance fee. How many BTC does the trader still hold when the "
     "engine stops?",
     [
-        "The engine cuts the position to the cap of the next lower tier, 1,000,000 USDT of "
+        "The engine cuts the position to the cap of the next lower tier, 600,000 USDT of "
         "notional at the mark price.",
-        "Check whether the margin balance after the cut and the fee is above the tier-3 "
+        "Check whether the margin balance after the cut and the fee is above the tier-2 "
         "requirement; if it is, the engine stops there.",
     ],
     unit="BTC",
@@ -133,7 +134,7 @@ def _liquidation_5a() -> float:
     "liquidation-5b",
     "And what margin balance, in USDT, backs what is left?",
     [
-        "At its liquidation price the margin balance equals the tier-4 maintenance margin.",
+        "At its liquidation price the margin balance equals the tier-3 maintenance margin.",
         "Closing at the mark price realizes the loss already counted; only the fee, 0.5% of the "
         "closed notional, comes out of the margin balance.",
     ],

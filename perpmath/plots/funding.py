@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 from numpy.typing import ArrayLike
 
@@ -12,7 +13,12 @@ from perpmath import _validate as v
 from perpmath.funding import funding_rate, funding_settlements, funding_share_of_margin
 from perpmath.plots.style import PALETTE, format_price_axis, mark_levels, new_figure
 
-__all__ = ["plot_funding_clamp", "plot_funding_cost", "plot_liquidation_drift"]
+__all__ = [
+    "plot_funding_clamp",
+    "plot_funding_cost",
+    "plot_funding_history",
+    "plot_liquidation_drift",
+]
 
 
 def plot_funding_clamp(
@@ -142,4 +148,56 @@ def plot_liquidation_drift(frame: pd.DataFrame, *, title: str | None = None) -> 
             label="liquidated",
         )
     ax_m.legend(fontsize=8, loc="best")
+    return fig
+
+
+def plot_funding_history(
+    times: ArrayLike,
+    rates: ArrayLike,
+    *,
+    held: tuple[object, object] | None = None,
+    baseline: float | None = 0.0001,
+    title: str = "Funding rate at each settlement",
+) -> Figure:
+    """Funding rate per settlement as bars over time, with an optional holding period shaded.
+
+    ``times`` are settlement timestamps (anything pandas reads; drawn in
+    UTC), ``rates`` the rate charged at each (fractions: positive, longs
+    pay; negative, shorts pay). Bars are colored by sign; ``held`` =
+    (entry time, exit time) shades the period a position was open;
+    ``baseline`` draws the interest-only rate (None: no line). Say in the
+    title whether the rates are real (venue, symbol, interval) or simulated.
+    """
+    t = pd.DatetimeIndex(pd.to_datetime(np.atleast_1d(np.asarray(times)), utc=True))
+    r = np.atleast_1d(v.as_float_array("rates", rates)).ravel()
+    if r.size != len(t) or r.size == 0:
+        raise ValueError(f"rates must hold one rate per settlement time ({len(t)}), got {r.size}")
+    x = t.tz_localize(None).to_numpy()
+    fig, ax = new_figure(title, "settlement time (UTC)", "funding rate per settlement")
+    gaps = np.diff(x).astype("timedelta64[s]").astype(float) / 86_400.0
+    width = 0.6 * (float(np.min(gaps)) if gaps.size else 1.0 / 3.0)
+    pays = np.where(r >= 0, PALETTE["vermillion"], PALETTE["blue"])
+    ax.bar(x, r, width=width, color=pays, edgecolor="none", zorder=2)
+    handles = [
+        Patch(color=PALETTE["vermillion"], label="positive: longs pay shorts"),
+        Patch(color=PALETTE["blue"], label="negative: shorts pay longs"),
+    ]
+    if baseline is not None:
+        b = float(baseline)
+        handles.append(
+            ax.axhline(b, color=PALETTE["grey"], linestyle=":", label=f"interest only, {b:.2%}")
+        )
+    ax.axhline(0.0, color=PALETTE["black"], linewidth=0.6)
+    if held is not None:
+        start, end = (pd.Timestamp(pd.to_datetime(h, utc=True)).tz_localize(None) for h in held)
+        if end < start:
+            raise ValueError(f"held must be (entry time, exit time) in order, got {held!r}")
+        handles.append(
+            ax.axvspan(
+                start, end, color=PALETTE["sky"], alpha=0.25, zorder=1, label="position held"
+            )
+        )
+    ax.legend(handles=handles, fontsize=8, loc="best")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=2))
+    fig.autofmt_xdate()
     return fig

@@ -139,9 +139,7 @@ def plot_wick(demo: WickDemo, *, title: str | None = None) -> Figure:
     if moved.size:
         ax_z.set_xlim(t[moved[0]] - 15, t[moved[-1]] + 30)
     format_price_axis(ax_z, "y", "$")
-    ax_z.set_title(
-        "zoom on the wick: one venue drops off the chart, the index does not", fontsize=10
-    )
+    ax_z.set_title("zoom: one venue drops off the chart,\nthe index (median) does not", fontsize=10)
     ax_z.legend(fontsize=8, loc="lower left" if demo.side == "long" else "upper left")
     return fig
 

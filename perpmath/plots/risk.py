@@ -92,7 +92,7 @@ def plot_paths_to_liquidation(
     touched = (p <= liquidation) if s > 0 else (p >= liquidation)
     hit = touched.any(axis=1)
     fig, ax = new_figure(
-        title or f"{hit.sum()} of {len(p)} paths reach the liquidation price",
+        title or f"{hit.sum()} of {len(p)} simulated paths reach the liquidation price",
         "time (days)",
         "mark price (USDT)",
     )
