@@ -28,9 +28,11 @@ Families (sources in each record; what the pages do not say is listed in
 - ``dydx``: the liquidation order's limit is a "fillable price" up to
   1.5 x the maintenance margin fraction away from the oracle; the insurance
   fund takes the profit or loss of the liquidation and a liquidation penalty
-  of up to 1.5%; the account keeps what is left after the penalty; when the
-  fund is depleted (or nothing fills), deleveraging closes offsetting
-  positions at the bankruptcy price.
+  of up to 1.5%; the account keeps what is left after the penalty; when
+  nothing fills within that spread and the account's value turns negative,
+  it is deleveraged at once against opposite positions taken in turn from a
+  pseudo-random start, at its bankruptcy price (while its value is still
+  positive the position stays open and is tried again).
 """
 
 from __future__ import annotations
@@ -95,7 +97,7 @@ class VenueRules:
 
     def __post_init__(self) -> None:
         # the exchange modules that name rankings and fee destinations load before this one
-        from perpmath.exchange.adl import ADL_RANKINGS
+        from perpmath.exchange.adl import ENGINE_RANKINGS
         from perpmath.exchange.engine import FEE_DESTINATIONS
 
         v.text("name", self.name)
@@ -104,7 +106,7 @@ class VenueRules:
         v.choice("leftover_margin", self.leftover_margin, LEFTOVER)
         v.choice("adl_trigger", self.adl_trigger, ADL_TRIGGERS)
         v.choice("adl_price", self.adl_price, ADL_PRICES)
-        v.choice("adl_ranking", self.adl_ranking, tuple(ADL_RANKINGS))
+        v.choice("adl_ranking", self.adl_ranking, ENGINE_RANKINGS)
         v.choice("fee_destination", self.fee_destination, FEE_DESTINATIONS)
         # the simulator defines the waterfalls and loads this module first: while it
         # does, the shipped records (checked by the tests) only get the type check
@@ -158,7 +160,9 @@ VENUE_RULES: dict[str, VenueRules] = {
             "how fast the fund unwinds positions it takes over (modelled as closed in "
             "the same step's book)",
             "what happens when the mark pushes an open position's notional past the "
-            "last tier (modelled as the last tier's rate and amount)",
+            "last tier: 'Leverage and Margin of USDⓈ-M Futures' computes maintenance by "
+            "the notional's bracket and caps only opening orders (modelled as the last "
+            "tier's rate and amount; beyond_last_tier='raise' stops the run instead)",
         ),
     ),
     "bybit": VenueRules(
@@ -187,6 +191,9 @@ VENUE_RULES: dict[str, VenueRules] = {
             "risk-limit reduction before full liquidation (use liquidation='partial')",
             "the ranking's current exact formula (the BitMEX-style PnL% x effective "
             "leverage of its earlier page is used)",
+            "a secondary summary of the current ADL page says ADL settles at the mark when "
+            "the bankruptcy price is more than 5% away from it; not confirmed on Bybit's own "
+            "page here, so not modelled (ADL at the bankruptcy price)",
         ),
     ),
     "okx": VenueRules(
@@ -243,12 +250,17 @@ VENUE_RULES: dict[str, VenueRules] = {
             "(https://hyperliquid.gitbook.io/hyperliquid-docs/trading/auto-deleveraging)",
             "Hyperliquid community wiki, 'Liquidations' (20% partial liquidation above "
             "$100k, 30 s cooldown; secondary source)",
+            "Hyperliquid Docs, 'Margin tiers' "
+            "(https://hyperliquid.gitbook.io/hyperliquid-docs/trading/margin-tiers): the last "
+            "tier is open-ended (BTC: >150M at 20x), so a notional past it keeps its rate",
         ),
         silent_on=(
             "the exact ADL ranking formula (the docs name 'unrealized pnl and leverage "
             "used'; PnL% x effective leverage is used here)",
             "how the liquidator vault unwinds what it takes over (held to the end here)",
-            "the 30 s cooldown between partial legs (one leg per trigger here)",
+            "the step's length: after a partial leg the venue sends orders for the whole "
+            "position for 30 s (Hyperliquid announcement on partial liquidations); a step "
+            "here is taken to be longer than that, so each new trigger sends a 20% leg",
             "a venue insurance fund: there is none; 'insurance_fund' seeds the vault's "
             "cash instead",
             "the official ADL page says previous oracle price, some HyperCore pages say "
@@ -267,10 +279,10 @@ VENUE_RULES: dict[str, VenueRules] = {
         fillable_spread=1.5,
         partial_fraction=None,
         partial_above=None,
-        adl_trigger="fund_exhausted",
+        adl_trigger="negative_equity",
         adl_drawdown=None,
         adl_price="bankruptcy",
-        adl_ranking="bitmex",
+        adl_ranking="random",
         waterfall="fund_then_adl",
         sources=(
             "dYdX, 'Liquidations on dYdX Chain' "
@@ -279,12 +291,18 @@ VENUE_RULES: dict[str, VenueRules] = {
             "(https://help.dydx.trade/en/articles/166973-contract-loss-mechanisms-on-dydx-chain)",
             "dYdX v4 documentation, 'Contract Loss Mechanism' (deleveraging at the "
             "bankruptcy price, worked example)",
+            "dydxprotocol/v4-chain, protocol/x/clob/keeper/deleveraging.go: deleverage "
+            "only a subaccount with negative net collateral, the whole position, at its "
+            "bankruptcy price, against opposite positions in turn from a pseudo-random start",
         ),
         silent_on=(
             "the fillable price's full formula has more terms (bankruptcy adjustment, "
             "position share); the simulator uses oracle x (1 - s x 1.5 x MMF)",
-            "which offsetting accounts are deleveraged: one page says the most profitable "
-            "and leveraged first, another says randomly selected (profit x leverage here)",
+            "older help pages say the most profitable and leveraged accounts are "
+            "deleveraged first; the current page and the chain's code take them in turn "
+            "from a random start, which is used here",
+            "the code offsets any opposite position whose bankruptcy price overlaps; the "
+            "simulator, like the other venues, offsets only profitable ones",
             "how much of a position one liquidation closes (set by governance; full here)",
         ),
     ),
@@ -336,7 +354,11 @@ def _describe(r: VenueRules) -> dict[str, str]:
         "partial liquidation": partial,
         "ADL starts when": trigger,
         "ADL price": price,
-        "ADL ranking": r.adl_ranking,
+        "ADL ranking": (
+            "opposite positions in turn from a random start"
+            if r.adl_ranking == "random"
+            else r.adl_ranking
+        ),
         "docs silent on": "; ".join(r.silent_on),
         "sources": "; ".join(r.sources),
     }

@@ -118,7 +118,10 @@ def test_adl_policies_cover_the_shortfall_from_profits_only():
                                  bankruptcy_price=89_000.0)  # fmt: skip
     assert table["covered"].all()
     np.testing.assert_allclose(table["haircut"].astype(float), 1.2 * 1_000.0)
-    assert (table.loc[["pro_rata", "risk_aware_pro_rata"], "notional closed"] == 0).all()
+    pro = ["pro_rata", "levered_pro_rata", "risk_aware_pro_rata"]
+    assert (table.loc[pro, "notional closed"] == 0).all()
+    lev_hit = table["leverage of those hit (haircut-weighted)"].astype(float)
+    assert lev_hit["risk_aware_pro_rata"] > lev_hit["levered_pro_rata"] > lev_hit["pro_rata"]
     profit = np.array(q) * (np.array(entry) - 88_000)
     cut = adl_haircuts(1_200.0, profit, policy="pro_rata")
     np.testing.assert_allclose(cut, 1_200.0 * profit / profit.sum())
@@ -132,6 +135,40 @@ def test_adl_policies_cover_the_shortfall_from_profits_only():
         adl_haircuts(1.0, profit, policy="risk_aware_pro_rata")
     with pytest.raises(ValueError, match="policy must be one of"):
         adl_haircuts(1.0, profit, policy="lottery")
+
+
+def test_risk_aware_pro_rata_reproduces_chitra_appendix_e1():
+    # T. Chitra, arXiv 2512.01112, Appendix E.1 "RAP Weighting Example": winners A, C, E
+    # with equities (1.2613, 5.6214, 0.8397) and effective leverages (1.031, 0.925,
+    # 1.548); pro-rata shares (0.163, 0.728, 0.109); RAP shares with g linear
+    # (0.164, 0.589, 0.246), g = l^2 (0.155, 0.498, 0.348), CVaR g = (l - 0.9)+
+    # (0.149, 0.114, 0.737). The paper haircuts equity there; the rule is the same
+    # whatever the winners' capacity is, so the equities are passed as the capacity.
+    e = np.array([1.2613, 5.6214, 0.8397])
+    lam = np.array([1.031, 0.925, 1.548])
+    budget = 0.1  # small enough that no winner is capped
+    cases = {
+        ("pro_rata", "linear", 2.0, 1.0): (0.163, 0.728, 0.109),
+        ("risk_aware_pro_rata", "linear", 2.0, 1.0): (0.164, 0.589, 0.246),
+        ("risk_aware_pro_rata", "power", 2.0, 1.0): (0.155, 0.498, 0.348),
+        ("risk_aware_pro_rata", "cvar", 2.0, 0.9): (0.149, 0.114, 0.737),
+    }
+    for (policy, model, c, t), shares in cases.items():
+        cut = adl_haircuts(budget, e, policy=policy, leverage=lam, risk_model=model, power=c,
+                           threshold=t)  # fmt: skip
+        assert cut.sum() == pytest.approx(budget)
+        np.testing.assert_allclose(cut / budget, shares, atol=1e-3)  # inputs rounded as printed
+    # capped: a budget near all the capacity takes everything from the riskiest first
+    cut = adl_haircuts(7.0, e, policy="risk_aware_pro_rata", leverage=lam)
+    assert cut.sum() == pytest.approx(7.0) and (cut <= e + 1e-12).all()
+    assert cut[2] == pytest.approx(e[2])
+    with pytest.raises(ValueError, match="risk_model must be one of"):
+        adl_haircuts(1.0, e, policy="risk_aware_pro_rata", leverage=lam, risk_model="var")
+    with pytest.raises(ValueError, match="leverage must have one value per profit"):
+        adl_haircuts(1.0, e, policy="levered_pro_rata", leverage=[1.0, 2.0])
+    with pytest.raises(ValueError, match="entry_price must have one value per quantity"):
+        compare_adl_policies("short", [1.0, 2.0], [1.0, 2.0, 3.0], 1.0, [1.0],
+                             bankrupt_quantity=1.0, bankruptcy_price=1.1)  # fmt: skip
 
 
 def test_issue_14_bad_inputs_in_adl():

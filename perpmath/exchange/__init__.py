@@ -12,6 +12,8 @@ run). The venue families' rules are in ``perpmath.venue_rules``.
 from perpmath.exchange.adl import (
     ADL_POLICIES,
     ADL_RANKINGS,
+    ENGINE_RANKINGS,
+    RISK_MODELS,
     adl_allocation,
     adl_haircuts,
     adl_queue,
@@ -38,9 +40,11 @@ from perpmath.exchange.simulator import (
 __all__ = [
     "ADL_POLICIES",
     "ADL_RANKINGS",
+    "ENGINE_RANKINGS",
     "FEE_DESTINATIONS",
     "LEVERAGE_MIX",
     "LIQUIDATION_MODES",
+    "RISK_MODELS",
     "WATERFALLS",
     "ConservationError",
     "FundCover",

@@ -66,7 +66,15 @@ def trigger_accounts(st: ExchangeState, cfg: EngineConfig, t: int, m: float, las
 def liquidate_due(
     st: ExchangeState, cfg: EngineConfig, mkt: Market, t: int, m: float, tally: StepTally
 ) -> None:
-    """Liquidate the accounts due at step ``t``, most undercollateralised first."""
+    """Liquidate the accounts due at step ``t``, most undercollateralised first.
+
+    Venues that liquidate in legs or try again until the book fills (partial
+    liquidation; Hyperliquid's and dYdX's orders) look at an account when its
+    turn comes: one that a ``delay`` has brought back above maintenance is
+    released, and can again be closed by ADL (OKX, "Forced Partial or Full
+    Liquidation": the remaining orders are cancelled once the margin ratio is
+    restored). Binance-style full liquidation takes the position over at the
+    trigger and closes it whatever the price does meanwhile."""
     st.queues = {}
     parts = st.schedule.pop(t, None)
     if not parts:
@@ -74,6 +82,11 @@ def liquidate_due(
     tally.changed = True
     due = np.concatenate(parts)
     equity = st.margin[due] + st.qty[due] * m - st.cost[due]
+    if cfg.mode == "partial" or cfg.rules.liquidation_order != "bankruptcy":
+        mm = maintenance_margin(cfg, np.abs(st.qty[due]) * m, st, t)
+        still = equity <= mm
+        st.acc["pending"][due[~still]] = False
+        due, equity = due[still], equity[still]
     ratio = equity / np.maximum(np.abs(st.qty[due]) * m, 1e-300)
     for a in due[np.lexsort((due, ratio))].tolist():
         st.acc["pending"][a] = False
@@ -238,8 +251,14 @@ def close_position(
             _keep_rest_open(st, cfg, a, t, m, c, tally)  # the book did enough
             return
         c.backstop, rest = rest, 0.0
+    if rest > dust_q and cfg.nbp and r.adl_trigger == "negative_equity" and e_mark >= 0:
+        # the account's value is not negative: no deleveraging yet; the rest stays
+        # open and is tried again (dYdX v4: deleveraging needs negative net
+        # collateral; Hyperliquid: ADL when an account's value turns negative)
+        _keep_rest_open(st, cfg, a, t, m, c, tally)
+        return
     uses_adl = cfg.nbp and "adl" in cfg.layers
-    if rest > dust_q and uses_adl and (r.adl_trigger != "negative_equity" or e_mark < 0):
+    if rest > dust_q and uses_adl:
         c.adl_price = _adl_price(cfg, mkt, c.bp, m)
         c.adl = run_adl(st, cfg, a, s, rest, c.adl_price, m, t)
         tally.adl += c.adl
@@ -281,18 +300,35 @@ def _fund_takes_rest(
 def _keep_rest_open(
     st: ExchangeState, cfg: EngineConfig, a: int, t: int, m: float, c: _Close, tally: StepTally
 ) -> None:
-    """The book closed part and the account's equity is back above the backstop
-    line: the rest stays open and may trigger again (Hyperliquid)."""
-    if c.filled > 0:
+    """The book closed part and the rest stays open, to be tried again: the
+    account's equity is back above the backstop line (Hyperliquid), or its
+    value is not negative, so there is no deleveraging yet (dYdX).
+
+    A part filled beyond its bankruptcy price (dYdX's fillable price lies
+    beyond it) is settled at that price: the insurance fund pays the gap, so
+    the open rest keeps its share of the margin (dYdX, "Liquidations on dYdX
+    Chain": the fund covers the difference between the fill and the
+    bankruptcy price; the order's budget is what the fund can pay)."""
+    pay, gap = (0.0, 0.0, 0.0), 0.0
+    if c.filled > 0:  # an attempt that filled nothing is recorded, not counted
+        gap = c.s * (c.bp * c.filled - c.notional)  # > 0: the fill is beyond bankruptcy
         _realize_in_book(st, a, c.filled, c.notional, t)
-    st.acc["n_liq"][a] += 1
-    tally.liquidations += 1
+        st.acc["n_liq"][a] += 1
+        tally.liquidations += 1
+        if gap > DUST * max(c.notional, 1.0):
+            tally.deficit += gap
+            pay = cover_deficit(st, cfg, a, gap, t)
+            tally.from_fund += pay[0]
+            tally.social += pay[1]
+            tally.written += pay[2]
+        else:
+            gap = 0.0
     e = st.margin[a] + st.qty[a] * m - st.cost[a]
     vwap = c.notional / c.filled if c.filled > 0 else c.bp
     st.event(
         [t, int(st.acc["trigger_step"][a]), st.ids[a], st.sides[a], st.mmodes[a],
          "book (rest kept open)", c.filled, m, c.bp, vwap, c.filled, 0.0, 0.0, e,
-         0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+         0.0, 0.0, 0.0, 0.0, gap, *pay, 0.0]
     )  # fmt: skip
 
 
@@ -409,11 +445,21 @@ def cover_deficit(
     return from_fund, 0.0, rest
 
 
-def _adl_queue_for(st: ExchangeState, cfg: EngineConfig, other: float, m: float) -> list:
-    """The step's ADL queue of the ``other`` side (ranked once per step)."""
+def _adl_queue_for(st: ExchangeState, cfg: EngineConfig, other: float, m: float, t: int) -> list:
+    """The step's ADL queue of the ``other`` side (ranked once per step).
+
+    ``random`` (dYdX v4, ``OffsetSubaccountPerpetualPosition`` in
+    dydxprotocol/v4-chain x/clob/keeper/deleveraging.go): the opposite
+    positions in turn from a pseudo-random start (the chain seeds it from the
+    block; here a generator seeded with the step, so runs are reproducible)."""
     if other not in st.queues:
         idx = np.flatnonzero((st.qty * other > 0) & ~st.acc["pending"])
-        if idx.size:
+        if idx.size and cfg.ranking == "random":
+            start = int(np.random.default_rng(t).integers(idx.size))
+            order = np.roll(idx, -start)
+            upnl = st.qty[order] * m - st.cost[order]
+            st.queues[other] = [order[upnl > 0], 0]
+        elif idx.size:
             q_i = np.abs(st.qty[idx])
             scores = adl_score(
                 "long" if other > 0 else "short", q_i, st.cost[idx] / st.qty[idx], m,
@@ -440,7 +486,7 @@ def run_adl(
     """Close up to ``rest`` of the opposite side at price ``px`` in ADL order,
     only profitable accounts that stay solvent at ``px``; returns the quantity."""
     other = -s
-    queue, ptr = _adl_queue_for(st, cfg, other, m)
+    queue, ptr = _adl_queue_for(st, cfg, other, m, t)
     qty, cost, margin = st.qty, st.cost, st.margin
     window = 64
     while True:

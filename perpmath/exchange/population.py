@@ -21,10 +21,16 @@ what it rests on:
 - the fund (``fund_to_open_interest``, default 1% of open interest): venues
   publish fund balances (Binance, "Insurance Fund" FAQ, with the balance of
   BTCUSDT's own fund on its funding-history page; BitMEX's largest daily
-  fund decline in March 2020 was 2,606 XBT, FACTS.md) but no stored source
-  here gives both a balance and the open interest of the same day, so the
-  ratio is a setting: the course varies it (0.1%, 1%, 5%). The previous
-  0.07% emptied in three steps (course review, item 1).
+  fund decline in March 2020 was 2,606 XBT, FACTS.md), rarely beside the
+  same day's open interest. The one same-day pair found: BitMEX on 6
+  February 2020, Skew's figures as reported in the press (secondary): a
+  fund of about $320 million (34,000 BTC) and open interest above $1.5
+  billion, about 20%, from what was then the largest fund in the industry.
+  BitMEX's fund held 26,388 BTC on 20 May 2019 (The Block, "BitMEX's
+  Insurance Fund now holds over $200 million"). No such pair was found for
+  Binance, Bybit, OKX, Hyperliquid or dYdX, so the ratio is a setting: the
+  course varies it (0.1%, 1%, 5%). The previous 0.07% emptied in three
+  steps (course review, item 1).
 - book depth (``depth_to_open_interest``, default 1% of open interest within
   1% of the mid, per side): aggregate BTC 1% depth was reported at about
   $0.6B in 2025 (secondary, citing Kaiko) against BTC futures open interest in
@@ -72,6 +78,14 @@ def whole_number(name: str, value: Any, low: int) -> int:
     return int(x)
 
 
+def _generator(rng: Any) -> np.random.Generator:
+    """``rng`` itself if it is a Generator, else one seeded with it (a whole number
+    >= 0, or None for fresh entropy)."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    return np.random.default_rng(None if rng is None else v.integer("rng", rng, 0))
+
+
 def matched_population(
     n_pairs: int,
     *,
@@ -96,9 +110,12 @@ def matched_population(
     margin, balance.
     """
     n = whole_number("n_pairs", n_pairs, 1)
-    g = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-    e = float(v.positive("entry_price", entry_price))
-    share = float(v.in_range("isolated_share", isolated_share, 0.0, 1.0, high_inclusive=True))
+    g = _generator(rng)
+    e = v.scalar("entry_price", v.positive("entry_price", entry_price))
+    share = v.scalar(
+        "isolated_share",
+        v.in_range("isolated_share", isolated_share, 0.0, 1.0, high_inclusive=True),
+    )
 
     def draw(name: str, spec: Any, size: int) -> NDArray[np.float64]:
         if isinstance(spec, tuple) and len(spec) == 2:
@@ -219,9 +236,9 @@ def calibrated_population(
     Columns as matched_population, plus entry_step (where on the run-up).
     """
     n = whole_number("n_pairs", n_pairs, 1)
-    g = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-    p = float(v.positive("price", price))
-    up = float(v.in_range("run_up", run_up, 0.0, 10.0))
+    g = _generator(rng)
+    p = v.scalar("price", v.positive("price", price))
+    up = v.scalar("run_up", v.in_range("run_up", run_up, 0.0, 10.0))
     mix = LEVERAGE_MIX if leverage_mix is None else dict(leverage_mix)
     if not mix:
         raise ValueError("leverage_mix must hold at least one leverage, got an empty mix")
@@ -229,8 +246,8 @@ def calibrated_population(
     weights = v.non_negative("leverage_mix weights", list(mix.values()))
     if weights.sum() <= 0:
         raise ValueError(f"leverage_mix weights must not all be 0, got {list(mix.values())}")
-    med = float(v.positive("median_notional", median_notional))
-    spread = float(v.non_negative("notional_spread", notional_spread))
+    med = v.scalar("median_notional", v.positive("median_notional", median_notional))
+    spread = v.scalar("notional_spread", v.non_negative("notional_spread", notional_spread))
     steps = 240
     drift = np.log1p(up) / steps
     walk = np.cumsum(drift + 0.004 * g.standard_normal(steps))
@@ -238,7 +255,7 @@ def calibrated_population(
     k = g.integers(0, steps, n)
     entry = np.round(path[k], 2)
     qty = med * np.exp(spread * g.standard_normal(n)) / entry
-    mmr = float(v.in_range("maintenance", maintenance, 0.0, 1.0))
+    mmr = v.scalar("maintenance", v.in_range("maintenance", maintenance, 0.0, 1.0))
     high = np.maximum.accumulate(path[::-1])[::-1][k]  # worst price after entry, for shorts
     low = np.minimum.accumulate(path[::-1])[::-1][k]  # and for longs
     lev = g.choice(levs, 2 * n, p=weights / weights.sum())
@@ -279,21 +296,26 @@ def market_calibration(
     arguments for simulate_exchange: insurance_fund, book, book_params.
     """
     a = account_arrays(accounts)
-    p = float(v.positive("price", price))
-    f_ratio = float(v.non_negative("fund_to_open_interest", fund_to_open_interest))
-    d_ratio = float(v.positive("depth_to_open_interest", depth_to_open_interest))
-    tick = float(v.positive("tick_fraction", tick_fraction)) * p
+    p = v.scalar("price", v.positive("price", price))
+    f_ratio = v.scalar(
+        "fund_to_open_interest", v.non_negative("fund_to_open_interest", fund_to_open_interest)
+    )
+    d_ratio = v.scalar(
+        "depth_to_open_interest", v.positive("depth_to_open_interest", depth_to_open_interest)
+    )
+    tick = v.scalar("tick_fraction", v.positive("tick_fraction", tick_fraction)) * p
     n_levels = whole_number("levels", levels, 1)
-    d = float(v.non_negative("decay", decay))
+    d = v.scalar("decay", v.non_negative("decay", decay))
     oi = float(a["q"][a["sign"] > 0].sum())
     within = max(int(np.floor(0.01 * p / tick)), 1)
     shape = np.exp(-d * np.arange(min(within, n_levels))).sum()
     size = d_ratio * max(oi, 1e-12) / shape
+    expo = v.scalar("exponent", v.non_negative("exponent", exponent))
     return {
         "insurance_fund": f_ratio * oi * p,
         "book": "thinning",
         "book_params": {
             "tick": tick, "levels": n_levels, "size": size, "decay": d,
-            "reference_price": p, "exponent": float(v.non_negative("exponent", exponent)),
+            "reference_price": p, "exponent": expo,
         },
     }  # fmt: skip

@@ -36,7 +36,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from perpmath import _validate as v
-from perpmath.exchange.adl import ADL_RANKINGS
+from perpmath.exchange.adl import ENGINE_RANKINGS
 from perpmath.exchange.engine import FEE_DESTINATIONS
 from perpmath.exchange.ledger import Ledger
 from perpmath.exchange.market import Market, PriceImpact, book_source
@@ -181,26 +181,32 @@ def _config(
 ) -> EngineConfig:
     """Validate the settings; unset ones (None) come from the venue's rules."""
     layers = WATERFALLS[v.choice("waterfall", waterfall or rules.waterfall, tuple(WATERFALLS))]
-    ranking = v.choice("adl_ranking", adl_ranking or rules.adl_ranking, tuple(ADL_RANKINGS))
+    ranking = v.choice("adl_ranking", adl_ranking or rules.adl_ranking, ENGINE_RANKINGS)
     default_mode = "partial" if rules.partial_fraction is not None else "full"
     mode = v.choice("liquidation", liquidation or default_mode, LIQUIDATION_MODES)
     frac_in = partial_fraction if partial_fraction is not None else rules.partial_fraction
-    frac = float(v.in_range("partial_fraction", 0.5 if frac_in is None else frac_in, 0.0, 1.0,
-                            high_inclusive=True))  # fmt: skip
+    frac_in = 0.5 if frac_in is None else frac_in
+    frac = v.scalar(
+        "partial_fraction", v.in_range("partial_fraction", frac_in, 0.0, 1.0, high_inclusive=True)
+    )
     if mode == "partial" and frac <= 0:
         raise ValueError(f"partial_fraction must be greater than 0, got {partial_fraction!r}")
     above = rules.partial_above if rules.partial_above is not None and liquidation is None else 0.0
-    rate = float(v.in_range("fee_rate", rules.fee_rate if fee_rate is None else fee_rate, 0, 1))
+    rate = v.scalar(
+        "fee_rate", v.in_range("fee_rate", rules.fee_rate if fee_rate is None else fee_rate, 0, 1)
+    )
     fee_to = v.choice("fee_destination", fee_destination or rules.fee_destination, FEE_DESTINATIONS)
     if isinstance(maintenance, TierTable):
         tiers, mmr = maintenance, 0.0
     else:
-        tiers, mmr = None, float(v.in_range("maintenance", maintenance, 0.0, 1.0))
+        tiers, mmr = None, v.scalar("maintenance", v.in_range("maintenance", maintenance, 0.0, 1.0))
     return EngineConfig(
         rules=rules, layers=layers, ranking=ranking, mode=mode, frac=frac, partial_above=above,
-        rate=rate, fee_to=fee_to, nbp=bool(negative_balance_protection), mmr=mmr, tiers=tiers,
+        rate=rate, fee_to=fee_to, nbp=v.flag("negative_balance_protection",
+                                              negative_balance_protection),
+        mmr=mmr, tiers=tiers,
         beyond_last_tier=v.choice("beyond_last_tier", beyond_last_tier, BEYOND_LAST_TIER),
-        delay=whole_number("delay", delay, 0), check=bool(check),
+        delay=whole_number("delay", delay, 0), check=v.flag("check", check),
     )  # fmt: skip
 
 
@@ -270,7 +276,7 @@ def simulate_exchange(
         sets how liquidations meet the book and the defaults of the settings
         left as None (waterfall, adl_ranking, liquidation, partial_fraction,
         fee_rate, fee_destination). waterfall: a name in WATERFALLS.
-        adl_ranking: a name in ADL_RANKINGS. liquidation: 'full' or 'partial'
+        adl_ranking: a name in ENGINE_RANKINGS. liquidation: 'full' or 'partial'
         (``partial_fraction`` per leg, each leg a limit at the bankruptcy price).
     maintenance: maintenance margin rate or a TierTable; ``beyond_last_tier``
         ('last_tier' or 'raise') says what a notional past the last tier gets.
@@ -303,14 +309,15 @@ def simulate_exchange(
         fee_destination=fee_destination, negative_balance_protection=negative_balance_protection,
         delay=delay, check=check, beyond_last_tier=beyond_last_tier,
     )  # fmt: skip
-    fund0 = float(v.non_negative("insurance_fund", insurance_fund))
+    fund0 = v.scalar("insurance_fund", v.non_negative("insurance_fund", insurance_fund))
     impact = _impact(feedback)
     flow = _flow(market_flow, path.size)
     if flow is not None and impact is None:
         raise ValueError("market_flow needs feedback=True: without it flow cannot move the price")
     snap_steps = set()
     if record_states is not None:
-        snap_steps = {int(x) for x in np.atleast_1d(v.non_negative("record_states", record_states))}
+        steps_asked = np.atleast_1d(v.non_negative("record_states", record_states))
+        snap_steps = {whole_number("record_states", x, 0) for x in steps_asked}
     ledger = Ledger(
         float(acc["bal"].sum()) + fund0,
         absolute_tolerance=absolute_tolerance,

@@ -175,11 +175,14 @@ def maintenance_margin(
     the tier table's notional x MMR(tier) - amount(tier).
 
     Past the last tier's cap (a position whose notional grew with the price)
-    ``beyond_last_tier='last_tier'`` keeps the last tier's rate and amount: the
-    venues' tier pages state the cap as a limit on opening or increasing a
-    position, and none we found says what happens when the mark carries an
-    open position past it. ``'raise'`` stops the run with an error naming the
-    step, the account and the tier.
+    ``beyond_last_tier='last_tier'`` keeps the last tier's rate and amount.
+    That is Hyperliquid's documented rule: its last tier is open-ended (BTC:
+    ">150M" at 20x; Hyperliquid Docs, "Margin tiers", maintenance margin =
+    notional x rate - deduction at any notional). Binance's ("Leverage and
+    Margin of USDⓈ-M Futures") and Bybit's ("Risk Limit") pages state the cap
+    as a limit on opening or increasing a position and are silent on an open
+    position the mark carries past it. ``'raise'`` stops the run with an error
+    naming the step, the account and the tier.
     """
     tiers = cfg.tiers
     if tiers is None:

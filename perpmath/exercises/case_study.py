@@ -78,11 +78,12 @@ def _case_study_2() -> float:
     "case-study-3",
     "With feedback and Hyperliquid-style rules, what share of the quantity of all full "
     "liquidations did the liquidator vault take over (a fraction between 0 and 1)?",
-    "In result.events, keep the rows whose kind is not 'partial'; divide the sum of "
+    "In result.events, keep the rows whose kind starts with 'full' (a partial leg, or a "
+    "book fill that left the rest open, is not a full liquidation); divide the sum of "
     "backstop_quantity by the sum of quantity.",
     rtol=1e-3,
 )
 def _case_study_3() -> float:
     e = run("hyperliquid", True).events
-    full = e[e["kind"] != "partial"]
+    full = e[e["kind"].str.startswith("full")]
     return float(full["backstop_quantity"].sum() / full["quantity"].sum())
