@@ -342,7 +342,6 @@ def wheelhouse(extra: list[str]) -> None:
 # Files whose links name the published repository.
 PUBLISHED_FILES = (
     "README.md",
-    "CONTRIBUTING.md",
     "course/dashboard.ipynb",
     "workshop/instructor_guide.md",
     "workshop/jupyterhub.md",

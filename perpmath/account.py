@@ -83,8 +83,7 @@ class Position:
     sign: float = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.symbol, str) or not self.symbol.strip():
-            raise ValueError(f"symbol must be a non-empty string, got {self.symbol!r}")
+        v.text("symbol", self.symbol)
         sign = v.side_sign(self.side)
         if not isinstance(sign, float):
             raise ValueError(f"side must be 'long' or 'short', got {self.side!r}")
@@ -106,9 +105,9 @@ class Position:
                     "(binance_usdm_btcusdt) is in USDT, an inverse notional is in coin; "
                     "pass e.g. TierTable.flat(0.005, 100, unit='BTC')"
                 )
-            tiers = load_tier_table("binance_usdm_btcusdt")
-        elif not isinstance(tiers, TierTable):
-            raise ValueError(f"tiers must be a TierTable or None, got {tiers!r}")
+            tiers = load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
+        else:
+            v.instance("tiers", tiers, TierTable, "a TierTable or None")
         if self.contract == "inverse" and tiers.unit.upper() in _STABLE_UNITS:
             raise ValueError(
                 f"tiers {tiers.name!r} is in {tiers.unit}, but an inverse position's notional "
@@ -195,6 +194,7 @@ class Account:
             raise ValueError(f"wallet_balance must be a single number, got {wallet_balance!r}")
         if isinstance(positions, Position):
             positions = [positions]
+        v.instance("positions", positions, list | tuple, "a list of Position objects")
         positions = list(positions)
         for i, p in enumerate(positions):
             if not isinstance(p, Position):
@@ -255,10 +255,7 @@ class Account:
         """Stack the marks into an array of shape (n_positions, *path_shape)."""
         if isinstance(marks, pd.Series):
             marks = marks.to_dict()
-        if not isinstance(marks, Mapping):
-            raise ValueError(
-                f"marks must be a mapping from symbol to mark price, got {type(marks).__name__}"
-            )
+        v.instance("marks", marks, Mapping, "a mapping from symbol to mark price")
         unknown = sorted(set(marks) - set(self.symbols))
         if unknown:
             raise ValueError(
@@ -401,7 +398,7 @@ class Account:
                     "position is required: the account has no cross positions and "
                     f"{len(self.positions)} isolated ones; allowed: {self.symbols}"
                 )
-        i = self._index(position)
+        i = self._index(position, "position")
         if self.positions[i].margin_mode == "cross":
             return _margin_ratio(
                 pools["cross_mb"], pools["cross_mm"], pools["cross_pv"], definition
@@ -409,9 +406,10 @@ class Account:
         per = pools["per"]
         return _margin_ratio(pools["iso_mb"][i], per["mm"][i], per["notional"][i], definition)
 
-    def _index(self, symbol: str) -> int:
+    def _index(self, symbol: str, name: str = "symbol") -> int:
         if symbol not in self.symbols:
-            raise ValueError(f"position must be one of {self.symbols}, got {symbol!r}")
+            error = ValueError if isinstance(symbol, str) else v.ArgumentTypeError
+            raise error(f"{name} must be one of {self.symbols}, got {symbol!r}")
         return self.symbols.index(symbol)
 
     def liquidated(self, marks: Mapping[str, ArrayLike]) -> dict[str, bool | NDArray[np.bool_]]:
@@ -459,10 +457,7 @@ class Account:
         inverse long and 0.0 for a linear short; an inverse short that cannot
         be liquidated returns +inf.
         """
-        if not isinstance(marks, Mapping | pd.Series):
-            raise ValueError(
-                f"marks must be a mapping from symbol to mark price, got {type(marks).__name__}"
-            )
+        v.instance("marks", marks, Mapping | pd.Series, "a mapping from symbol to mark price")
         i = self._index(symbol)
         pos = self.positions[i]
         full = dict(marks.to_dict() if isinstance(marks, pd.Series) else marks)

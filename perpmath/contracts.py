@@ -51,6 +51,7 @@ def notional(
     q = v.positive("quantity", quantity)
     p = v.positive("price", price)
     cs = v.positive("contract_size", contract_size)
+    v.broadcastable(quantity=q, price=p, contract_size=cs)
     if kind == "linear":
         return v.result(q * cs * p)
     return v.result(q * cs / p)
@@ -79,6 +80,7 @@ def unrealized_pnl(
     e = v.positive("entry_price", entry_price)
     p = v.positive("price", price)
     cs = v.positive("contract_size", contract_size)
+    v.broadcastable(side=s, quantity=q, entry_price=e, price=p, contract_size=cs)
     if kind == "linear":
         return v.result(s * q * cs * (p - e))
     return v.result(s * q * cs * (1.0 / e - 1.0 / p))
@@ -117,6 +119,15 @@ def roe(
     b = v.choice("basis", basis, ROE_BASES)
     lev = v.leverage(leverage)
     fee = v.non_negative("fee_to_close", fee_to_close)
+    v.broadcastable(
+        side=v.side_sign(side),
+        quantity=v.positive("quantity", quantity),
+        entry_price=v.positive("entry_price", entry_price),
+        price=v.positive("price", price),
+        leverage=lev,
+        contract_size=v.positive("contract_size", contract_size),
+        fee_to_close=fee,
+    )
     pnl = unrealized_pnl(side, quantity, entry_price, price, contract, contract_size)
     ref = entry_price if b == "entry" else price
     margin = v.positive("notional", notional(quantity, ref, contract, contract_size)) / lev
@@ -127,6 +138,7 @@ def price_return(entry_price: ArrayLike, price: ArrayLike) -> v.Float:
     """Simple price return (price - entry_price) / entry_price, as a fraction."""
     e = v.positive("entry_price", entry_price)
     p = v.positive("price", price)
+    v.broadcastable(entry_price=e, price=p)
     return v.result((p - e) / e)
 
 

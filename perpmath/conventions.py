@@ -9,12 +9,15 @@ move the price by tens of dollars on a BTC position:
 * which price triggers liquidation: a mark price (Binance, Bybit, OKX,
   BitMEX "fair price", Hyperliquid) or an oracle price (dYdX v4);
 * the maintenance model: a tier table with maintenance amounts (Binance,
-  Bybit, OKX, BitMEX risk limits), half the initial margin at the maximum
-  leverage (Hyperliquid) or a maintenance margin fraction (dYdX v4);
+  Bybit, OKX, BitMEX risk limits, Hyperliquid's margin tiers, Kraken's
+  schedule), half the initial margin at the maximum leverage (Hyperliquid),
+  a maintenance margin fraction (dYdX v4) or a rate growing with the
+  position size (Deribit: 1% + 0.005% per BTC);
 * whether the maintenance margin is valued at the liquidation price
   (Binance, OKX, ...) or at the entry price (Bybit's published isolated and
   cross formulas use the position value at entry);
-* fees: OKX and BitMEX add the taker fee rate to the maintenance rate; Bybit's
+* fees: OKX, BitMEX, Gate and Bitget add the taker fee rate to the
+  maintenance rate; Bybit's
   inverse formulas reserve the fee to close at the bankruptcy price, which
   therefore enters both the bankruptcy and the liquidation price;
 * rounding of the displayed liquidation price to the tick, and in which
@@ -31,6 +34,7 @@ leverage) are given for the BTC contract and can be overridden with
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -38,7 +42,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from perpmath import _validate as v
-from perpmath.tiers import TierTable, load_tier_table
+from perpmath.tiers import TierTable, available_tier_tables, load_tier_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,7 +56,7 @@ __all__ = [
 ]
 
 TRIGGERS = ("mark", "last", "oracle")
-MAINTENANCE_MODELS = ("tiers", "half_initial_at_max_leverage", "fraction")
+MAINTENANCE_MODELS = ("tiers", "half_initial_at_max_leverage", "fraction", "size_scaled")
 MAINTENANCE_BASES = ("liquidation", "entry")
 ROUNDINGS = ("none", "nearest", "toward_entry", "away_from_entry")
 
@@ -77,8 +81,9 @@ class Convention:
         ``"oracle"``.
     maintenance_model:
         ``"tiers"`` (table with maintenance amounts), ``"half_initial_at_max_leverage"``
-        (rate = 1 / (2 x max_leverage)) or ``"fraction"`` (a maintenance
-        margin fraction).
+        (rate = 1 / (2 x max_leverage)), ``"fraction"`` (a maintenance
+        margin fraction) or ``"size_scaled"`` (rate = maintenance_rate +
+        maintenance_slope x position size in coin).
     maintenance_rate:
         First-tier maintenance margin rate (fraction) used when no table is
         shipped; for ``half_initial_at_max_leverage`` it equals
@@ -106,6 +111,16 @@ class Convention:
         up, a short's down: liquidation slightly earlier) or ``"away_from_entry"``.
     source:
         Public page the convention follows; ``sources`` holds further pages.
+    maker_fee:
+        Maker fee rate (fraction; negative for a rebate) of the venue's base
+        fee tier.
+    maintenance_slope:
+        For ``"size_scaled"``: added maintenance rate per coin of position.
+    settlement:
+        Margin currency (``"USDT"``, ``"USDC"``, ``"BTC"``, ...).
+    funding:
+        Name in ``perpmath.funding.FUNDING_CONVENTIONS`` of the venue's
+        funding rule, or None if not modelled.
     """
 
     name: str
@@ -129,8 +144,25 @@ class Convention:
     sources: tuple[str, ...] = ()
     notes: str = ""
     meta: dict[str, str] = field(default_factory=dict, compare=False)
+    maker_fee: float | None = None
+    maintenance_slope: float = 0.0
+    settlement: str = ""
+    funding: str | None = None
 
     def __post_init__(self) -> None:
+        for name in ("name", "exchange", "product", "source"):
+            v.text(name, getattr(self, name))
+        v.text("notes", self.notes, empty=True)
+        for i, page in enumerate(
+            v.instance("sources", self.sources, tuple, "a tuple of addresses")
+        ):
+            v.text(f"sources[{i}]", page)
+        if self.tier_table is not None:
+            v.choice("tier_table", self.tier_table, tuple(available_tier_tables()))
+        for name in ("fee_in_maintenance", "fee_in_bankruptcy", "fee_in_liquidation"):
+            v.flag(name, getattr(self, name))  # "no" would read as True
+        for name in ("contract_size", "maintenance_rate", "max_leverage", "taker_fee", "tick_size"):
+            v.scalar(name, getattr(self, name))
         v.contract_type(self.contract)
         v.choice("trigger", self.trigger, TRIGGERS)
         v.choice("maintenance_model", self.maintenance_model, MAINTENANCE_MODELS)
@@ -140,7 +172,21 @@ class Convention:
         v.in_range("maintenance_rate", self.maintenance_rate, 0.0, 1.0)
         v.positive("max_leverage", self.max_leverage)
         v.in_range("taker_fee", self.taker_fee, 0.0, 1.0)
+        if self.maker_fee is not None:
+            v.in_range("maker_fee", self.maker_fee, -1.0, 1.0)
+        v.scalar("maintenance_slope", v.non_negative("maintenance_slope", self.maintenance_slope))
         v.non_negative("tick_size", self.tick_size)
+        v.text("settlement", self.settlement, empty=True)
+        if self.funding is not None:
+            # perpmath.funding imports this module: while it does, the shipped records
+            # (checked by the tests) only get the type check
+            rules = getattr(sys.modules.get("perpmath.funding"), "FUNDING_CONVENTIONS", None)
+            if rules is None:
+                v.text("funding", self.funding)
+            else:
+                v.choice("funding", self.funding, tuple(rules))
+        if not self.settlement:
+            object.__setattr__(self, "settlement", "USDT" if self.contract == "linear" else "BTC")
 
     def tiers(self) -> TierTable:
         """The maintenance model as a TierTable (one flat tier if no table is shipped)."""
@@ -153,7 +199,7 @@ class Convention:
             self.contract,
         )
         if key not in _TIER_CACHE:
-            unit = "USDT" if self.contract == "linear" else "BTC"
+            unit = self.settlement if self.contract == "linear" else "BTC"
             if self.tier_table is not None:
                 table = load_tier_table(self.tier_table)
             else:
@@ -173,17 +219,22 @@ class Convention:
             "product": self.product,
             "contract": self.contract,
             "contract_size": self.contract_size,
+            "settlement": self.settlement,
             "trigger": self.trigger,
             "maintenance_model": self.maintenance_model,
             "first_tier_mmr": float(table.maintenance_rate[0]),
             "max_leverage": float(table.max_leverage[0]),
+            "tier_table": self.tier_table,
+            "tier_table_date": table.date if self.tier_table else None,
             "maintenance_basis": self.maintenance_basis,
+            "maker_fee": self.maker_fee,
             "taker_fee": self.taker_fee,
             "fee_in_maintenance": self.fee_in_maintenance,
             "fee_in_bankruptcy": self.fee_in_bankruptcy,
             "fee_in_liquidation": self.fee_in_liquidation,
             "tick_size": self.tick_size,
             "rounding": self.rounding,
+            "funding": self.funding,
             "source": self.source,
         }
 
@@ -196,10 +247,13 @@ class Convention:
 
     def round_signed(self, price: ArrayLike, sign: ArrayLike) -> v.Float:
         """``round_price`` with the side given as +1 (long) / -1 (short)."""
-        p = np.asarray(price, dtype=float)
+        p = v.non_negative("price", price, inf=True)
+        s = v.as_float_array("sign", sign)
+        if np.any((s != 1) & (s != -1)):
+            raise ValueError(f"sign must be +1 (long) or -1 (short), got {sign!r}")
+        v.broadcastable(price=p, sign=s)
         if self.rounding == "none" or self.tick_size == 0:
             return v.result(p)
-        s = np.asarray(sign, dtype=float)
         t = self.tick_size
         finite = np.isfinite(p)
         q = np.where(finite, p, 0.0) / t
@@ -242,6 +296,7 @@ CONVENTIONS: dict[str, Convention] = {
             tick_size=0.01,
             rounding="nearest",
             source=_BINANCE_USDM,
+            funding="binance",
             sources=(
                 "https://www.binance.com/en/support/faq/360033162192",
                 "https://www.binance.com/en/support/faq/25edcd7fe0e544839d0847b8cbb2e400",
@@ -272,11 +327,16 @@ CONVENTIONS: dict[str, Convention] = {
             tick_size=0.1,
             rounding="nearest",
             source=_BINANCE_COINM,
+            funding="binance",
             notes=(
                 "LP = [Q x CS x (MMR + side)] / [WB + cum + side x Q x CS / EP] for one position "
                 "(hedge terms analogous). The page's example places a 0.4 BTC BTCUSD position in "
-                "level 1 with MMR 0.4%; the full COIN-M bracket table is not shipped, pass a "
-                "TierTable in coin as maintenance= for larger positions."
+                "level 1 with MMR 0.4%. No COIN-M bracket table is shipped: Binance's 'Leverage "
+                "and Margin in Coin-Margined Futures Contracts' page lists only the largest "
+                "position (in BTC) per leverage, not the maintenance rates, and no dated copy of "
+                "the bracket API (GET /dapi/v1/leverageBracket) for BTCUSD was found; load one "
+                "with read_tier_table (it reads that response, in coin) and pass it as "
+                "maintenance= for larger positions."
             ),
         ),
         Convention(
@@ -289,7 +349,7 @@ CONVENTIONS: dict[str, Convention] = {
             maintenance_model="tiers",
             maintenance_rate=0.005,
             max_leverage=100.0,
-            tier_table=None,
+            tier_table="bybit_linear_btcusdt",
             maintenance_basis="entry",
             taker_fee=0.00055,
             fee_in_maintenance=False,
@@ -307,8 +367,9 @@ CONVENTIONS: dict[str, Convention] = {
                 "Isolated: LP = EP -/+ (IM - MM)/size -/+ extra margin/size with IM = value/lev "
                 "and MM = value x MMR - deduction, value at the ENTRY price. Bankruptcy price "
                 "EP x (1 -/+ 1/lev): the estimated fee to close is reserved in the position "
-                "margin on top of IM, so it does not move either price. First risk-limit tier "
-                "of BTCUSDT: MMR 0.5%."
+                "margin on top of IM, so it does not move either price. Risk limits: the shipped "
+                "table bybit_linear_btcusdt (first tier MMR 0.5% up to 2,000,000 USDT, with "
+                "maintenance deductions), from Bybit's 'Margin Parameters' page."
             ),
         ),
         Convention(
@@ -365,7 +426,11 @@ CONVENTIONS: dict[str, Convention] = {
             notes=(
                 "Isolated margin ratio = (margin balance + PnL) / (face value x |contracts| x "
                 "mark price x (tiered MMR + fee rate)); liquidation at 100%, so the taker rate "
-                "adds to the maintenance rate. Bankruptcy: maintenance margin 0."
+                "adds to the maintenance rate. Bankruptcy: maintenance margin 0. No tier table "
+                "is shipped: OKX's position tiers (GET /api/v5/public/position-tiers) charge a "
+                "tier's rate on the whole position, with no deduction, so the requirement jumps "
+                "at each tier edge, which a TierTable (continuous by construction) does not "
+                "hold; no dated BTC-USDT-SWAP tier list was found either."
             ),
         ),
         Convention(
@@ -387,6 +452,7 @@ CONVENTIONS: dict[str, Convention] = {
             tick_size=0.5,
             rounding="toward_entry",
             source="https://www.bitmex.com/app/liquidation",
+            funding="bitmex",
             sources=(
                 "https://www.bitmex.com/app/riskLimits",
                 "https://www.bitmex.com/app/fairPriceMarking",
@@ -405,10 +471,12 @@ CONVENTIONS: dict[str, Convention] = {
             contract="linear",
             contract_size=1.0,
             trigger="mark",
-            maintenance_model="half_initial_at_max_leverage",
+            maintenance_model="tiers",
             maintenance_rate=1.0 / 80.0,
             max_leverage=40.0,
-            tier_table=None,
+            tier_table="hyperliquid_btc",
+            settlement="USDC",
+            funding="hyperliquid",
             maintenance_basis="liquidation",
             taker_fee=0.00045,
             fee_in_maintenance=False,
@@ -417,11 +485,16 @@ CONVENTIONS: dict[str, Convention] = {
             tick_size=0.0,
             rounding="none",
             source="https://hyperliquid.gitbook.io/hyperliquid-docs/trading/liquidations",
-            sources=("https://hyperliquid.gitbook.io/hyperliquid-docs/trading/margining",),
+            sources=(
+                "https://hyperliquid.gitbook.io/hyperliquid-docs/trading/margining",
+                "https://hyperliquid.gitbook.io/hyperliquid-docs/trading/margin-tiers",
+            ),
             notes=(
-                "Maintenance margin = half the initial margin at maximum leverage "
-                "(1.25% for BTC at 40x). liq_price = price - side x margin_available / "
-                "position_size / (1 - l x side) with l = 1 / maintenance leverage."
+                "Maintenance margin = half the initial margin at the tier's maximum leverage "
+                "(1.25% for BTC at 40x up to 150M USDC, 2.5% at 20x above, with a maintenance "
+                "deduction: the shipped table hyperliquid_btc). liq_price = price - side x "
+                "margin_available / position_size / (1 - l x side) with l = 1 / maintenance "
+                "leverage."
             ),
         ),
         Convention(
@@ -433,6 +506,8 @@ CONVENTIONS: dict[str, Convention] = {
             trigger="oracle",
             maintenance_model="fraction",
             maintenance_rate=0.03,
+            settlement="USDC",
+            funding="dydx_v4",
             max_leverage=20.0,
             tier_table=None,
             maintenance_basis="liquidation",
@@ -451,6 +526,140 @@ CONVENTIONS: dict[str, Convention] = {
                 "liquidation fee is charged on the fill, not in the trigger price."
             ),
         ),
+        Convention(
+            name="gate",
+            exchange="Gate",
+            product="USDT-margined perpetual (BTC_USDT, 0.0001 BTC per contract)",
+            contract="linear",
+            contract_size=0.0001,
+            trigger="mark",
+            maintenance_model="tiers",
+            maintenance_rate=0.004,
+            max_leverage=125.0,
+            tier_table=None,
+            maintenance_basis="liquidation",
+            taker_fee=0.0005,
+            fee_in_maintenance=True,
+            fee_in_bankruptcy=False,
+            fee_in_liquidation=False,
+            tick_size=0.1,
+            rounding="none",
+            source="https://www.gate.io/help/futures/perpetual/22160/calculation-of-liquidation-price",
+            sources=(
+                "https://www.gate.io/help/futures/futures/27724/liquidation-price-bankruptcy-price",
+            ),
+            notes=(
+                "LP = (EP -/+ margin / multiplier / size) / [1 -/+ (MMR + taker rate)] ('-' for "
+                "a long): the taker rate adds to the maintenance rate. Quantity in contracts of "
+                "the contract multiplier (0.0001 BTC for BTC_USDT). Gate publishes no BTC_USDT "
+                "tier page; its contract API (GET /futures/usdt/contracts/BTC_USDT, field "
+                "maintenance_rate) gave 0.4% at 125x in a public capture dated 2026-10-10, the "
+                "rate used here, while a capture of its risk-limit tiers dated 2026-08-09 shows "
+                "0.3% at 200x up to 500,000 USDT: pass the contract's current rate as "
+                "maintenance=. Gate's inverse form: LP = size x EP x (1 +/- MMR +/- taker) / "
+                "(size +/- margin x EP)."
+            ),
+        ),
+        Convention(
+            name="bitget",
+            exchange="Bitget",
+            product="USDT-M perpetual (BTCUSDT)",
+            contract="linear",
+            contract_size=1.0,
+            trigger="mark",
+            maintenance_model="tiers",
+            maintenance_rate=0.004,
+            max_leverage=125.0,
+            tier_table=None,
+            maintenance_basis="liquidation",
+            taker_fee=0.0006,
+            fee_in_maintenance=True,
+            fee_in_bankruptcy=False,
+            fee_in_liquidation=False,
+            tick_size=0.1,
+            rounding="none",
+            source="https://www.bitget.com/support/articles/12560603808759",
+            sources=(
+                "https://www.bitget.com/api-doc/contract/position/Get-Query-Position-Lever",
+                "https://www.bitget.com/support/articles/360052911052",
+                "https://www.bitget.com/news/detail/12560604115513",
+            ),
+            notes=(
+                "Estimated isolated liquidation price = (position margin - size x entry x "
+                "direction) / (size x (MMR + taker fee rate - direction)), direction +1 long, "
+                "-1 short: the taker rate adds to the maintenance rate. Bitget's liquidation "
+                "fee rate is 0.06% (announcement of 2024-07-24). First position tier of "
+                "BTCUSDT: 0 to 50,000 USDT at 125x, maintenance rate 0.4% (Bitget API docs, "
+                "'Get Position Tier', GET /api/v2/mix/market/query-position-lever, example "
+                "response of 2023-09-27; a BTCUSDT position response of 2025-02-15 shows "
+                "keepMarginRate 0.004); second tier 50,000 to 200,000 at 100x, 0.5%."
+            ),
+        ),
+        Convention(
+            name="kraken_inverse",
+            exchange="Kraken",
+            product="Inverse perpetual (PI_XBTUSD, 1 USD per contract)",
+            contract="inverse",
+            contract_size=1.0,
+            trigger="mark",
+            maintenance_model="tiers",
+            maintenance_rate=0.01,
+            max_leverage=50.0,
+            tier_table="kraken_inverse_btcusd",
+            maintenance_basis="entry",
+            taker_fee=0.0005,
+            fee_in_maintenance=False,
+            fee_in_bankruptcy=False,
+            fee_in_liquidation=False,
+            tick_size=0.5,
+            rounding="none",
+            source=(
+                "https://support.kraken.com/hc/en-us/articles/"
+                "15579128794772-Inverse-Futures-Margin-Schedule-Maximum-Leverage"
+            ),
+            sources=(
+                "https://support.kraken.com/hc/en-us/articles/"
+                "360022835911-Inverse-Crypto-Collateral-Perpetual-Contract-Specifications",
+            ),
+            funding="kraken",
+            notes=(
+                "Initial and maintenance margin by level of contracts (1%, 2%, 3%, ... "
+                "maintenance), each level's rate on the contracts within it, valued in BTC at "
+                "the entry price; maximum position 75,000,000 contracts. Liquidation when the "
+                "margin balance falls below the maintenance margin. Kraken does not publish a "
+                "liquidation price formula; this is the maintenance condition solved for the "
+                "price. The 0.05% taker fee is not in the condition."
+            ),
+        ),
+        Convention(
+            name="deribit_linear",
+            exchange="Deribit",
+            product="USDC linear perpetual (BTC_USDC)",
+            contract="linear",
+            contract_size=1.0,
+            trigger="mark",
+            maintenance_model="size_scaled",
+            maintenance_rate=0.01,
+            max_leverage=50.0,
+            tier_table=None,
+            maintenance_basis="liquidation",
+            taker_fee=0.0005,
+            fee_in_maintenance=False,
+            fee_in_bankruptcy=False,
+            fee_in_liquidation=False,
+            tick_size=0.0,
+            rounding="none",
+            source="https://support.deribit.com/hc/en-us/articles/25944738177565-Linear-Perpetual",
+            maintenance_slope=0.00005,
+            settlement="USDC",
+            notes=(
+                "Initial margin 2% + position size in BTC x 0.005%, maintenance margin 1% + "
+                "size x 0.005%, in USDC at the index price (so the rate grows with the size, "
+                "not in tiers). Positions are reduced step by step once equity falls below "
+                "the maintenance margin; the price here is where that first happens. Quantity "
+                "in BTC."
+            ),
+        ),
     )
 }
 
@@ -464,7 +673,7 @@ def get_convention(name: str | Convention) -> Convention:
     """The Convention registered under ``name`` (a Convention is returned as is)."""
     if isinstance(name, Convention):
         return name
-    key = v.choice("convention", name, tuple(convention_names()))
+    key = v.choice("convention name", name, tuple(convention_names()))
     return CONVENTIONS[key]
 
 

@@ -33,11 +33,28 @@ names each one:
   https://hyperliquid.gitbook.io/hyperliquid-docs/trading/funding): F8 is
   computed as above but paid every hour at one eighth of it, capped at 4 %
   per hour, on the oracle-price notional.
+* ``"dydx_v4"`` (dYdX v4-chain, ``x/perpetuals``): the 8-hour rate is the
+  hour's average premium plus the market's default funding, clamped to
+  +/- 600 % x (initial - maintenance margin fraction), and paid hourly at
+  one eighth (:func:`dydx_funding_rate`).
+* ``"kraken"`` (Kraken, perpetual contract specifications): an hourly rate,
+  the premium divided by the funding-rate realisation period, accrued while
+  the position is held (:func:`kraken_funding_rate`).
+
+Venues also differ in who pays: at Binance, Bybit, BitMEX, OKX,
+Hyperliquid and dYdX a position pays a settlement only if it is open at the
+funding time; Kraken accrues funding while the position is held and settles
+it at the end of each hour or when the position changes. The ``cutoff`` of
+each convention names the rule (``perpmath.funding_schedule`` applies it
+over a holding period). The intermediate values of a rate (premium,
+interest, clamp term, 8-hour rate, cap) are returned by
+:func:`funding_rate_details`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,20 +66,31 @@ from perpmath.liquidation import liquidation_price as _liquidation_price
 from perpmath.tiers import TierTable
 
 __all__ = [
+    "CUTOFF_RULES",
     "FUNDING_CONVENTIONS",
     "FundingConvention",
+    "FundingRateDetails",
     "accumulated_funding",
     "annualized_funding_rate",
     "average_premium_index",
+    "dydx_funding_cap",
+    "dydx_funding_rate",
     "funding_interest_rate",
     "funding_over_time",
     "funding_payment",
     "funding_rate",
+    "funding_rate_details",
     "funding_settlements",
     "funding_share_of_margin",
     "holding_events",
+    "kraken_absolute_funding_rate",
+    "kraken_funding_rate",
     "premium_index",
 ]
+
+#: Who pays a settlement: a position open at the funding time ("at_timestamp"),
+#: or every position in proportion to the time it was held ("pro_rata").
+CUTOFF_RULES = ("at_timestamp", "pro_rata")
 
 
 @dataclass(frozen=True)
@@ -73,7 +101,10 @@ class FundingConvention:
     divided by this before it is paid (1 for an 8-hour venue, 8 for hourly
     payment of an 8-hour rate); ``cap``: largest absolute rate per payment
     (None: no cap beyond the clamp); ``averaging``: how premium samples are
-    averaged; ``payment_price``: which price the notional is taken at.
+    averaged; ``payment_price``: which price the notional is taken at;
+    ``cutoff``: who pays a settlement (see :data:`CUTOFF_RULES`);
+    ``first_hour_utc``: hour of the first settlement of a UTC day (BitMEX
+    04:00, the others 00:00).
     """
 
     name: str
@@ -83,6 +114,8 @@ class FundingConvention:
     averaging: str
     payment_price: str
     source: str
+    cutoff: str = "at_timestamp"
+    first_hour_utc: float = 0.0
 
 
 FUNDING_CONVENTIONS: dict[str, FundingConvention] = {
@@ -104,6 +137,7 @@ FUNDING_CONVENTIONS: dict[str, FundingConvention] = {
         "mean",
         "mark",
         "BitMEX, Perpetual Contracts Guide (https://www.bitmex.com/app/perpetualContractsGuide)",
+        first_hour_utc=4.0,
     ),
     "hyperliquid": FundingConvention(
         "hyperliquid",
@@ -113,6 +147,28 @@ FUNDING_CONVENTIONS: dict[str, FundingConvention] = {
         "mean",
         "oracle",
         "Hyperliquid docs, Funding (https://hyperliquid.gitbook.io/hyperliquid-docs/trading/funding)",
+    ),
+    "dydx_v4": FundingConvention(
+        "dydx_v4",
+        1.0,
+        8.0,
+        None,
+        "mean",
+        "oracle",
+        "dYdX v4-chain, protocol/x/perpetuals (funding tick every hour; |R| <= 600% x "
+        "(initial - maintenance margin)), https://github.com/dydxprotocol/v4-chain",
+    ),
+    "kraken": FundingConvention(
+        "kraken",
+        1.0,
+        1.0,
+        None,
+        "mean",
+        "mark",
+        "Kraken, Inverse Crypto-Collateral Perpetual Contract Specifications "
+        "(https://support.kraken.com/hc/en-us/articles/360022835911): funding accumulates as "
+        "unrealised PnL and settles at the end of each hour or when the net position changes",
+        cutoff="pro_rata",
     ),
 }
 _NAMES = tuple(FUNDING_CONVENTIONS)
@@ -138,6 +194,7 @@ def premium_index(impact_bid: ArrayLike, impact_ask: ArrayLike, index_price: Arr
     bid = v.positive("impact_bid", impact_bid)
     ask = v.positive("impact_ask", impact_ask)
     idx = v.positive("index_price", index_price)
+    v.broadcastable(impact_bid=bid, impact_ask=ask, index_price=idx)
     bad = bid > ask
     if np.any(bad):
         b, a = np.broadcast_arrays(bid, ask)
@@ -182,7 +239,66 @@ def funding_interest_rate(
     q = v.as_float_array("quote_rate", quote_rate)
     b = v.as_float_array("base_rate", base_rate)
     n = v.positive("intervals_per_day", intervals_per_day)
+    v.broadcastable(quote_rate=q, base_rate=b, intervals_per_day=n)
     return v.result((q - b) / n)
+
+
+def _rate_parts(
+    premium_index: ArrayLike,
+    interest_rate: ArrayLike,
+    clamp: ArrayLike,
+    convention: str,
+    interval_hours: ArrayLike | None,
+    cap: ArrayLike | None,
+) -> dict[str, Any]:
+    conv = _convention(convention)
+    if conv.name in ("dydx_v4", "kraken"):
+        raise ValueError(
+            f"convention {conv.name!r} does not use the clamp formula; use "
+            f"{conv.name.split('_')[0]}_funding_rate()"
+        )
+    p = v.as_float_array("premium_index", premium_index)
+    i = v.as_float_array("interest_rate", interest_rate)
+    c = v.non_negative("clamp", clamp)
+    v.broadcastable(
+        premium_index=p,
+        interest_rate=i,
+        clamp=c,
+        interval_hours=0.0
+        if interval_hours is None
+        else v.positive("interval_hours", interval_hours),
+        cap=0.0 if cap is None else v.non_negative("cap", cap),
+    )
+    clamp_term = np.clip(i - p, -c, c)
+    f8 = p + clamp_term
+    if conv.name == "binance":
+        n = 8.0 if interval_hours is None else v.positive("interval_hours", interval_hours)
+        rate = f8 / (8.0 / n)
+    else:
+        if interval_hours is not None:
+            h = v.positive("interval_hours", interval_hours)
+            if np.any(h != conv.interval_hours):
+                raise ValueError(
+                    f"interval_hours for convention {conv.name!r} must be "
+                    f"{conv.interval_hours:g}, got {interval_hours!r}"
+                )
+        n = conv.interval_hours
+        rate = f8 / conv.divisor
+    limit = conv.cap if cap is None else v.non_negative("cap", cap)
+    uncapped = rate
+    if limit is not None:
+        rate = np.clip(rate, -limit, limit)
+    return {
+        "premium": p,
+        "interest": i,
+        "clamp_term": clamp_term,
+        "rate_8h": f8,
+        "rate_uncapped": uncapped,
+        "rate": rate,
+        "cap": limit,
+        "interval_hours": n,
+        "convention": conv.name,
+    }
 
 
 def funding_rate(
@@ -199,36 +315,167 @@ def funding_rate(
     F8 = P + clamp(I - P, -clamp, +clamp), with ``interest_rate`` and
     ``clamp`` quoted per 8 hours, then per venue:
 
-    * ``"binance"``: F = F8 / (8 / N), N = ``interval_hours`` (default 8);
+    * ``"binance"``: F = F8 / (8 / N), N = ``interval_hours`` (default 8;
+      Binance also settles some symbols every 4, 2 or 1 hours);
     * ``"bitmex"``: F = F8 (8-hour interval);
     * ``"hyperliquid"``: F = F8 / 8, paid every hour, capped at +/-4 %.
 
     ``cap`` (optional) clips the result to +/-cap: venues publish a cap
-    per symbol (Binance lists it with each contract's funding history);
-    pass that value. Hyperliquid's 4 % per hour applies by default.
-    Sources: see :data:`FUNDING_CONVENTIONS`.
+    per symbol (Binance lists it with each contract's funding history and
+    in GET /fapi/v1/fundingInfo, e.g. +/-2.5 % for HIFIUSDT at 4 hours,
+    +/-3 % for contracts of 25x or less); pass that value. Hyperliquid's 4 %
+    per hour applies by default. dYdX v4 and Kraken use other formulas
+    (:func:`dydx_funding_rate`, :func:`kraken_funding_rate`). Sources: see
+    :data:`FUNDING_CONVENTIONS`.
     """
-    conv = _convention(convention)
-    p = v.as_float_array("premium_index", premium_index)
-    i = v.as_float_array("interest_rate", interest_rate)
-    c = v.non_negative("clamp", clamp)
-    f8 = p + np.clip(i - p, -c, c)
-    if conv.name == "binance":
-        n = 8.0 if interval_hours is None else v.positive("interval_hours", interval_hours)
-        rate = f8 / (8.0 / n)
-    else:
-        if interval_hours is not None:
-            h = v.positive("interval_hours", interval_hours)
-            if np.any(h != conv.interval_hours):
-                raise ValueError(
-                    f"interval_hours for convention {conv.name!r} must be "
-                    f"{conv.interval_hours:g}, got {interval_hours!r}"
-                )
-        rate = f8 / conv.divisor
-    limit = conv.cap if cap is None else v.non_negative("cap", cap)
-    if limit is not None:
-        rate = np.clip(rate, -limit, limit)
+    parts = _rate_parts(premium_index, interest_rate, clamp, convention, interval_hours, cap)
+    return v.result(parts["rate"])
+
+
+@dataclass(frozen=True)
+class FundingRateDetails:
+    """A funding rate and the values it is made of (fractions; scalars or arrays).
+
+    ``clamp_term`` = clamp(I - P, -c, +c); ``rate_8h`` = P + clamp_term;
+    ``rate_uncapped`` = the rate per interval before ``cap``; ``rate`` =
+    what is charged at the settlement; ``capped`` says whether the cap bound.
+    """
+
+    premium: Any
+    interest: Any
+    clamp_term: Any
+    rate_8h: Any
+    rate_uncapped: Any
+    rate: Any
+    cap: Any
+    capped: Any
+    interval_hours: Any
+    convention: str
+
+
+def funding_rate_details(
+    premium_index: ArrayLike,
+    interest_rate: ArrayLike = 0.0001,
+    clamp: ArrayLike = 0.0005,
+    convention: str = "binance",
+    *,
+    interval_hours: ArrayLike | None = None,
+    cap: ArrayLike | None = None,
+) -> FundingRateDetails:
+    """``funding_rate`` with its intermediate values, to check against an exchange screen.
+
+    Same arguments as :func:`funding_rate`; ``result.rate`` is the number it
+    returns. BitMEX support's ONDOUSDT example: premium -0.184 %, interest
+    0.01 %: clamp term +0.05 %, rate -0.134 %.
+    """
+    d = _rate_parts(premium_index, interest_rate, clamp, convention, interval_hours, cap)
+    capped = np.asarray(d["rate"]) != np.asarray(d["rate_uncapped"])
+    out = {
+        k: (v.result(val) if k not in ("cap", "convention") and val is not None else val)
+        for k, val in d.items()
+    }
+    if out["cap"] is not None:
+        out["cap"] = v.result(out["cap"])
+    return FundingRateDetails(capped=bool(capped) if capped.ndim == 0 else capped, **out)
+
+
+def dydx_funding_cap(
+    initial_margin_fraction: ArrayLike,
+    maintenance_fraction: ArrayLike,
+    clamp_factor: ArrayLike = 6.0,
+) -> v.Float:
+    """Largest absolute 8-hour funding rate on dYdX v4: clamp factor x (IMF - MMF).
+
+    MMF = IMF x maintenance fraction (the maintenance fraction may be up to
+    100 %, which leaves no room for funding). Source: dYdX v4-chain,
+    ``LiquidityTier.GetMaxAbsFundingClampPpm`` (protocol/x/perpetuals/types/
+    liquidity_tier.go), default clamp factor 600 % (genesis.go); its test:
+    600 % x (15 % - 15 % x 80 %) = 18 %.
+    """
+    imf = v.in_range(
+        "initial_margin_fraction", initial_margin_fraction, 0.0, 1.0, high_inclusive=True
+    )
+    frac = v.in_range("maintenance_fraction", maintenance_fraction, 0.0, 1.0, high_inclusive=True)
+    k = v.non_negative("clamp_factor", clamp_factor)
+    v.broadcastable(initial_margin_fraction=imf, maintenance_fraction=frac, clamp_factor=k)
+    if np.any(imf == 0):
+        raise ValueError("initial_margin_fraction must be greater than 0 (a market's margin)")
+    return v.result(k * (imf - imf * frac))
+
+
+def dydx_funding_rate(
+    premium: ArrayLike,
+    initial_margin_fraction: ArrayLike,
+    maintenance_fraction: ArrayLike,
+    default_funding: ArrayLike = 0.0,
+    clamp_factor: ArrayLike = 6.0,
+) -> v.Float:
+    """Hourly funding rate on dYdX v4: clamp(P + default funding, +/- cap) / 8.
+
+    ``premium`` is the hour's average premium (the median of validators'
+    premium votes, sampled every minute), ``default_funding`` the market's
+    8-hour default rate; the 8-hour rate is clamped to +/-
+    :func:`dydx_funding_cap` and paid every hour at one eighth (the funding
+    index grows by rate x hour / 8 hours x oracle price). Source: dYdX
+    v4-chain, ``MaybeProcessNewFundingTickEpoch`` (protocol/x/perpetuals/
+    keeper/perpetual.go: "funding rate = premium + default funding", "|R| <=
+    clamp_factor * (initial margin - maintenance margin)").
+    """
+    p = v.as_float_array("premium", premium)
+    d = v.as_float_array("default_funding", default_funding)
+    v.broadcastable(
+        premium=p,
+        initial_margin_fraction=v.as_float_array(
+            "initial_margin_fraction", initial_margin_fraction
+        ),
+        maintenance_fraction=v.as_float_array("maintenance_fraction", maintenance_fraction),
+        default_funding=d,
+        clamp_factor=v.as_float_array("clamp_factor", clamp_factor),
+    )
+    limit = np.asarray(
+        dydx_funding_cap(initial_margin_fraction, maintenance_fraction, clamp_factor)
+    )
+    return v.result(np.clip(p + d, -limit, limit) / 8.0)
+
+
+def kraken_funding_rate(
+    premium: ArrayLike, realisation_hours: ArrayLike, cap: ArrayLike | None = None
+) -> v.Float:
+    """Kraken's relative funding rate per hour: premium / realisation period (hours), capped.
+
+    ``premium`` = (impact mid price - index) / index averaged over the
+    rate-setting hour; the contract's funding-rate realisation period and
+    cap are in its specification (Kraken, "Perpetual Contract
+    Specifications": the rate for the next hour is calculated over the
+    current hour; funding accrues while the position is held). The page's
+    period length and cap values could not be retrieved for this package,
+    so both are arguments. Convert to Kraken's absolute rate with
+    :func:`kraken_absolute_funding_rate`.
+    """
+    p = v.as_float_array("premium", premium)
+    h = v.positive("realisation_hours", realisation_hours)
+    v.broadcastable(
+        premium=p, realisation_hours=h, cap=None if cap is None else v.non_negative("cap", cap)
+    )
+    rate = p / h
+    if cap is not None:
+        c = v.non_negative("cap", cap)
+        rate = np.clip(rate, -c, c)
     return v.result(rate)
+
+
+def kraken_absolute_funding_rate(relative_rate: ArrayLike, price: ArrayLike) -> v.Float:
+    """Absolute funding rate: relative rate x price (USD per unit of the base per hour).
+
+    Kraken's ticker reports the absolute rate (``fundingRate``, in quote
+    currency per contract unit); dividing it by the price gives the relative
+    rate its funding history reports (``relativeFundingRate``). Source: Kraken
+    Futures API, tickers and historical funding rates.
+    """
+    r = v.as_float_array("relative_rate", relative_rate)
+    p = v.positive("price", price)
+    v.broadcastable(relative_rate=r, price=p)
+    return v.result(r * p)
 
 
 def funding_payment(
@@ -253,7 +500,9 @@ def funding_payment(
     """
     s = v.side_sign(side)
     r = v.as_float_array("rate", rate)
-    value = np.asarray(_notional(quantity, mark_price, contract, contract_size), dtype=float)
+    m = v.positive("mark_price", mark_price)
+    value = np.asarray(_notional(quantity, m, contract, contract_size), dtype=float)
+    v.broadcastable(side=s, quantity=quantity, mark_price=m, rate=r, contract_size=contract_size)
     return v.result(s * value * r)
 
 
@@ -266,13 +515,22 @@ def funding_settlements(hours: ArrayLike, interval_hours: ArrayLike = 8.0) -> v.
     """
     h = v.non_negative("hours", hours)
     n = v.positive("interval_hours", interval_hours)
+    v.broadcastable(hours=h, interval_hours=n)
     return v.result(np.floor(h / n + 1e-9))
 
 
 def annualized_funding_rate(rate: ArrayLike, interval_hours: ArrayLike = 8.0) -> v.Float:
-    """Simple annualisation: rate x (24 / interval) x 365 (a fraction per year)."""
+    """Simple annualisation: rate x (24 / interval) x 365 (a fraction per year).
+
+    No compounding, as venues quote it (Binance's funding page shows a rate
+    per interval; the annual figure is that rate times the settlements in a
+    year, 3 x 365 at 8 hours). Source for the interval: Binance,
+    "Introduction to Binance Futures Funding Rates"
+    (https://www.binance.com/en/support/faq/360033525031).
+    """
     r = v.as_float_array("rate", rate)
     n = v.positive("interval_hours", interval_hours)
+    v.broadcastable(rate=r, interval_hours=n)
     return v.result(r * 24.0 / n * 365.0)
 
 
@@ -290,6 +548,7 @@ def funding_share_of_margin(
     r = v.as_float_array("rate", rate)
     lev = v.leverage(leverage)
     n = v.non_negative("settlements", settlements)
+    v.broadcastable(rate=r, leverage=lev, settlements=n)
     return v.result(r * n * lev)
 
 
@@ -310,6 +569,13 @@ def accumulated_funding(
     """
     m = v.positive("mark_prices", mark_prices)
     r = v.as_float_array("rates", rates)
+    v.broadcastable(
+        side=v.side_sign(side),
+        quantity=v.positive("quantity", quantity),
+        mark_prices=m,
+        rates=r,
+        contract_size=v.positive("contract_size", contract_size),
+    )
     m, r = np.broadcast_arrays(m, r)
     if m.ndim == 0:
         m, r = m.reshape(1), r.reshape(1)
@@ -325,9 +591,10 @@ def funding_over_time(
     *,
     quantity: float = 1.0,
     mark_prices: ArrayLike | None = None,
-    interval_hours: float = 8.0,
+    interval_hours: float | None = None,
     maintenance: TierTable | float = 0.004,
     margin: float | None = None,
+    convention: str | None = None,
 ) -> pd.DataFrame:
     """Funding settlement by settlement, its drain on isolated margin, and the liquidation price.
 
@@ -343,27 +610,40 @@ def funding_over_time(
     the margin left no longer covers the maintenance margin at the entry
     (funding alone would liquidate it there). ``frame.attrs`` holds
     ``initial_margin``, ``initial_liquidation_price`` and ``liquidated``.
+    ``convention`` (a name in :data:`FUNDING_CONVENTIONS`) sets the interval
+    between settlements (``"hyperliquid"``, ``"dydx_v4"``, ``"kraken"``:
+    1 hour; ``"binance"``, ``"bitmex"``: 8 hours) unless ``interval_hours``
+    is given; without either, 8 hours. Source: payment = position value x
+    funding rate at each settlement (Binance, "Introduction to Binance
+    Futures Funding Rates", https://www.binance.com/en/support/faq/360033525031);
+    the liquidation price with the margin left follows Bybit's isolated
+    formula, where margin taken out enters as negative extra margin.
     """
     s = v.side_sign(side)
     if not isinstance(s, float):
         raise ValueError(f"side must be a single 'long' or 'short', got {side!r}")
-    e = float(v.positive("entry_price", entry_price))
-    lev = float(v.leverage(leverage))
-    q = float(v.positive("quantity", quantity))
+    e = v.scalar("entry_price", v.positive("entry_price", entry_price))
+    lev = v.scalar("leverage", v.leverage(leverage))
+    q = v.scalar("quantity", v.positive("quantity", quantity))
     r = np.atleast_1d(v.as_float_array("rates", rates))
     if r.ndim != 1 or r.size == 0:
         raise ValueError(f"rates must be a non-empty one-dimensional sequence, got {rates!r}")
     marks = np.full(r.shape, e) if mark_prices is None else v.positive("mark_prices", mark_prices)
+    v.broadcastable(mark_prices=marks, rates=r)
     marks, r = np.broadcast_arrays(np.atleast_1d(marks), r)
-    hours = v.positive("interval_hours", interval_hours)
-    m0 = q * e / lev if margin is None else float(v.positive("margin", margin))
+    if interval_hours is None:
+        interval_hours = 8.0 if convention is None else _convention(convention).interval_hours
+    elif convention is not None:
+        _convention(convention)
+    hours = v.scalar("interval_hours", v.positive("interval_hours", interval_hours))
+    m0 = q * e / lev if margin is None else v.scalar("margin", v.positive("margin", margin))
     paid = np.asarray(funding_payment(side, q, marks, r), dtype=float)
     cum = np.cumsum(paid)
     left = m0 - cum
     if isinstance(maintenance, TierTable):
         mm_entry = float(maintenance.maintenance_margin(q * e))
     else:
-        mm_entry = q * e * float(v.in_range("maintenance", maintenance, 0.0, 1.0))
+        mm_entry = q * e * v.scalar("maintenance", v.in_range("maintenance", maintenance, 0, 1))
     alive = left > mm_entry
     n_ok = r.size if alive.all() else int(np.argmin(alive))
     liq = np.full(r.shape, np.nan)
@@ -394,6 +674,8 @@ def funding_over_time(
     )
     frame.attrs["initial_margin"] = m0
     frame.attrs["liquidated"] = liquidated
+    frame.attrs["interval_hours"] = float(hours)
+    frame.attrs["convention"] = convention
     return frame.reset_index(drop=True)
 
 
@@ -415,9 +697,12 @@ def holding_events(
     every quarter); BitMEX, "Perpetual Contracts Guide".
     """
     kind = v.choice("instrument", instrument, ("perpetual", "dated"))
-    d = float(v.non_negative("days", days))
+    d = v.scalar("days", v.non_negative("days", days))
     if kind == "perpetual":
-        n = int(funding_settlements(d * 24.0, interval_hours))
+        v.unused("expiry_days", expiry_days, 91.0, applies="instrument='dated'")
+        hours = v.scalar("interval_hours", v.positive("interval_hours", interval_hours))
+        n = int(funding_settlements(d * 24.0, hours))
         return {"funding_settlements": n, "rollovers": 0}
-    e = float(v.positive("expiry_days", expiry_days))
+    v.unused("interval_hours", interval_hours, 8.0, applies="instrument='perpetual'")
+    e = v.scalar("expiry_days", v.positive("expiry_days", expiry_days))
     return {"funding_settlements": 0, "rollovers": int(np.floor(d / e + 1e-9))}

@@ -61,7 +61,7 @@ def leveraged_token_nav(prices: ArrayLike, leverage: ArrayLike, nav0: float = 1.
     """
     p = _paths(prices)
     lev = _lev(leverage)
-    start = v.positive("nav0", nav0)
+    start = v.scalar("nav0", v.positive("nav0", nav0))
     r = p[..., 1:] / p[..., :-1] - 1.0
     growth = np.maximum(0.0, 1.0 + lev[..., None] * r if lev.ndim else 1.0 + lev * r)
     out = np.concatenate([np.ones((*growth.shape[:-1], 1)), np.cumprod(growth, axis=-1)], axis=-1)
@@ -91,7 +91,19 @@ def avellaneda_zhang_ratio(
     ratio = v.positive("index_ratio", index_ratio)
     lev = _lev(leverage)
     var = v.non_negative("variance", variance)
-    return v.result(ratio**lev * np.exp(-(lev**2 - lev) / 2.0 * var))
+    v.broadcastable(index_ratio=ratio, leverage=lev, variance=var)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        out = ratio**lev * np.exp(-(lev**2 - lev) / 2.0 * var)
+    return v.result(_finite(out))
+
+
+def _finite(out: NDArray[np.float64]) -> NDArray[np.float64]:
+    if not np.all(np.isfinite(out)):
+        raise OverflowError(
+            "the result exceeds the largest float: index_ratio, leverage, sigma, days and "
+            "variance must be of a realistic size"
+        )
+    return out
 
 
 def volatility_drag(leverage: ArrayLike, sigma: ArrayLike, days: ArrayLike) -> v.Float:
@@ -106,4 +118,8 @@ def volatility_drag(leverage: ArrayLike, sigma: ArrayLike, days: ArrayLike) -> v
     lev = _lev(leverage)
     sig = v.non_negative("sigma", sigma)
     t = v.non_negative("days", days) / DAYS_PER_YEAR
-    return v.result(-np.expm1(-(lev**2 - lev) / 2.0 * sig**2 * t))
+    v.broadcastable(leverage=lev, sigma=sig, days=t)
+    with np.errstate(over="ignore", invalid="ignore"):
+        k, var = (lev**2 - lev) / 2.0, sig**2 * t
+        out = -np.expm1(-np.where((k == 0) | (var == 0), 0.0, k * var))
+    return v.result(_finite(out))

@@ -38,11 +38,14 @@ __all__ = [
     "is_liquidatable",
     "liquidation_threshold",
     "maintenance_margin",
+    "margin_available",
     "margin_balance",
     "margin_ratio",
     "margin_ratio_table",
+    "max_leverage",
     "open_loss",
     "order_cost",
+    "size_scaled_margin",
 ]
 
 
@@ -146,7 +149,9 @@ def initial_margin(
     Bybit, "Initial Margin" (inverse: contracts / entry price / leverage).
     """
     lev = v.leverage(leverage)
-    return v.result(np.asarray(_notional(quantity, price, contract, contract_size)) / lev)
+    n = np.asarray(_notional(quantity, price, contract, contract_size))
+    v.broadcastable(quantity=quantity, price=price, leverage=lev, contract_size=contract_size)
+    return v.result(n / lev)
 
 
 def open_loss(
@@ -174,6 +179,7 @@ def open_loss(
     o = v.positive("order_price", order_price)
     m = v.positive("mark_price", mark_price)
     cs = v.positive("contract_size", contract_size)
+    v.broadcastable(side=s, quantity=q, order_price=o, mark_price=m, contract_size=cs)
     move = (m - o) if kind == "linear" else (1.0 / o - 1.0 / m)
     return v.result(q * cs * np.abs(np.minimum(0.0, s * move)))
 
@@ -196,8 +202,9 @@ def order_cost(
     since priced short orders at max(order price, mark, last x 1.0015)).
     Fees are not included.
     """
-    im = np.asarray(initial_margin(quantity, order_price, leverage, contract, contract_size))
     loss = np.asarray(open_loss(side, quantity, order_price, mark_price, contract, contract_size))
+    v.broadcastable(order_price=order_price, mark_price=mark_price, leverage=v.leverage(leverage))
+    im = np.asarray(initial_margin(quantity, order_price, leverage, contract, contract_size))
     return v.result(im + loss)
 
 
@@ -211,6 +218,7 @@ def margin_balance(wallet_balance: ArrayLike, unrealized_pnl: ArrayLike) -> v.Fl
     """
     wb = v.as_float_array("wallet_balance", wallet_balance)
     upnl = v.as_float_array("unrealized_pnl", unrealized_pnl)
+    v.broadcastable(wallet_balance=wb, unrealized_pnl=upnl)
     return v.result(wb + upnl)
 
 
@@ -228,18 +236,28 @@ def maintenance_margin(
                   the tier being the one whose (floor, cap] holds the notional.
 
     Notional is in the quote currency for linear contracts and in coin for
-    inverse ones (the table's unit must match). Source: Binance, "Leverage
-    and Margin of USDⓈ-M Futures" (maintenance margin = notional x MMR -
-    maintenance amount).
+    inverse ones; the table's unit must suit the contract (a USDT table is
+    refused for an inverse position). With a table counting USD of
+    contracts (Kraken's inverse schedule) the tier is that of quantity x
+    contract size and the margin, in coin, is (USD value x MMR - amount) /
+    mark price. Source: Binance, "Leverage and Margin of USDⓈ-M Futures"
+    (maintenance margin = notional x MMR - maintenance amount); Kraken,
+    "Inverse Futures Margin Schedule & Maximum Leverage".
     """
+    v.positive("mark_price", mark_price)
     n = np.asarray(_notional(quantity, mark_price, contract, contract_size))
     if isinstance(maintenance, TierTable):
+        if maintenance.counts_contracts(contract):
+            usd = v.positive("quantity", quantity) * v.positive("contract_size", contract_size)
+            mark = v.positive("mark_price", mark_price)
+            return v.result(np.asarray(maintenance.maintenance_margin(usd)) / mark)
         return v.result(maintenance.maintenance_margin(n))
     rate = v.in_range("maintenance", maintenance, 0.0, 1.0)
     bad = rate <= 0
     if bad.any():
         first = float(np.ravel(rate)[np.argmax(np.ravel(bad))])
         raise ValueError(f"maintenance must be a rate in (0, 1) or a TierTable, got {first!r}")
+    v.broadcastable(quantity=quantity, mark_price=mark_price, maintenance=rate)
     return v.result(n * rate)
 
 
@@ -249,6 +267,7 @@ def _checked(
     mb = v.as_float_array("margin_balance", margin_balance)
     mm = v.positive("maintenance_margin", maintenance_margin)
     pv = v.positive("position_value", position_value)
+    v.broadcastable(margin_balance=mb, maintenance_margin=mm, position_value=pv)
     return mb, mm, pv
 
 
@@ -310,6 +329,7 @@ def liquidation_threshold(
         )
     mm = v.positive("maintenance_margin", maintenance_margin)
     pv = v.positive("position_value", position_value)
+    v.broadcastable(maintenance_margin=mm, position_value=pv)
     return v.result(mm / pv)
 
 
@@ -352,8 +372,7 @@ def margin_ratio_table(
         "position_value": position_value,
     }
     for name, value in inputs.items():
-        if np.ndim(value) != 0:
-            raise ValueError(f"{name} must be a single number, got {value!r}")
+        v.scalar(name, value)
     mb, mm, pv = (float(a) for a in _checked(margin_balance, maintenance_margin, position_value))
     rows = []
     for name, d in MARGIN_RATIO_DEFINITIONS.items():
@@ -401,12 +420,16 @@ def convert_margin_ratio(
         raise ValueError(f"maintenance_margin is required to convert from {f!r} to {t!r}, got None")
     if needs_pv and position_value is None and f != t:
         raise ValueError(f"position_value is required to convert from {f!r} to {t!r}, got None")
+    # the account's figures are checked whenever given, even if this conversion needs neither
+    mm = (
+        None if maintenance_margin is None else v.positive("maintenance_margin", maintenance_margin)
+    )
+    pv = None if position_value is None else v.positive("position_value", position_value)
+    v.broadcastable(value=val, maintenance_margin=mm, position_value=pv)
     if f == t:
         if f == "maintenance_to_balance":
             v.positive("value", val)
         return v.result(val)
-    mm = v.positive("maintenance_margin", maintenance_margin) if needs_mm else None
-    pv = v.positive("position_value", position_value) if needs_pv else None
     if f == "maintenance_to_balance":
         val = v.positive("value", val)
         mb = mm / val
@@ -420,3 +443,77 @@ def convert_margin_ratio(
         return v.result(mb / mm)
     safe = np.where(mb > 0, mb, 1.0)
     return v.result(np.where(mb > 0, mm / safe, np.inf))
+
+
+def margin_available(margin_balance: ArrayLike, maintenance_margin: ArrayLike) -> v.Float:
+    """Margin left above maintenance: margin balance - maintenance margin (may be negative).
+
+    Hyperliquid's ``margin_available``: isolated margin (including unrealised
+    PnL) minus the maintenance margin required, or for cross margin the
+    account value minus the maintenance margin of all cross positions. The
+    position is liquidated when it reaches 0, which gives Hyperliquid's
+    liq_price = price - side x margin_available / position_size / (1 - l x
+    side), l = 1 / maintenance leverage. Source: Hyperliquid docs,
+    "Liquidations" (https://hyperliquid.gitbook.io/hyperliquid-docs/trading/liquidations).
+    """
+    mb = v.as_float_array("margin_balance", margin_balance)
+    mm = v.non_negative("maintenance_margin", maintenance_margin)
+    v.broadcastable(margin_balance=mb, maintenance_margin=mm)
+    return v.result(mb - mm)
+
+
+def size_scaled_margin(
+    size: ArrayLike,
+    price: ArrayLike,
+    base_rate: ArrayLike,
+    rate_per_unit: ArrayLike,
+) -> v.Float:
+    """Margin whose rate grows linearly with the position size (Deribit).
+
+    rate = base_rate + size x rate_per_unit;  margin = size x price x rate
+
+    ``size`` in coin, ``price`` the index price (margin in the quote
+    currency). Deribit's linear perpetuals: BTC_USDC initial 2% + size in BTC
+    x 0.005%, maintenance 1% + size x 0.005%; SOL_USDC initial 4% + size in
+    SOL x 0.0005%. Source: Deribit, "Linear Perpetual"
+    (https://support.deribit.com/hc/en-us/articles/25944738177565-Linear-Perpetual):
+    25 BTC at 100,000 need 2.125% = 53,125 USDC initial and 1.125% = 28,125
+    USDC maintenance margin.
+    """
+    q = v.positive("size", size)
+    p = v.positive("price", price)
+    base = v.in_range("base_rate", base_rate, 0.0, 1.0)
+    per = v.non_negative("rate_per_unit", rate_per_unit)
+    v.broadcastable(size=q, price=p, base_rate=base, rate_per_unit=per)
+    with np.errstate(over="ignore"):
+        out = q * p * (base + q * per)
+    if not np.all(np.isfinite(out)):
+        raise OverflowError(
+            "size, price and the rates must be of a realistic size: the margin overflows"
+        )
+    return v.result(out)
+
+
+def max_leverage(
+    tiers: TierTable, *, notional: ArrayLike | None = None, stake: ArrayLike | None = None
+) -> v.Float:
+    """Highest leverage a tier table allows for a position's notional or for a stake.
+
+    ``notional``: the maximum leverage of the tier holding that notional
+    (``TierTable.max_leverage_at``). ``stake`` (margin to commit): the largest
+    L whose position stake x L lies in a tier allowing L
+    (``TierTable.max_leverage_for_stake``, the question freqtrade's
+    ``get_max_leverage(pair, stake_amount)`` answers). Give exactly one.
+    Source: Binance, "Leverage and Margin of USDⓈ-M Futures" (each bracket's
+    maximum leverage).
+    """
+    v.instance("tiers", tiers, TierTable, "a TierTable")
+    if stake is not None:
+        v.positive("stake", stake)
+    if notional is not None:
+        v.non_negative("notional", notional)
+    if (notional is None) == (stake is None):
+        raise ValueError("give exactly one of notional= or stake=")
+    if notional is not None:
+        return tiers.max_leverage_at(notional)
+    return tiers.max_leverage_for_stake(stake)

@@ -48,6 +48,16 @@ Mark price by exchange (``convention``):
 * ``"okx"`` (OKX, "III. Mark Price",
   https://support.okexcn.com/hc/en-us/articles/360035846251-III-Mark-Price):
   mark = index + moving average of the basis.
+* Hyperliquid (docs, "Robust price indices",
+  https://hyperliquid.gitbook.io/hyperliquid-docs/trading/robust-price-indices),
+  :func:`hyperliquid_mark_price`: the median of (1) the oracle price plus a
+  150-second EMA of (Hyperliquid mid - oracle), (2) the median of best bid,
+  best ask and last trade on Hyperliquid, (3) the median of external
+  venues' perpetual mid prices; if only two exist, a 30-second EMA of (2)
+  joins them. The EMA is :func:`hyperliquid_ema`.
+
+``mark_price_details`` returns Binance's and Bybit's inputs by name (Price 1,
+Price 2, last price) with the one the median picked.
 """
 
 from __future__ import annotations
@@ -59,13 +69,18 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from perpmath import _validate as v
+from perpmath.tiers import TierTable
 
 __all__ = [
     "INDEX_OUTLIER_RULES",
     "MARK_PRICE_CONVENTIONS",
+    "MarkPriceDetails",
     "WickDemo",
     "funding_basis_price",
+    "hyperliquid_ema",
+    "hyperliquid_mark_price",
     "mark_price",
+    "mark_price_details",
     "moving_average_basis",
     "price_index",
     "wick_demo",
@@ -107,7 +122,9 @@ def price_index(
         )
     kind = v.choice("method", method, ("weighted", "median"))
     rule = v.choice("outlier_rule", outlier_rule, INDEX_OUTLIER_RULES)
-    width = float(v.in_range("band", band, 0.0, 1.0))
+    if rule == "none":
+        v.unused("band", band, 0.05, applies="outlier_rule='exclude' or 'cap'")
+    width = v.scalar("band", v.in_range("band", band, 0.0, 1.0))
     if weights is None:
         w = np.ones(p.shape[-1])
     else:
@@ -118,11 +135,15 @@ def price_index(
             )
     w = np.broadcast_to(w, p.shape).astype(float)
     valid = w > 0
-    if age is not None:
+    if age is None:
+        v.unused("stale_after", stale_after, None, applies="age= (seconds since each update)")
+    else:
+        a = v.non_negative("age", age)
         if stale_after is None:
             raise ValueError("stale_after must be given (seconds) when age is given")
-        a = np.broadcast_to(v.non_negative("age", age), p.shape)
-        limit = float(v.positive("stale_after", stale_after))
+        if a.shape != p.shape:
+            raise ValueError(f"age must have the shape of prices {p.shape}, got {a.shape}")
+        limit = v.scalar("stale_after", v.positive("stale_after", stale_after))
         valid = valid & (a <= limit)
     if not np.all(valid.any(axis=-1)):
         raise ValueError("every venue is stale or has weight 0: no price index can be formed")
@@ -159,8 +180,8 @@ def moving_average_basis(
     b = v.positive("bid", bid)
     a = v.positive("ask", ask)
     i = v.positive("index", index)
-    if isinstance(window, bool) or not isinstance(window, int | np.integer) or window < 1:
-        raise ValueError(f"window must be a whole number of samples, 1 or more, got {window!r}")
+    window = v.integer("window", window, minimum=1)
+    v.broadcastable(bid=b, ask=a, index=i)
     basis = (b + a) / 2 - i
     if basis.ndim == 0:
         return float(basis)
@@ -187,8 +208,9 @@ def funding_basis_price(
     """
     i = v.positive("index", index)
     r = v.as_float_array("funding_rate", funding_rate)
-    interval = float(v.positive("funding_interval", funding_interval))
+    interval = v.scalar("funding_interval", v.positive("funding_interval", funding_interval))
     t = v.in_range("time_until_funding", time_until_funding, 0.0, interval, high_inclusive=True)
+    v.broadcastable(index=i, funding_rate=r, time_until_funding=t)
     return v.result(i * (1 + r * t / interval))
 
 
@@ -217,6 +239,19 @@ def mark_price(
     """
     conv = v.choice("convention", convention, MARK_PRICE_CONVENTIONS)
     i = v.positive("index", index)
+    # market data are checked whenever given, even where this venue's formula skips them
+    last = None if last_price is None else v.positive("last_price", last_price)
+    bid_ = None if bid is None else v.positive("bid", bid)
+    ask_ = None if ask is None else v.positive("ask", ask)
+    b = v.as_float_array("basis", basis)
+    v.broadcastable(index=i, last_price=last, bid=bid_, ask=ask_, basis=b)
+    if conv != "deribit_futures":
+        v.unused("band", band, 0.03, applies="convention='deribit_futures'")
+    else:
+        futures = "a perpetual's convention (a dated future pays no funding)"
+        v.unused("funding_rate", funding_rate, 0.0, applies=futures)
+        v.unused("time_until_funding", time_until_funding, 0.0, applies=futures)
+        v.unused("funding_interval", funding_interval, 8.0, applies=futures)
     if conv == "deribit_futures":
         if last_price is None or bid is None or ask is None:
             raise ValueError(
@@ -227,10 +262,9 @@ def mark_price(
         a = v.positive("ask", ask)
         if np.any(b > a):
             raise ValueError("bid must not exceed ask (a crossed book has no mark price here)")
-        width = float(v.in_range("band", band, 0.0, 1.0))
+        width = v.scalar("band", v.in_range("band", band, 0.0, 1.0))
         inside = np.clip(last, b, a)
         return v.result(np.clip(inside, i * (1 - width), i * (1 + width)))
-    b = v.as_float_array("basis", basis)
     p1 = np.asarray(funding_basis_price(i, funding_rate, time_until_funding, funding_interval))
     p2 = i + b
     if conv == "bitmex":
@@ -241,6 +275,149 @@ def mark_price(
         raise ValueError(f"last_price is required for convention {conv!r} (median of three)")
     last = v.positive("last_price", last_price)
     stacked = np.stack(np.broadcast_arrays(p1, p2, last), axis=-1)
+    return v.result(np.median(stacked, axis=-1))
+
+
+@dataclass(frozen=True)
+class MarkPriceDetails:
+    """A median-of-three mark price and its inputs (Binance, Bybit).
+
+    ``price_1`` = index x (1 + funding rate x time until funding / interval);
+    ``price_2`` = index + moving-average basis; ``last_price``; ``mark_price``
+    is their median and ``chosen`` names which input it is (``"price_1"``,
+    ``"price_2"`` or ``"last_price"``).
+    """
+
+    index: float
+    price_1: float
+    price_2: float
+    last_price: float
+    mark_price: float
+    chosen: str
+
+
+def mark_price_details(
+    index: float,
+    *,
+    last_price: float,
+    funding_rate: float = 0.0,
+    time_until_funding: float = 0.0,
+    funding_interval: float = 8.0,
+    basis: float = 0.0,
+    convention: str = "binance",
+) -> MarkPriceDetails:
+    """Binance's or Bybit's mark price with Price 1, Price 2 and the last price by name.
+
+    Scalars only; ``result.mark_price`` equals :func:`mark_price` with the
+    same arguments. Source: Binance, "Mark Price in Coin-Margined Futures"
+    (Price 1, Price 2, contract price; mark = median of the three); Bybit,
+    "Mark Price Calculation (Perpetual Contract)".
+    """
+    conv = v.choice("convention", convention, ("binance", "bybit"))
+    for name, val in (
+        ("index", index),
+        ("last_price", last_price),
+        ("basis", basis),
+        ("funding_rate", funding_rate),
+        ("time_until_funding", time_until_funding),
+    ):
+        v.scalar(name, val)
+    mark = float(
+        mark_price(
+            index,
+            convention=conv,
+            last_price=last_price,
+            funding_rate=funding_rate,
+            time_until_funding=time_until_funding,
+            funding_interval=funding_interval,
+            basis=basis,
+        )
+    )
+    p1 = float(funding_basis_price(index, funding_rate, time_until_funding, funding_interval))
+    p2 = float(index) + float(basis)
+    last = float(last_price)
+    names = {"price_1": p1, "price_2": p2, "last_price": last}
+    chosen = min(names, key=lambda k: abs(names[k] - mark))
+    return MarkPriceDetails(float(index), p1, p2, last, mark, chosen)
+
+
+def hyperliquid_ema(samples: ArrayLike, durations: ArrayLike, timescale: float = 150.0) -> v.Float:
+    """Hyperliquid's time-weighted EMA, updated sample by sample (last axis).
+
+    For a sample observed ``t`` seconds after the previous update:
+    numerator <- numerator x exp(-t / timescale) + sample x t,
+    denominator <- denominator x exp(-t / timescale) + t, EMA = numerator /
+    denominator. Returns the EMA after each sample. ``timescale``: 150 s
+    ("2.5 minutes") for the mark price's basis, 30 s for the fallback.
+    Source: Hyperliquid docs, "Robust price indices".
+    """
+    x = v.as_float_array("samples", samples)
+    t = v.positive("durations", durations)
+    tau = v.scalar("timescale", v.positive("timescale", timescale))
+    v.broadcastable(samples=x, durations=t)
+    if x.size == 0 or t.size == 0:
+        raise ValueError("samples and durations must hold at least one sample each")
+    x, t = np.broadcast_arrays(np.atleast_1d(x), np.atleast_1d(t))
+    decay = np.exp(-t / tau)
+    num = np.zeros(x.shape[:-1])
+    den = np.zeros(x.shape[:-1])
+    out = np.empty(x.shape)
+    for k in range(x.shape[-1]):
+        num = num * decay[..., k] + x[..., k] * t[..., k]
+        den = den * decay[..., k] + t[..., k]
+        out[..., k] = num / den
+    return v.result(out)
+
+
+def hyperliquid_mark_price(
+    oracle_price: ArrayLike,
+    ema_basis: ArrayLike,
+    best_bid: ArrayLike,
+    best_ask: ArrayLike,
+    last_price: ArrayLike,
+    external_mid: ArrayLike | None = None,
+    local_ema: ArrayLike | None = None,
+) -> v.Float:
+    """Hyperliquid's mark price: the median of three inputs.
+
+    inputs: (1) oracle_price + ema_basis (the 150-second EMA of Hyperliquid's
+    mid minus the oracle, :func:`hyperliquid_ema`); (2) median(best_bid,
+    best_ask, last_price); (3) ``external_mid``, the median of Binance,
+    OKX, Bybit, Gate and MEXC perpetual mids (weights 3, 2, 2, 1, 1: pass
+    the weighted median). Without (3), ``local_ema`` (the 30-second EMA of
+    input 2) is required and the median is taken of (1), (2) and it.
+    Source: Hyperliquid docs, "Robust price indices".
+    """
+    o = v.positive("oracle_price", oracle_price)
+    b = v.as_float_array("ema_basis", ema_basis)
+    bid = v.positive("best_bid", best_bid)
+    ask = v.positive("best_ask", best_ask)
+    last = v.positive("last_price", last_price)
+    v.broadcastable(
+        oracle_price=o,
+        ema_basis=b,
+        best_bid=bid,
+        best_ask=ask,
+        last_price=last,
+        external_mid=None if external_mid is None else v.positive("external_mid", external_mid),
+        local_ema=None if local_ema is None else v.positive("local_ema", local_ema),
+    )
+    if external_mid is not None:
+        v.unused("local_ema", local_ema, None, applies="external_mid=None (it stands in for it)")
+    if np.any(bid > ask):
+        raise ValueError("best_bid must not exceed best_ask (a crossed book has no mark price)")
+    first = v.positive("oracle_price + ema_basis", o + b)
+    book = np.median(np.stack(np.broadcast_arrays(bid, ask, last), axis=-1), axis=-1)
+    if external_mid is not None:
+        third = v.positive("external_mid", external_mid)
+    elif local_ema is not None:
+        third = v.positive("local_ema", local_ema)
+    else:
+        raise ValueError(
+            "external_mid (the external perpetual mids' median) or, when it does not exist, "
+            "local_ema (the 30-second EMA of the book median) is required"
+        )
+    stacked = np.stack(np.broadcast_arrays(first, book, third), axis=-1)
     return v.result(np.median(stacked, axis=-1))
 
 
@@ -304,22 +481,37 @@ def wick_demo(
     """
     from perpmath.liquidation import liquidation_price
 
-    s = float(v.side_sign(side))
-    e = float(v.positive("entry_price", entry_price))
-    lev = float(v.leverage(leverage))
-    depth = float(v.in_range("wick", wick, 0.0, 1.0))
-    for name, val in (("n_seconds", n_seconds), ("wick_length", wick_length), ("window", window)):
-        if isinstance(val, bool) or not isinstance(val, int | np.integer) or val < 1:
-            raise ValueError(f"{name} must be a whole number, 1 or more, got {val!r}")
-    if not (isinstance(wick_start, int | np.integer) and 0 <= wick_start < n_seconds):
-        raise ValueError(f"wick_start must be a second in [0, {n_seconds}), got {wick_start!r}")
+    s = v.side_sign(side)
+    if not isinstance(s, float):
+        raise ValueError(f"side must be a single 'long' or 'short', got {side!r}")
+    e = v.scalar("entry_price", v.positive("entry_price", entry_price))
+    lev = v.scalar("leverage", v.leverage(leverage))
+    depth = v.scalar("wick", v.in_range("wick", wick, 0.0, 1.0))
+    n_seconds = v.integer("n_seconds", n_seconds, minimum=1)
+    wick_length = v.integer("wick_length", wick_length, minimum=1)
+    window = v.integer("window", window, minimum=1)
+    wick_start = v.integer("wick_start", wick_start, 0, n_seconds - 1)
+    v.instance("venues", venues, tuple | list, "a list of venue names")
+    for k, name in enumerate(venues):
+        v.text(f"venues[{k}]", name)
     if len(venues) < 3:
         raise ValueError(f"venues must name at least 3 spot venues, got {len(venues)}")
-    if spot_wick_venue is not None and not 0 <= spot_wick_venue < len(venues):
+    if spot_wick_venue is not None:
+        spot_wick_venue = v.integer("spot_wick_venue", spot_wick_venue, 0, len(venues) - 1)
+    spread = v.scalar("spread", v.non_negative("spread", spread))
+    widest = 2.0 / (len(venues) - 1)
+    if spread >= widest:
         raise ValueError(
-            f"spot_wick_venue must be None or a venue number in [0, {len(venues)}), "
-            f"got {spot_wick_venue!r}"
+            f"spread must be smaller than {widest:g} so that every one of the {len(venues)} "
+            f"venues quotes a price above 0, got {spread!r}"
         )
+    funding_rate = v.scalar("funding_rate", funding_rate)
+    hours_to_funding = v.scalar(
+        "hours_to_funding",
+        v.in_range("hours_to_funding", hours_to_funding, 0.0, 8.0, high_inclusive=True),
+    )
+    if maintenance is not None and not isinstance(maintenance, TierTable):
+        v.scalar("maintenance", v.in_range("maintenance", maintenance, 0.0, 1.0))
     lp = float(liquidation_price(side, e, lev, maintenance=maintenance))
     t = np.arange(n_seconds)
     offsets = (np.arange(len(venues)) - (len(venues) - 1) / 2) * spread

@@ -16,7 +16,7 @@ principle and a change of measure; Shreve, "Stochastic Calculus for Finance
 II", 2004, chapter 7, maximum of Brownian motion with drift). The Monte Carlo here checks the price
 only at the simulated steps (``monitoring="discrete"``, as a mark price
 ticks) or adds the Brownian-bridge probability of a crossing between
-steps (``monitoring="continuous"``, which removes the discretisation bias
+steps (``monitoring="continuous"``, which removes the discretization bias
 for GBM: the chance that a Brownian bridge from x_k to x_{k+1} crosses b is
 exp(-2 (x_k - b)(x_{k+1} - b) / (sigma^2 dt)); Glasserman, "Monte Carlo
 Methods in Financial Engineering", 2003, chapter 6, barrier crossings).
@@ -38,7 +38,15 @@ from numpy.typing import ArrayLike, NDArray
 
 from perpmath import _validate as v
 from perpmath.liquidation import liquidation_price as _liquidation_price
-from perpmath.paths import DAYS_PER_YEAR, _count, _generator, add_jumps, gbm_log_increments
+from perpmath.paths import (
+    DAYS_PER_YEAR,
+    _count,
+    _float_dtype,
+    _generator,
+    add_jumps,
+    gbm_log_increments,
+    merton_jump_compensator,
+)
 from perpmath.tiers import TierTable
 
 __all__ = [
@@ -77,7 +85,7 @@ def first_passage_probability(
     * b > 0 (up):    Phi((nu T - b) / s) + exp(2 nu b / sigma^2) Phi((-b - nu T) / s)
 
     A ratio of 0 is never reached (probability 0). Continuous monitoring;
-    ``sigma`` and ``mu`` annualised. Source: the
+    ``sigma`` and ``mu`` annualized. Source: the
     first-passage law of Brownian motion with drift (Shreve, "Stochastic
     Calculus for Finance II", 2004, chapter 7).
     """
@@ -85,17 +93,25 @@ def first_passage_probability(
     sig = v.positive("sigma", sigma)
     t = v.positive("days", days) / DAYS_PER_YEAR
     m = v.as_float_array("mu", mu)
+    v.broadcastable(barrier_ratio=ratio, sigma=sig, days=t, mu=m)
     if np.any(ratio == 1.0):
         raise ValueError("barrier_ratio must differ from 1 (a barrier at the start is hit at once)")
     never = ratio == 0  # a GBM price never reaches 0
     b = np.log(np.where(never, 0.5, ratio))
-    nu = m - 0.5 * sig**2
-    st = sig * np.sqrt(t)
-    down = b < 0
-    sgn = np.where(down, 1.0, -1.0)
-    first = np.asarray(normal_cdf(sgn * (b - nu * t) / st))
-    expo = np.clip(2.0 * nu * b / sig**2, -700.0, 700.0)
-    second = np.exp(expo) * np.asarray(normal_cdf(sgn * (b + nu * t) / st))
+    with np.errstate(over="ignore", invalid="ignore"):
+        nu = m - 0.5 * np.square(sig)
+        st = sig * np.sqrt(t)
+        down = b < 0
+        sgn = np.where(down, 1.0, -1.0)
+        z1, z2 = sgn * (b - nu * t) / st, sgn * (b + nu * t) / st
+        expo = np.clip(2.0 * nu * b / sig**2, -700.0, 700.0)
+    if not (np.isfinite(z1).all() and np.isfinite(z2).all() and np.isfinite(expo).all()):
+        raise OverflowError(
+            "sigma, mu and days are too large to evaluate the first-passage law in floating "
+            "point: they must be of a realistic size"
+        )
+    first = np.asarray(normal_cdf(z1))
+    second = np.exp(expo) * np.asarray(normal_cdf(z2))
     first, second = np.where(never, 0.0, first), np.where(never, 0.0, second)
     return v.result(np.clip(first + second, 0.0, 1.0))
 
@@ -106,7 +122,7 @@ def liquidation_barrier(
     *,
     maintenance: TierTable | ArrayLike = 0.004,
     entry_price: float = 96_000.0,
-    quantity: float = 1.0,
+    quantity: ArrayLike = 1.0,
 ) -> v.Float:
     """Liquidation price as a multiple of the entry price (below 1 for a long, above for a short).
 
@@ -131,13 +147,25 @@ def liquidation_probability_closed_form(
     maintenance: TierTable | ArrayLike = 0.004,
     mu: ArrayLike = 0.0,
     entry_price: float = 96_000.0,
+    quantity: ArrayLike = 1.0,
 ) -> v.Float:
     """Closed-form probability that a GBM mark price reaches the liquidation price within ``days``.
 
     :func:`first_passage_probability` at the barrier of
-    :func:`liquidation_barrier`. Continuous monitoring, no jumps, no funding.
+    :func:`liquidation_barrier` (``quantity`` in coin, broadcast with
+    ``leverage``: it picks the tier of a tier table). Continuous monitoring,
+    no jumps, no funding.
     """
-    ratio = liquidation_barrier(side, leverage, maintenance=maintenance, entry_price=entry_price)
+    v.broadcastable(
+        leverage=v.leverage(leverage),
+        sigma=v.as_float_array("sigma", sigma),
+        days=v.as_float_array("days", days),
+        mu=v.as_float_array("mu", mu),
+        quantity=v.positive("quantity", quantity),
+    )
+    ratio = liquidation_barrier(
+        side, leverage, maintenance=maintenance, entry_price=entry_price, quantity=quantity
+    )
     return first_passage_probability(ratio, sigma, days, mu=mu)
 
 
@@ -145,6 +173,7 @@ def sampling_error(probability: ArrayLike, n_paths: ArrayLike) -> v.Float:
     """Standard error of a Monte Carlo probability: sqrt(p (1 - p) / n)."""
     p = v.in_range("probability", probability, 0.0, 1.0, high_inclusive=True)
     n = v.positive("n_paths", n_paths)
+    v.broadcastable(probability=p, n_paths=n)
     return v.result(np.sqrt(p * (1.0 - p) / n))
 
 
@@ -224,6 +253,7 @@ def _run(
     maintenance: TierTable | ArrayLike,
     mu: float,
     entry_price: float,
+    quantity: ArrayLike,
     model: str,
     jump_intensity: float,
     jump_mean: float,
@@ -236,9 +266,11 @@ def _run(
     s = v.side_sign(side)
     if not isinstance(s, float):
         raise ValueError(f"side must be a single 'long' or 'short', got {side!r}")
-    sig = float(v.non_negative("sigma", sigma))
-    d = float(v.positive("days", days))
+    sig = v.scalar("sigma", v.non_negative("sigma", sigma))
+    d = v.scalar("days", v.positive("days", days))
     n_p = _count("n_paths", n_paths)
+    if n_steps is None and d * 24 > 1e7:
+        raise ValueError(f"days {d:g} would need {d * 24:.3g} hourly steps: pass n_steps=")
     n_s = _count("n_steps", n_steps) if n_steps is not None else max(1, round(d * 24))
     kind = v.choice("model", model, MODELS)
     mon = v.choice("monitoring", monitoring, MONITORING)
@@ -247,12 +279,30 @@ def _run(
     if chunk_size is not None:
         _count("chunk_size", chunk_size)
     _generator(rng)
+    v.callback("progress", progress)
+    dtype = _float_dtype(dtype)
+    v.scalar("entry_price", v.positive("entry_price", entry_price))
+    if not isinstance(maintenance, TierTable) and maintenance is not None:
+        v.scalar("maintenance", v.in_range("maintenance", maintenance, 0.0, 1.0))
+    mu = v.scalar("mu", mu)
+    if kind == "gbm":
+        jumps = "model='jump'"
+        v.unused("jump_intensity", jump_intensity, 12.0, applies=jumps)
+        v.unused("jump_mean", jump_mean, -0.05, applies=jumps)
+        v.unused("jump_std", jump_std, 0.05, applies=jumps)
+    else:
+        v.scalar("jump_intensity", v.non_negative("jump_intensity", jump_intensity))
+        merton_jump_compensator(jump_mean, jump_std)
     ratio = np.atleast_1d(
         np.asarray(
-            liquidation_barrier(side, leverage, maintenance=maintenance, entry_price=entry_price)
+            liquidation_barrier(
+                side, leverage, maintenance=maintenance, entry_price=entry_price, quantity=quantity
+            )
         )
     )
-    shape = np.shape(np.asarray(leverage, dtype=float))
+    shape = v.broadcastable(
+        leverage=v.leverage(leverage), quantity=v.positive("quantity", quantity)
+    )
     with np.errstate(divide="ignore"):
         logb = np.log(ratio.ravel())  # -inf for a barrier at 0: never reached
     up = np.full(logb.shape, s < 0)
@@ -264,7 +314,7 @@ def _run(
         n_s,
         n_p,
         rng,
-        mu=float(v.as_float_array("mu", mu)),
+        mu=mu,
         model=kind,
         jump_intensity=jump_intensity,
         jump_mean=jump_mean,
@@ -289,6 +339,7 @@ def liquidation_probability(
     maintenance: TierTable | ArrayLike = 0.004,
     mu: float = 0.0,
     entry_price: float = 96_000.0,
+    quantity: ArrayLike = 1.0,
     model: str = "gbm",
     jump_intensity: float = 12.0,
     jump_mean: float = -0.05,
@@ -306,6 +357,8 @@ def liquidation_probability(
     liquidation price of :func:`liquidation_barrier` (first passage). One
     set of paths serves every leverage in ``leverage`` (common random
     numbers), so differences between leverages are not sampling noise.
+    ``quantity`` (coin, broadcast with ``leverage``) sizes the position, which
+    picks its tier when ``maintenance`` is a tier table.
     ``progress(fraction)`` is called after each chunk of paths. The sampling
     error is :func:`sampling_error`; without jumps and with
     ``monitoring="continuous"`` the result converges to
@@ -322,6 +375,7 @@ def liquidation_probability(
         maintenance=maintenance,
         mu=mu,
         entry_price=entry_price,
+        quantity=quantity,
         model=model,
         jump_intensity=jump_intensity,
         jump_mean=jump_mean,
@@ -346,6 +400,7 @@ def survival_curve(
     maintenance: TierTable | ArrayLike = 0.004,
     mu: float = 0.0,
     entry_price: float = 96_000.0,
+    quantity: ArrayLike = 1.0,
     model: str = "gbm",
     jump_intensity: float = 12.0,
     jump_mean: float = -0.05,
@@ -361,7 +416,7 @@ def survival_curve(
     leverages (``"5x"``, ...). Same simulation and arguments as
     :func:`liquidation_probability`, whose value is 1 minus the last row.
     """
-    surv, _, n_s, _ = _run(
+    surv, shape, n_s, _ = _run(
         side,
         leverage,
         sigma,
@@ -372,6 +427,7 @@ def survival_curve(
         maintenance=maintenance,
         mu=mu,
         entry_price=entry_price,
+        quantity=quantity,
         model=model,
         jump_intensity=jump_intensity,
         jump_mean=jump_mean,
@@ -381,7 +437,7 @@ def survival_curve(
         dtype=dtype,
         progress=progress,
     )
-    levs = np.atleast_1d(np.asarray(leverage, dtype=float)).ravel()
+    levs = np.atleast_1d(np.broadcast_to(np.asarray(leverage, dtype=float), tuple(shape))).ravel()
     frame = pd.DataFrame(
         surv.T,
         index=pd.Index(np.linspace(0.0, float(days), n_s + 1), name="day"),
@@ -409,6 +465,8 @@ def liquidation_probability_grid(
     """
     levs = np.atleast_1d(v.leverage(leverages, "leverages")).ravel()
     sigs = np.atleast_1d(v.non_negative("sigmas", sigmas)).ravel()
+    v.scalar("days", v.positive("days", days))
+    v.callback("progress", progress)
     out = np.empty((levs.size, sigs.size))
     for k, sig in enumerate(sigs):
 

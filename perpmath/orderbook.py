@@ -45,6 +45,9 @@ __all__ = [
 
 ORDER_SIDES = ("buy", "sell")
 
+_MAX_LEVELS = 1_000_000
+"""Most levels a generated book may have on each side."""
+
 _EXHAUSTED = 1e-12
 """A level an order consumed is exhausted when what it leaves is at most this
 fraction of the cumulative size walked so far (float rounding of the walk)."""
@@ -58,8 +61,8 @@ def _order_side(side: Any) -> str:
 
 
 def _levels(name: str, prices: ArrayLike, sizes: ArrayLike) -> tuple[NDArray, NDArray]:
-    p = np.atleast_1d(np.asarray(prices, dtype=float)).ravel()
-    s = np.atleast_1d(np.asarray(sizes, dtype=float)).ravel()
+    p = np.atleast_1d(v.as_float_array(f"{name}_prices", prices)).ravel()
+    s = np.atleast_1d(v.as_float_array(f"{name}_sizes", sizes)).ravel()
     if p.size == 0 and s.size == 0:
         return p, s
     p = np.atleast_1d(v.positive(f"{name}_prices", p))
@@ -100,7 +103,8 @@ class OrderBook:
         ap, as_ = _clean(ap, as_, descending=False)
         if bp.size and ap.size and bp[0] >= ap[0]:
             raise ValueError(
-                f"book is crossed: best bid {bp[0]!r} must be below best ask {ap[0]!r}"
+                f"book is crossed: best bid {bp[0]!r} must be below best ask {ap[0]!r} "
+                "(bid_prices below ask_prices)"
             )
         for name, arr in (("bid_prices", bp), ("bid_sizes", bs), ("ask_prices", ap)):
             arr.setflags(write=False)
@@ -150,7 +154,7 @@ class OrderBook:
         prices, sizes = self.side_levels(key)
         if within is None or not prices.size:
             return float(sizes.sum())
-        w = float(v.non_negative("within", within))
+        w = v.scalar("within", v.non_negative("within", within))
         best = prices[0]
         keep = prices >= best * (1 - w) if key == "bid" else prices <= best * (1 + w)
         return float(sizes[keep].sum())
@@ -187,7 +191,9 @@ class OrderBook:
         (inclusive, either order): a gap between two ticks. A sell order
         reaching the gap jumps straight to the first level beyond it."""
         key = v.choice("side", side, ("bid", "ask"))
-        lo, hi = sorted((float(v.positive("start", start)), float(v.positive("end", end))))
+        lo, hi = sorted(
+            (v.scalar("start", v.positive("start", start)), v.scalar("end", v.positive("end", end)))
+        )
         p, s = self.side_levels(key)
         keep = (p < lo) | (p > hi)
         if key == "bid":
@@ -198,10 +204,8 @@ class OrderBook:
         """Remove ``count`` consecutive levels of ``side`` starting at level
         index ``start`` (0 = best): a gap measured in levels."""
         key = v.choice("side", side, ("bid", "ask"))
-        if int(count) != count or count < 0:
-            raise ValueError(f"count must be a whole number >= 0, got {count!r}")
-        if int(start) != start or start < 0:
-            raise ValueError(f"start must be a whole number >= 0, got {start!r}")
+        count = v.integer("count", count, minimum=0)
+        start = v.integer("start", start, minimum=0)
         p, s = self.side_levels(key)
         keep = np.ones(p.size, dtype=bool)
         keep[int(start) : int(start) + int(count)] = False
@@ -212,18 +216,18 @@ class OrderBook:
     def shifted(self, new_mid: float) -> OrderBook:
         """The same book moved so that its mid is ``new_mid`` (every level
         multiplied by new_mid / mid; sizes unchanged)."""
-        m = float(v.positive("new_mid", new_mid))
+        m = v.scalar("new_mid", v.positive("new_mid", new_mid))
         k = m / self.mid
         return OrderBook(self.bid_prices * k, self.bid_sizes, self.ask_prices * k, self.ask_sizes)
 
     def scaled(self, factor: float) -> OrderBook:
         """Every size multiplied by ``factor`` (> 0): a deeper or thinner copy."""
-        f = float(v.positive("factor", factor))
+        f = v.scalar("factor", v.positive("factor", factor))
         return OrderBook(self.bid_prices, self.bid_sizes * f, self.ask_prices, self.ask_sizes * f)
 
     def after(self, fill: Fill) -> OrderBook:
         """The book left once ``fill`` has consumed its levels."""
-        return fill.book_after
+        return v.instance("fill", fill, Fill, "a Fill from market_order_fill").book_after
 
 
 def _clean(prices: NDArray, sizes: NDArray, *, descending: bool) -> tuple[NDArray, NDArray]:
@@ -275,7 +279,7 @@ class Fill:
     def cost_vs(self, reference_price: float) -> float:
         """Money lost against executing everything at ``reference_price``:
         s x (VWAP - reference) x filled (s = +1 buy, -1 sell); positive = worse."""
-        ref = float(v.positive("reference_price", reference_price))
+        ref = v.scalar("reference_price", v.positive("reference_price", reference_price))
         s = 1.0 if self.side == "buy" else -1.0
         return s * (self.notional - ref * self.filled)
 
@@ -304,10 +308,10 @@ def market_order_fill(
     VWAP = sum(q_k p_k) / sum(q_k); slippage vs best = s (VWAP - best) / best,
     vs mid = s (VWAP - mid) / mid, s = +1 buy, -1 sell.
     """
-    if not isinstance(book, OrderBook):
-        raise ValueError(f"book must be an OrderBook, got {type(book).__name__}")
+    v.instance("book", book, OrderBook, "an OrderBook")
     key = _order_side(side)
-    q = float(v.positive("quantity", quantity))
+    q = v.scalar("quantity", v.positive("quantity", quantity))
+    allow_partial = v.flag("allow_partial", allow_partial)
     book_side = "ask" if key == "buy" else "bid"
     prices, sizes = book.side_levels(book_side)
     if not prices.size:
@@ -319,7 +323,7 @@ def market_order_fill(
     s = 1.0 if key == "buy" else -1.0
     avail = sizes
     if limit_price is not None:
-        lim = float(v.positive("limit_price", limit_price))
+        lim = v.scalar("limit_price", v.positive("limit_price", limit_price))
         ok = prices <= lim if key == "buy" else prices >= lim
         avail = np.where(ok, sizes, 0.0)
     cum = np.cumsum(avail)
@@ -375,16 +379,22 @@ def market_order_fill(
 
 # --- depth profiles ------------------------------------------------------
 def _grid(mid: float, tick: float, levels: int, spread: float) -> tuple[NDArray, NDArray]:
-    m = float(v.positive("mid", mid))
-    t = float(v.positive("tick", tick))
-    if int(levels) != levels or levels < 1:
-        raise ValueError(f"levels must be a whole number >= 1, got {levels!r}")
-    half = max(float(v.non_negative("spread", spread)) / 2, t / 2)
+    m = v.scalar("mid", v.positive("mid", mid))
+    t = v.scalar("tick", v.positive("tick", tick))
+    levels = v.integer("levels", levels, 1, _MAX_LEVELS)
+    sp = v.scalar("spread", v.non_negative("spread", spread))
+    half = max(sp / 2, t / 2)
     k = np.arange(int(levels))
     bids = m - half - k * t
     asks = m + half + k * t
     if bids[0] <= 0:
-        raise ValueError(f"mid {m:g} is too low for a best bid above 0 with tick {t:g}")
+        raise ValueError(
+            f"mid {m:g} is too low for a best bid above 0 with tick {t:g} and spread {sp:g}"
+        )
+    if not bids[0] < m < asks[0]:
+        raise ValueError(
+            f"tick {t:g} must be larger than the float resolution of prices near mid {m:g}"
+        )
     # levels that would sit at or below price 0 do not exist: the bid side stops there
     return bids[bids > 0], asks
 
@@ -400,7 +410,7 @@ def deep_book(
     """A deep book: ``levels`` levels each side, ``tick`` apart, ``size`` coin
     at every level, best prices at mid -/+ max(spread, tick)/2."""
     bids, asks = _grid(mid, tick, levels, spread)
-    sz = float(v.positive("size", size))
+    sz = v.scalar("size", v.positive("size", size))
     return OrderBook(bids, np.full(bids.size, sz), asks, np.full(asks.size, sz))
 
 
@@ -437,13 +447,13 @@ def thinning_book(
     the whole book as the market falls (market makers withdraw in a crash).
     """
     bids, asks = _grid(mid, tick, levels, spread)
-    sz = float(v.positive("size", size))
-    d = float(v.non_negative("decay", decay))
-    ex = float(v.non_negative("exponent", exponent))
+    sz = v.scalar("size", v.positive("size", size))
+    d = v.scalar("decay", v.non_negative("decay", decay))
+    ex = v.scalar("exponent", v.non_negative("exponent", exponent))
     ref = (
         float(mid)
         if reference_price is None
-        else float(v.positive("reference_price", reference_price))
+        else v.scalar("reference_price", v.positive("reference_price", reference_price))
     )
     scale = min((float(mid) / ref) ** ex, 1.0) if ex else 1.0
     bid_sizes = sz * np.exp(-d * np.arange(bids.size)) * scale
@@ -478,8 +488,12 @@ def delayed_execution_price(
     p = np.atleast_1d(v.positive("path", path))
     if p.ndim != 1:
         raise ValueError(f"path must be one-dimensional, got shape {p.shape}")
-    t = np.asarray(trigger_step)
-    d = np.asarray(delay)
+    t = (
+        np.asarray(trigger_step)
+        if _is_int_array(trigger_step)
+        else v.finite("trigger_step", trigger_step)
+    )
+    d = np.asarray(delay) if _is_int_array(delay) else v.finite("delay", delay)
     for name, arr in (("trigger_step", t), ("delay", d)):
         if not np.issubdtype(arr.dtype, np.integer) and not np.all(
             np.equal(np.mod(arr.astype(float), 1), 0)
@@ -489,5 +503,12 @@ def delayed_execution_price(
             raise ValueError(f"{name} must be 0 or more, got {arr!r}")
     if np.any(t >= p.size):
         raise ValueError(f"trigger_step must be below len(path) = {p.size}, got {t!r}")
-    idx = np.minimum(t.astype(int) + d.astype(int), p.size - 1)
+    idx = np.minimum(t + d, p.size - 1).astype(int)  # capped before the cast: no overflow
     return v.result(p[idx])
+
+
+def _is_int_array(x: object) -> bool:
+    try:
+        return np.asarray(x).dtype.kind in "iu"
+    except ValueError:  # ragged: left to _validate.finite to report
+        return False

@@ -29,23 +29,42 @@ DAYS_PER_YEAR = 365.0
 
 
 def _count(name: str, value: int, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise ValueError(f"{name} must be a whole number of at least {minimum}, got {value!r}")
-    return int(value)
+    return v.integer(name, value, minimum)
 
 
 def _generator(rng: object) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(
-            f"rng must be a numpy.random.Generator, e.g. numpy.random.default_rng(7), got {rng!r}"
-        )
-    return rng
+    what = "a numpy.random.Generator, e.g. numpy.random.default_rng(7)"
+    return v.instance("rng", rng, np.random.Generator, what)
 
 
 def _scalar(name: str, arr: NDArray[np.float64]) -> float:
-    if arr.ndim != 0:
-        raise ValueError(f"{name} must be a single number here, got an array of shape {arr.shape}")
-    return float(arr)
+    return v.scalar(name, arr)
+
+
+def _float_dtype(dtype: object) -> type:
+    """numpy.float32 or numpy.float64 (the precisions the simulations run in)."""
+    try:
+        kind = np.dtype(dtype)  # type: ignore[call-overload]
+    except TypeError:
+        kind = None
+    if kind is None or kind not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise v.ArgumentTypeError(f"dtype must be numpy.float32 or numpy.float64, got {dtype!r}")
+    return kind.type
+
+
+def _step_terms(sig: float, m: float, d: float, n: int, dtype: type) -> tuple[float, float]:
+    """Per-step volatility and drift of the log price; OverflowError if they do not fit."""
+    dt = d / n / DAYS_PER_YEAR
+    with np.errstate(over="ignore", invalid="ignore"):
+        scale = sig * np.sqrt(dt)
+        drift = (m - 0.5 * np.float64(sig) ** 2) * dt
+    limit = float(np.finfo(dtype).max)
+    if not (abs(scale) < limit and abs(drift) < limit):
+        raise OverflowError(
+            f"sigma {sig:g}, mu {m:g} and days {d:g} give a log-price step beyond "
+            f"{np.dtype(dtype).name}: they must be of a realistic size"
+        )
+    return float(scale), float(drift)
 
 
 def time_grid(days: float, n_steps: int) -> NDArray[np.float64]:
@@ -79,10 +98,11 @@ def gbm_log_increments(
     n = _count("n_steps", n_steps)
     k = _count("n_paths", n_paths)
     gen = _generator(rng)
-    dt = d / n / DAYS_PER_YEAR
-    z = gen.standard_normal((k, n), dtype=np.dtype(dtype).type)
-    z *= np.asarray(sig * np.sqrt(dt), dtype=dtype)
-    z += np.asarray((m - 0.5 * sig**2) * dt, dtype=dtype)
+    dtype = _float_dtype(dtype)
+    scale, drift = _step_terms(sig, m, d, n, dtype)
+    z = gen.standard_normal((k, n), dtype=dtype)
+    z *= np.asarray(scale, dtype=dtype)
+    z += np.asarray(drift, dtype=dtype)
     return z
 
 
@@ -90,6 +110,12 @@ def _prices(s0: float, log_increments: NDArray) -> NDArray[np.float64]:
     out = np.empty((log_increments.shape[0], log_increments.shape[1] + 1))
     out[:, 0] = 0.0
     np.cumsum(log_increments, axis=1, out=out[:, 1:])
+    top = np.log(np.finfo(float).max / s0)
+    if not np.all(np.isfinite(out)) or out.max() >= top:
+        raise OverflowError(
+            "the simulated prices exceed the largest float: sigma, mu, days and the jumps must "
+            "be of a realistic size"
+        )
     np.exp(out, out=out)
     out *= s0
     return out
@@ -124,7 +150,14 @@ def merton_jump_compensator(jump_mean: float, jump_std: float) -> float:
     """
     jm = _scalar("jump_mean", v.as_float_array("jump_mean", jump_mean))
     js = _scalar("jump_std", v.non_negative("jump_std", jump_std))
-    return float(np.expm1(jm + 0.5 * js**2))
+    with np.errstate(over="ignore"):
+        exponent = jm + 0.5 * np.float64(js) ** 2
+    if not exponent < np.log(np.finfo(float).max):
+        raise OverflowError(
+            f"jump_mean {jm:g} and jump_std {js:g} give an average jump factor beyond the "
+            "largest float: log jump sizes must be of a realistic size"
+        )
+    return float(np.expm1(exponent))
 
 
 def add_jumps(
@@ -146,8 +179,17 @@ def add_jumps(
     lam = _scalar("jump_intensity", v.non_negative("jump_intensity", jump_intensity))
     k = merton_jump_compensator(jump_mean, jump_std)
     gen = _generator(rng)
+    what = "a 2-D NumPy array of floats (paths x steps), changed in place"
+    v.instance("log_increments", log_increments, np.ndarray, what)
+    if log_increments.ndim != 2 or log_increments.dtype.kind != "f":
+        raise v.ArgumentTypeError(f"log_increments must be {what}, got {log_increments!r}")
+    v.as_float_array("log_increments", log_increments)  # finite
     n_paths, n_steps = log_increments.shape
-    years = float(days) / DAYS_PER_YEAR
+    years = _scalar("days", v.positive("days", days)) / DAYS_PER_YEAR
+    if not lam * years < 1e9:
+        raise ValueError(
+            f"jump_intensity x days / 365 must be below 1e9 jumps per path, got {lam * years:g}"
+        )
     counts = gen.poisson(lam * years, n_paths)
     total = int(counts.sum())
     if total:

@@ -86,6 +86,7 @@ def position_size(
         raise ValueError(f"risk_fraction must be greater than 0, got {risk_fraction!r}")
     e = v.positive("entry_price", entry_price)
     st = v.positive("stop_price", stop_price)
+    v.broadcastable(capital=cap, risk_fraction=f, entry_price=e, stop_price=st)
     if side is not None:
         _check_stop_side(_single_side(side), e, st, "stop_price", below=True)
     if np.any(e == st):
@@ -98,6 +99,7 @@ def risk_at_stop(quantity: ArrayLike, entry_price: ArrayLike, stop_price: ArrayL
     q = v.positive("quantity", quantity)
     e = v.positive("entry_price", entry_price)
     st = v.positive("stop_price", stop_price)
+    v.broadcastable(quantity=q, entry_price=e, stop_price=st)
     return v.result(q * np.abs(e - st))
 
 
@@ -106,6 +108,7 @@ def implied_leverage(quantity: ArrayLike, entry_price: ArrayLike, capital: Array
     q = v.positive("quantity", quantity)
     e = v.positive("entry_price", entry_price)
     cap = v.positive("capital", capital)
+    v.broadcastable(quantity=q, entry_price=e, capital=cap)
     return v.result(q * e / cap)
 
 
@@ -117,6 +120,7 @@ def gap_loss(
     st = v.positive("stop_price", stop_price)
     fp = v.positive("fill_price", fill_price)
     q = v.positive("quantity", quantity)
+    v.broadcastable(stop_price=st, fill_price=fp, quantity=q)
     return v.result(q * np.maximum(0.0, s * (st - fp)))
 
 
@@ -150,7 +154,7 @@ def trailing_stop_levels(side: str, prices: ArrayLike, trail: ArrayLike) -> NDAr
     """
     s = _single_side(side)
     p = _paths(prices)
-    tr = float(v.in_range("trail", trail, 0.0, 1.0))
+    tr = v.scalar("trail", v.in_range("trail", trail, 0.0, 1.0))
     if tr == 0:
         raise ValueError("trail must be greater than 0")
     if s > 0:
@@ -215,12 +219,19 @@ def simulate_exit(
     """
     s = _single_side(side)
     e = v.positive("entry_price", entry_price)
-    q = float(v.positive("quantity", quantity))
+    v.scalar("entry_price", e)
+    q = v.scalar("quantity", v.positive("quantity", quantity))
     p = _paths(prices)
     n_paths, n_cols = p.shape
     n = n_cols - 1
     later = p[:, 1:]
     triggers: list[tuple[str, NDArray[np.int64], NDArray[np.float64]]] = []
+    for name, level in (("stop", stop), ("take_profit", take_profit), ("liquidation", liquidation)):
+        if level is not None:
+            v.scalar(name, v.positive(name, level))
+    if trailing is not None:
+        if v.scalar("trailing", v.in_range("trailing", trailing, 0.0, 1.0)) == 0:
+            raise ValueError("trailing must be greater than 0 (a fraction of the best price)")
     if stop is not None:
         st = v.positive("stop", stop)
         _check_stop_side(s, e, st, "stop", below=True)
@@ -280,9 +291,11 @@ def scale_out(
     position if the move continues.
     """
     s = _single_side(side)
-    e = float(v.positive("entry_price", entry_price))
-    q = float(v.positive("quantity", quantity))
+    e = v.scalar("entry_price", v.positive("entry_price", entry_price))
+    q = v.scalar("quantity", v.positive("quantity", quantity))
     p = _paths(prices)
+    if stop is not None:
+        v.scalar("stop", v.positive("stop", stop))
     tg = np.atleast_1d(v.positive("targets", targets)).ravel()
     fr = np.atleast_1d(v.in_range("fractions", fractions, 0.0, 1.0, high_inclusive=True)).ravel()
     if tg.shape != fr.shape:
@@ -359,7 +372,11 @@ def margin_ratio_alert_price(
     a = v.positive("alert", alert)
     mmr = v.in_range("maintenance_rate", maintenance_rate, 0.0, 1.0)
     q = v.positive("quantity", quantity)
-    m = q * e / lev if margin is None else v.positive("margin", margin)
+    given = None if margin is None else v.positive("margin", margin)
+    v.broadcastable(
+        side=s, entry_price=e, leverage=lev, alert=a, maintenance_rate=mmr, quantity=q, margin=given
+    )
+    m = q * e / lev if given is None else given
     if kind == "maintenance_to_balance":
         if np.any(a > 1):
             raise ValueError(

@@ -154,7 +154,8 @@ def spot_vs_perpetual(
     ``df.attrs["quantity"]`` to its size in coin.
     """
     p, index = _path(prices)
-    cap = float(v.positive("capital", capital))
+    cap = v.scalar("capital", v.positive("capital", capital))
+    v.leverage(leverages, "leverages")  # numbers first: a ragged list names leverages
     lev = np.atleast_1d(v.leverage(list(_as_tuple("leverages", leverages)), "leverages"))
     side_list = _as_tuple("sides", sides)
     signs = np.atleast_1d(v.side_sign(np.asarray(side_list, dtype=object)))
@@ -168,15 +169,18 @@ def spot_vs_perpetual(
         raise ValueError(f"sides and leverages must not repeat, got columns {columns}")
 
     if maintenance is None:
-        maintenance = load_tier_table("binance_usdm_btcusdt")
+        maintenance = load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
     rate = 0.0
     qty = cap * L / p[0]
     if isinstance(maintenance, TierTable):
-        maintenance.check_leverage(qty * p[0], L)
+        # cap x L is the notional qty x p[0] without its rounding noise, which could put a
+        # position at a bracket's cap into the next bracket
+        maintenance.check_leverage(cap * L, L)
     else:
-        if np.ndim(maintenance) != 0:
+        rates = v.in_range("maintenance", maintenance, 0.0, 1.0)
+        if rates.ndim != 0:
             raise ValueError(f"maintenance must be one rate or a TierTable, got {maintenance!r}")
-        rate = float(v.in_range("maintenance", maintenance, 0.0, 1.0))
+        rate = float(rates)
 
     basis = v.choice("maintenance_basis", maintenance_basis, MAINTENANCE_BASES)
     lp = _threshold_prices(s, qty, cap, p, maintenance, rate, basis)
@@ -230,17 +234,15 @@ def scripted_path(
     a = v.positive("anchors", anchors)
     if a.ndim != 1 or a.size < 2:
         raise ValueError(f"anchors must hold at least two prices, got {anchors!r}")
-    n = int(steps_per_leg)
-    if n != steps_per_leg or n < 1:
-        raise ValueError(
-            f"steps_per_leg must be a whole number of at least 1, got {steps_per_leg!r}"
-        )
-    w = float(v.non_negative("wiggle", wiggle))
+    n = v.integer("steps_per_leg", steps_per_leg, 1, 1_000_000)
+    w = v.scalar("wiggle", v.non_negative("wiggle", wiggle))
     if w > 0.05:
         raise ValueError(f"wiggle must lie in [0, 0.05] (a fraction per step), got {wiggle!r}")
     legs = a.size - 1
     t = np.arange(legs * n + 1) / n
     path = np.interp(t, np.arange(a.size), a)
+    if seed is not None and not isinstance(seed, np.random.Generator):
+        seed = v.integer("seed", seed, minimum=0)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     shocks = w * rng.standard_normal(path.size)
     shocks[::n] = 0.0
@@ -274,10 +276,8 @@ def account_equity_path(account: Account, marks: Mapping[str, ArrayLike]) -> pd.
     """
     from perpmath.account import Account
 
-    if not isinstance(account, Account):
-        raise ValueError(f"account must be a perpmath Account, got {type(account).__name__}")
-    if not isinstance(marks, Mapping):
-        raise ValueError(f"marks must map each symbol to a path of prices, got {marks!r}")
+    v.instance("account", account, Account, "a perpmath Account")
+    v.instance("marks", marks, Mapping, "a mapping from each symbol to a path of prices")
     paths = {s: v.positive(f"marks[{s!r}]", marks.get(s, np.nan)) for s in account.symbols}
     lengths = {p.shape for p in paths.values()}
     if len(lengths) != 1 or next(iter(lengths)) == () or len(next(iter(lengths))) != 1:

@@ -39,15 +39,26 @@ Three reduction modes are supported by name (``mode``):
   dYdX v4 likewise caps how much of a position is liquidated per block).
 
 The state is that of one isolated linear position at a fixed mark price:
-margin balance = isolated margin + realised PnL of closed parts + s x Q x
+margin balance = isolated margin + realized PnL of closed parts + s x Q x
 (mark - entry) - fees; maintenance margin = ``TierTable.maintenance_margin``
 of Q x mark. Partial closes fill at ``fill_price`` (default: the mark price)
-and pay ``fee_rate`` x closed notional (the liquidation clearance fee).
+and pay a liquidation clearance fee of ``fee_rate`` x closed notional
+("a liquidation fee on the amount being liquidated", Binance "Liquidation"
+FAQ, https://www.binance.com/en/support/faq/360033525271; Binance's
+"Insurance Fund" FAQ, https://www.binance.com/en/support/faq/360033525371,
+states the fund collects up to 0.5 %). The fee is capped at the margin
+balance left after the close: the trader never pays more than is left, the
+insurance fund taking over what a bankrupt account cannot pay ("the
+Insurance Fund will balance the account back to 0", same FAQ). Once the
+margin balance has reached zero there is nothing left to protect: a ladder
+mode stops and the rest is taken over at the bankruptcy price, and
+``"fraction"`` closes the rest at the market.
+A position caught with a balance already at or below zero (the price
+gapped through the bankruptcy price) is taken over at once.
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from perpmath import _validate as v
@@ -62,6 +73,7 @@ _COLUMNS = [
     "action",
     "quantity",
     "closed",
+    "fee",
     "notional",
     "tier",
     "maintenance_margin",
@@ -97,54 +109,50 @@ def liquidation_trace(
     closed (this step), notional (left, at the mark), tier (1-based, 0 when
     nothing is left), maintenance_margin, margin_balance and recovered
     (a position is left and its margin balance exceeds its maintenance
-    margin: the engine stops). The trace ends when the margin has recovered
-    or nothing is left.
+    margin: the engine stops), plus fee (the clearance fee charged in the
+    step, capped at what is left). The trace ends when the margin has
+    recovered or nothing is left; it never shows a negative margin balance
+    except where ``"fraction"`` closes at a fill beyond the bankruptcy price.
     Raises ValueError if the position is not liquidatable at ``mark_price``.
     Sources and modes: see the module docstring.
     """
-    s = float(v.side_sign(side))
-    e = float(v.positive("entry_price", entry_price))
-    q = float(v.positive("quantity", quantity))
-    m = float(v.positive("mark_price", mark_price))
-    wb = float(v.non_negative("margin", margin))
-    table = load_tier_table() if tiers is None else tiers
-    if not isinstance(table, TierTable):
-        raise ValueError(f"tiers must be a TierTable or None, got {type(tiers).__name__}")
+    s = v.side_sign(side)
+    if not isinstance(s, float):
+        raise ValueError(f"side must be a single 'long' or 'short', got {side!r}")
+    e = v.scalar("entry_price", v.positive("entry_price", entry_price))
+    q = v.scalar("quantity", v.positive("quantity", quantity))
+    m = v.scalar("mark_price", v.positive("mark_price", mark_price))
+    wb = v.scalar("margin", v.non_negative("margin", margin))
+    table = load_tier_table("binance_usdm_btcusdt", date="2021-03-18") if tiers is None else tiers
+    v.instance("tiers", table, TierTable, "a TierTable or None")
     kind = v.choice("mode", mode, STEPWISE_MODES)
-    frac = float(v.in_range("fraction", fraction, 0.0, 1.0, high_inclusive=True))
+    frac = v.scalar("fraction", v.in_range("fraction", fraction, 0.0, 1.0, high_inclusive=True))
     if frac == 0:
         raise ValueError("fraction must be greater than 0, got 0.0")
-    if isinstance(open_orders, bool) or not isinstance(open_orders, int | np.integer):
-        raise ValueError(f"open_orders must be a whole number, got {open_orders!r}")
-    if open_orders < 0:
-        raise ValueError(f"open_orders must be 0 or more, got {open_orders!r}")
-    released = float(v.non_negative("order_margin", order_margin))
+    open_orders = v.integer("open_orders", open_orders, minimum=0)
+    released = v.scalar("order_margin", v.non_negative("order_margin", order_margin))
     if released > 0 and open_orders == 0:
         raise ValueError("order_margin must be 0 when there are no open orders to cancel")
-    fill = m if fill_price is None else float(v.positive("fill_price", fill_price))
-    fee = float(v.in_range("fee_rate", fee_rate, 0.0, 0.1))
-    if isinstance(partial_steps, bool) or not isinstance(partial_steps, int | np.integer):
-        raise ValueError(f"partial_steps must be a whole number, got {partial_steps!r}")
-    if partial_steps < 1:
-        raise ValueError(f"partial_steps must be 1 or more, got {partial_steps!r}")
-    if isinstance(max_steps, bool) or not isinstance(max_steps, int | np.integer) or max_steps < 1:
-        raise ValueError(f"max_steps must be a whole number, 1 or more, got {max_steps!r}")
+    fill = m if fill_price is None else v.scalar("fill_price", v.positive("fill_price", fill_price))
+    fee = v.scalar("fee_rate", v.in_range("fee_rate", fee_rate, 0.0, 0.1))
+    partial_steps = v.integer("partial_steps", partial_steps, minimum=1)
+    max_steps = v.integer("max_steps", max_steps, minimum=1)
 
-    realised = 0.0  # PnL of closed parts, minus fees, added to the isolated margin
+    realized = 0.0  # PnL of closed parts, minus fees, added to the isolated margin
     rows: list[dict[str, object]] = []
 
     def state(qty: float) -> tuple[float, int, float, float]:
         notional = qty * m
         if qty <= 0:
-            return 0.0, 0, 0.0, wb + realised
+            return 0.0, 0, 0.0, wb + realized
         # a size cut to a tier's cap must land in that tier despite rounding
         inside = notional * (1 - 1e-12)
         tier = int(table.tier_index(inside))
         mm = float(table.maintenance_margin(inside))
-        mb = wb + realised + s * qty * (m - e)
+        mb = wb + realized + s * qty * (m - e)
         return notional, tier + 1, mm, mb
 
-    def record(action: str, qty: float, closed: float) -> bool:
+    def record(action: str, qty: float, closed: float, fee_paid: float = 0.0) -> bool:
         notional, tier, mm, mb = state(qty)
         # at the liquidation price itself the two are equal up to rounding:
         # that still counts as liquidatable (margin ratio at 100 %)
@@ -154,6 +162,7 @@ def liquidation_trace(
                 action=action,
                 quantity=qty,
                 closed=closed,
+                fee=fee_paid,
                 notional=notional,
                 tier=tier,
                 maintenance_margin=mm,
@@ -179,11 +188,21 @@ def liquidation_trace(
         # The engine takes what is left at the bankruptcy price: the position's
         # remaining margin goes to the insurance fund, which also makes good a
         # negative balance, so the position's margin ends at exactly 0.
-        nonlocal realised
-        realised = -wb
+        nonlocal realized
+        realized = -wb
         record("rest taken over at the bankruptcy price", 0.0, qty)
 
-    if kind == "all_at_once":
+    def close_part(qty: float, closed: float) -> tuple[float, float]:
+        # PnL of the part closed at the fill, and the fee, capped at what is left
+        pnl = s * closed * (fill - e)
+        left = wb + realized + pnl + s * (qty - closed) * (m - e)
+        return pnl, min(fee * closed * fill, max(left, 0.0))
+
+    def gone(qty: float) -> bool:
+        # margin balance at zero (up to rounding of the sums above) or below
+        return state(qty)[3] <= 1e-9 * max(1.0, wb)
+
+    if kind == "all_at_once" or (kind != "fraction" and gone(q)):
         take_over(q)
         return _frame(rows)
 
@@ -192,11 +211,12 @@ def liquidation_trace(
         for k in range(tier - 2, -1, -1):  # 0-based tiers below the current one
             target = float(table.cap[k]) / m
             closed = q - target
-            pnl = s * closed * (fill - e) - fee * closed * fill
+            pnl, paid = close_part(q, closed)
             inside = target * m * (1 - 1e-12)
-            if _above(mb + pnl - s * closed * (m - e), float(table.maintenance_margin(inside))):
-                realised += pnl
-                record(f"lower risk limit to tier {k + 1} in one order", target, closed)
+            after = mb + pnl - paid - s * closed * (m - e)
+            if _above(after, float(table.maintenance_margin(inside))):
+                realized += pnl - paid
+                record(f"lower risk limit to tier {k + 1} in one order", target, closed, paid)
                 return _frame(rows)
         take_over(q)
         return _frame(rows)
@@ -220,12 +240,18 @@ def liquidation_trace(
         else:
             closed = q
             action = "close the rest at the market"
-        realised += s * closed * (fill - e) - fee * closed * fill
+        pnl, paid = close_part(q, closed)
+        realized += pnl - paid
         q -= closed
         if q * m < 1e-9:
             q = 0.0
-        if record(action, q, closed):
+        if record(action, q, closed, paid):
             break
+        if kind == "tier_by_tier" and gone(q):
+            take_over(q)  # the equity is gone: nothing left for the ladder to save
+            break
+        if kind == "fraction" and gone(q):
+            partial_done = partial_steps  # the rest goes to the market at once
     return _frame(rows)
 
 

@@ -27,9 +27,12 @@ PLACEHOLDER = "answer = ...  # your turn"
 NOTE = (
     "**Exercise copy.** This notebook is generated from `{source}` by "
     "`scripts/make_exercises.py`: the explanations and examples are the same, and each "
-    "exercise cell waits for your answer. Replace `...` with your computation and run the "
-    "cell; `check` tells you whether it is right. Edit `{source}` (not this copy) to change "
-    "the course."
+    "exercise cell waits for your answer. Replace `...` with your answer (a number, or a "
+    'letter in quotes such as `"b"`) and run the cell; `check` says how close you are. '
+    'Stuck? `hint("key")` gives the next hint, one step at a time, and '
+    '`solution("key")` shows the worked solution. A *Predict* cell records your guess '
+    "without grading it: commit to one before you run the cell after it. Edit `{source}` "
+    "(not this copy) to change the course."
 )
 
 

@@ -13,7 +13,7 @@ from perpmath.contracts import unrealized_pnl
 from perpmath.tiers import TierTable, load_tier_table
 
 approx = pytest.approx
-BINANCE = load_tier_table("binance_usdm_btcusdt")
+BINANCE = load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
 
 
 def toobit_eve() -> Position:
@@ -189,11 +189,11 @@ def test_add_margin_rejects():
         acct.add_margin("BTCUSDT", math.nan)
     with pytest.raises(ValueError, match=r"^symbol 'BTCUSDT' is a cross position"):
         two_positions("cross").add_margin("BTCUSDT", 10)
-    with pytest.raises(ValueError, match=r"^position must be one of"):
+    with pytest.raises(ValueError, match=r"^symbol must be one of"):
         acct.add_margin("SOLUSDT", 10)
     with pytest.raises(ValueError, match=r"^leverage 150x exceeds"):
         acct.with_position("BTCUSDT", leverage=150)
-    with pytest.raises(ValueError, match=r"^position must be one of"):
+    with pytest.raises(ValueError, match=r"^symbol must be one of"):
         acct.liquidation_price("SOLUSDT", {"BTCUSDT": 1, "ETHUSDT": 1})
     with pytest.raises(ValueError, match=r"^marks must give a mark price"):
         acct.liquidation_price("BTCUSDT", {})
@@ -392,3 +392,20 @@ def test_bad_definition_and_position_names():
         acct.margin_ratio(marks, "margin_to_notional", position="SOLUSDT")
     with pytest.raises(ValueError, match=r"^definition must be one of"):
         acct.summary(marks, definition="okx")
+
+
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_account_errors_name_the_public_argument_and_types():
+    acct = two_positions("cross")
+    marks = {"BTCUSDT": 90_000, "ETHUSDT": 3_000}
+    # Account._index used to say "position must be one of" for an argument called symbol
+    with pytest.raises(ValueError, match=r"^symbol must be one of \['BTCUSDT', 'ETHUSDT'\]"):
+        acct.with_position("SOLUSDT", quantity=1.0)
+    with pytest.raises(TypeError, match=r"^symbol must be one of"):
+        acct.liquidation_price(5, marks)
+    with pytest.raises(TypeError, match=r"^marks must be a mapping from symbol to mark price"):
+        acct.margin_balance([90_000, 3_000])
+    with pytest.raises(TypeError, match=r"^positions must be a list of Position objects"):
+        Account(10_000, positions=None)
+    with pytest.raises(TypeError, match=r"^symbol must be a string, got 5$"):
+        Position(5, "long", 1.0, 100.0, 10.0)

@@ -13,7 +13,7 @@ import perpmath as pm
 
 ENTRY = 96_000.0
 MARGIN = 1_000.0
-TIERS = pm.load_tier_table("binance_usdm_btcusdt")
+TIERS = pm.load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
 
 
 def _qty(leverage: float, margin: float = MARGIN) -> float:

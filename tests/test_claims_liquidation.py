@@ -18,7 +18,7 @@ from perpmath.liquidation import (
 )
 from perpmath.tiers import load_tier_table
 
-TABLE = load_tier_table("binance_usdm_btcusdt")
+TABLE = load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
 
 
 def test_claim1_bankruptcy_is_94080():

@@ -70,6 +70,7 @@ def test_tiers_margin_and_quantity(capsys):
     argv += ["--quantity", "30", "--tiers", "binance_usdm_btcusdt", "--margin", "200000"]
     assert main(argv) == 0
     out = capsys.readouterr().out
+    # --tiers NAME without --tiers-date: the newest table of that name
     lp = liquidation_price(
         "long", 96_000, 20, 30, maintenance=load_tier_table("binance_usdm_btcusdt"), margin=200_000
     )
@@ -116,7 +117,7 @@ def test_funding_payment_sign(capsys):
         ),
         (
             ["liquidation-price", "--side", "long", "--entry", "-1", "--leverage", "5"],
-            "entry_price",
+            "--entry",
         ),
         (["liquidation-price", "--side", "long", "--entry", "x", "--leverage", "5"], "--entry"),
         (
@@ -127,7 +128,7 @@ def test_funding_payment_sign(capsys):
                 "--entry",
                 "96000",
                 "--leverage",
-                "150",
+                "200",
                 "--tiers",
                 "binance_usdm_btcusdt",
             ],
@@ -175,3 +176,269 @@ def test_bad_input_exits_2_with_one_line(argv, needle, capsys):
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ")
     assert needle in lines[0]
+
+
+# --- the three screens, answered with their assumptions ------------------------------------
+def assumption(out: str, key: str) -> str:
+    _, _, tail = out.partition("Assumptions\n")
+    return value(tail, key)
+
+
+def test_screen_binance_isolated_with_the_bracket_shown(capsys):
+    # Binance's published calculation example, as reproduced in freqtrade's tests: isolated
+    # BTCUSDT long 109.488 BTC at 32,481.98 with 1,535,443.01 USDT of margin, bracket 2.5%
+    # and maintenance amount 16,300 -> liquidation price 18,778.73. Pasted as shown.
+    argv = ["liquidation-price", "--side", "buy", "--entry", "32,481.98", "--quantity"]
+    argv += ["109.488", "--margin", "1,535,443.01", "--maintenance-rate", "2.5%"]
+    argv += ["--maintenance-amount", "16,300"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert value(out, "liquidation price") == "18,778.73"
+    assert value(out, "leverage") == "not needed"
+    assert assumption(out, "maintenance rate") == "2.5000%"
+    assert assumption(out, "maintenance amount") == "16,300.00 USDT"
+    assert assumption(out, "isolated margin") == "1,535,443.01 USDT (given)"
+    assert "the bracket given" in assumption(out, "tier table")
+    assert "109.488 coin" in assumption(out, "contract")
+    assert "none in the formula" in assumption(out, "fees")
+
+
+def test_screen_bybit_with_fees_and_order_cost(capsys):
+    # Bybit, "Liquidation Price (USDT Contract)" example 1: long 1 BTC at 20,000 with 50x,
+    # MMR 0.5% -> 19,700; the fee to close is reserved in the order cost, not the price.
+    argv = ["liquidation-price", "--side", "long", "--entry", "20,000", "--leverage", "50x"]
+    assert main([*argv, "--exchange", "bybit_linear"]) == 0
+    out = capsys.readouterr().out
+    assert value(out, "liquidation price") == "19,700.00"
+    assert assumption(out, "initial margin") == "400.00 USDT (notional / 50x)"
+    assert assumption(out, "maintenance rate") == "0.5000%"
+    assert "valued at the entry price" in assumption(out, "maintenance margin")
+    assert assumption(out, "fees").startswith("taker 0.0550%: not in the liquidation price")
+    assert assumption(out, "order cost (Bybit)").startswith("421.78 USDT")
+    assert "toward_entry to 0.1" == assumption(out, "rounding")
+    assert "bybit.com" in assumption(out, "source")
+    # with the 0.075% fee of Bybit's order-cost page: 200 + 7.5 + 7.35 at 10,000
+    argv = ["liquidation-price", "--side", "long", "--entry", "10000", "--leverage", "50"]
+    assert main([*argv, "--exchange", "bybit_linear", "--taker-fee", "0.075%"]) == 0
+    assert assumption(capsys.readouterr().out, "order cost (Bybit)").startswith("214.85 USDT")
+
+
+def test_screen_cross_with_a_wallet(capsys):
+    # Binance FAQ "How to avoid liquidation": wallet 500 USDT, long 1,000 USDT of BTCUSDT at
+    # 50,000 with 20x -> 25,100.40.
+    argv = ["liquidation-price", "--side", "long", "--entry", "50000", "--leverage", "20"]
+    argv += ["--quantity", "0.02", "--margin-mode", "cross", "--wallet-balance", "500"]
+    assert main([*argv, "--exchange", "binance_usdm"]) == 0
+    out = capsys.readouterr().out
+    assert value(out, "liquidation price") == "25,100.40"
+    wallet = assumption(out, "wallet (cross)")
+    assert wallet.startswith("500.00 USDT") and wallet.endswith("= 500.00 USDT in the formula")
+    table = assumption(out, "tier table")
+    assert table.startswith("binance_usdm_btcusdt dated 2025-12-26, tier 1 of 12")
+    # the other positions' terms of Binance's cross example (freqtrade's table): 26,316.89
+    argv = ["liquidation-price", "--side", "long", "--entry", "32481.98", "--quantity", "109.488"]
+    argv += ["--margin-mode", "cross", "--wallet-balance", "1535443.01"]
+    # ETH: 3,683.979 x 1,335.18 x 10% - 135,365 and 3,683.979 x (1,335.18 - 1,456.84)
+    argv += ["--other-maintenance", "356,512.508122", "--other-upnl", "-448,192.88514"]
+    argv += ["--maintenance-rate", "0.025", "--maintenance-amount", "16300"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert value(out, "liquidation price") == f"{26_316.89:,.2f}"
+
+
+def test_json_output_holds_the_details(capsys):
+    import json
+
+    argv = ["liquidation-price", "--side", "short", "--entry", "96000", "--leverage", "10"]
+    assert main([*argv, "--quantity", "30", "--tiers", "binance_usdm_btcusdt", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    expected = liquidation_price("short", 96_000, 10, 30, convention=None, maintenance=None)
+    assert data["liquidation_price"] != expected  # the table, not the flat default
+    # ~3.2 M USDT at the liquidation price: tier 4 (1 %, 12,000) of the newest table
+    assert data["tier_table_date"] == "2025-12-26" and data["tier"] == 4
+    assert data["maintenance_rate"] == 0.01 and data["maintenance_amount"] == 12_000
+    assert "tier table" in data["assumptions"]
+
+
+def test_shipped_tables_at_a_date_and_from_a_file(tmp_path, capsys):
+    argv = ["liquidation-price", "--side", "long", "--entry", "96000", "--leverage", "10"]
+    argv += ["--quantity", "30", "--tiers", "binance_usdm_btcusdt", "--tiers-date", "2021-03-18"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "dated 2021-03-18, tier 4 of 10" in assumption(out, "tier table")
+    path = tmp_path / "tiers.csv"
+    path.write_text("cap,max_leverage,maintenance_rate\n50000,125,0.4%\n250000,100,0.5%\n")
+    argv = ["liquidation-price", "--side", "long", "--entry", "96000", "--leverage", "10"]
+    assert main([*argv, "--quantity", "1", "--tiers-file", str(path)]) == 0
+    assert "tiers undated (--tiers-date labels it), tier 2 of 2" in assumption(
+        capsys.readouterr().out, "tier table"
+    )
+
+
+def test_funding_takes_the_venues_contract_size(capsys):
+    # Binance COIN-M BTCUSD contracts are 100 USD: 10 contracts at 96,000 are 1/96 BTC, so a
+    # 0.01% rate moves 0.00000104 BTC, not the 100 times smaller amount of 1 USD contracts.
+    argv = ["funding", "--side", "long", "--quantity", "10", "--mark", "96,000", "--rate", "0.01%"]
+    assert main([*argv, "--exchange", "binance_coinm"]) == 0
+    out = capsys.readouterr().out
+    expected = funding_payment("long", 10, 96_000, 0.0001, "inverse", 100)
+    assert value(out, "payment") == f"{expected:,.8f} BTC: the trader pays"
+    assert "of 100 USD" in assumption(out, "contract")
+    assert assumption(out, "settlement") == "every 8 h on the mark price (at_timestamp)"
+    assert main([*argv, "--exchange", "binance_coinm", "--contract", "linear"]) == 2
+    assert "does not match --exchange" in capsys.readouterr().err
+
+
+def test_conventions_and_tiers_commands(capsys):
+    assert main(["conventions"]) == 0
+    out = capsys.readouterr().out
+    for name in ("binance_usdm", "gate", "bitget", "kraken_inverse", "deribit_linear", "dydx_v4"):
+        assert name in out
+    assert main(["conventions", "okx"]) == 0
+    assert value(capsys.readouterr().out, "fee_in_maintenance") == "True"
+    assert main(["tiers"]) == 0
+    out = capsys.readouterr().out
+    assert "2021-03-18" in out and "2024-06-28" in out and "kraken_inverse_btcusd" in out
+    assert main(["tiers", "kraken_inverse_btcusd", "--date", "2020-01-01"]) == 0
+    assert "dated 2019-03-05" in capsys.readouterr().out
+
+
+def test_version_and_examples_in_every_help(capsys):
+    from perpmath import __version__
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"perpmath {__version__}"
+    for cmd in ("liquidation-price", "bankruptcy-price", "funding", "conventions", "tiers"):
+        res = run(cmd, "--help")
+        assert res.returncode == 0 and "examples:" in res.stdout, cmd
+        assert "python -m perpmath " + cmd in res.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (
+            ["--margin-mode", "cross", "--wallet-balance", "1000", "--other-maintenance", "-1"],
+            "argument --other-maintenance: must be 0 or more",
+        ),
+        (["--leverage", "lots"], "argument --leverage: must be a number"),
+        (["--maintenance-amount", "50"], "--maintenance-amount goes with --maintenance-rate"),
+        (["--taker-fee", "0.1%"], "--taker-fee needs --exchange"),
+        (["--maintenance-rate", "150%"], "argument --maintenance-rate: must be a rate"),
+        (["--tiers-date", "2021-03-18"], "--tiers-date goes with --tiers"),
+        (["--tiers", "binance_usdm_btcusdt", "--tiers-date", "2020-01-01"], "before the first"),
+        (["--tiers-file", "/nonexistent.json"], "does not exist"),
+        (["--wallet-balance", "100"], "--wallet-balance applies only with --margin-mode='cross'"),
+        (["--contract", "inverse", "--tiers", "binance_usdm_btcusdt"], "is for linear contracts"),
+    ],
+)
+def test_more_bad_values_exit_2_naming_the_flag(argv, needle, capsys):
+    base = ["liquidation-price", "--side", "sell", "--entry", "96,000", "--leverage", "20x"]
+    assert main([*base, *argv]) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert captured.out == "" and len(lines) == 1 and needle in lines[0], lines
+
+
+def test_json_is_strict_even_for_a_price_that_never_comes(capsys):
+    import json
+
+    # an inverse short at 1x is never liquidated: the price is infinite, written "inf"
+    argv = ["liquidation-price", "--side", "short", "--entry", "96000", "--leverage", "1"]
+    assert main([*argv, "--quantity", "100", "--contract", "inverse", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out, parse_constant=lambda c: pytest.fail(c))
+    assert data["liquidation_price"] == "inf"
+
+
+def test_every_help_example_runs_verbatim(tmp_path, monkeypatch, capsys):
+    # the examples a trader copies from --help: each must run as printed (the bracket file of
+    # the --tiers-file example is the exchange's own response, written first)
+    import json
+    import shlex
+
+    from perpmath.cli import _EPILOGS
+    from perpmath.tiers import load_tier_table
+
+    t = load_tier_table("binance_usdm_btcusdt")
+    brackets = [
+        {"bracket": k + 1, "initialLeverage": int(t.max_leverage[k]), "notionalCap": t.cap[k],
+         "notionalFloor": t.floor[k], "maintMarginRatio": t.maintenance_rate[k],
+         "cum": t.maintenance_amount[k]}
+        for k in range(len(t))
+    ]  # fmt: skip
+    (tmp_path / "brackets.json").write_text(
+        json.dumps([{"symbol": "BTCUSDT", "brackets": brackets}])
+    )
+    monkeypatch.chdir(tmp_path)
+    commands = []
+    for text in _EPILOGS.values():
+        joined = text.replace("\\\n", " ")
+        commands += [line.strip() for line in joined.splitlines() if "python -m perpmath" in line]
+    assert len(commands) >= 12
+    for command in commands:
+        argv = shlex.split(command)[3:]
+        assert main(argv) == 0, command
+        assert capsys.readouterr().out.strip(), command
+
+
+def test_numbers_names_and_sides_as_people_paste_them(capsys):
+    base = ["liquidation-price", "--entry", "$65,000", "--leverage", "20X"]
+    assert main([*base, "--side", "LONG", "--quantity", "0.5 BTC", "--margin", "1,625 USDT"]) == 0
+    pasted = value(capsys.readouterr().out, "liquidation price")
+    assert main(["liquidation-price", "--side", "long", "--entry", "65000", "--leverage", "20",
+                 "--quantity", "0.5", "--margin", "1625"]) == 0  # fmt: skip
+    assert value(capsys.readouterr().out, "liquidation price") == pasted
+    # exchange names in any case, with dashes, or by a unique prefix; the margin mode too
+    argv = ["liquidation-price", "--side", "sell", "--entry", "65000", "--leverage", "20"]
+    assert main([*argv, "--exchange", "Bybit-Linear", "--margin-mode", "Isolated"]) == 0
+    assert "(bybit_linear, isolated margin)" in capsys.readouterr().out
+    assert main([*argv, "--exchange", "dydx"]) == 0
+    assert "(dydx_v4," in capsys.readouterr().out
+    # an ambiguous name lists the candidates
+    assert main([*argv, "--exchange", "Binance"]) == 2
+    assert "'Binance' is ambiguous: binance_coinm or binance_usdm" in capsys.readouterr().err
+
+
+def test_coinm_bracket_file_counts_coin(tmp_path, capsys):
+    # Binance COIN-M bracket response (qtyCap/qtylFloor in BTC): the table counts coin, so a
+    # COIN-M position can use it; without a date it says it is undated
+    import json
+
+    data = [{"pair": "BTCUSD", "brackets": [
+        {"bracket": 1, "initialLeverage": 125, "qtyCap": 5, "qtylFloor": 0,
+         "maintMarginRatio": 0.004, "cum": 0.0},
+        {"bracket": 2, "initialLeverage": 100, "qtyCap": 10, "qtylFloor": 5,
+         "maintMarginRatio": 0.005, "cum": 0.005}]}]  # fmt: skip
+    path = tmp_path / "coinm.json"
+    path.write_text(json.dumps(data))
+    argv = ["liquidation-price", "--side", "long", "--entry", "96000", "--leverage", "10"]
+    argv += ["--quantity", "30", "--exchange", "binance_coinm", "--tiers-file", str(path)]
+    assert main(argv) == 0
+    table = assumption(capsys.readouterr().out, "tier table")
+    assert table.startswith("coinm undated (--tiers-date labels it), tier 1 of 2")
+    assert table.endswith("<= 5 BTC)")
+
+
+def test_json_holds_the_fee_numbers_distances_and_sources(capsys):
+    import json
+
+    argv = ["liquidation-price", "--side", "long", "--entry", "20000", "--leverage", "50"]
+    assert main([*argv, "--exchange", "bybit_linear", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    # Bybit's order cost example numbers at 0.055%: IM 400 + open 11 + close at 19,600 10.78
+    assert data["fee_to_open"] == 11.0 and data["order_cost"] == 421.78
+    assert data["distance_to_liquidation"] == 0.015 and data["distance_to_bankruptcy"] == 0.02
+    assert "Margin Parameters" in data["tier_table_source"] and "bybit.com" in data["source"]
+
+
+def test_negative_values_as_pasted(capsys):
+    # a negative rate with a % sign and a negative PnL with its unit are values, not flags
+    argv = ["funding", "--side", "long", "--quantity", "0.5 BTC", "--mark", "$96,000"]
+    assert main([*argv, "--rate", "-0.0050%"]) == 0
+    assert value(capsys.readouterr().out, "payment").startswith("2.40 USDT: the trader receives")
+    argv = ["liquidation-price", "--side", "long", "--entry", "96000", "--quantity", "0.1"]
+    argv += ["--margin-mode", "cross", "--wallet-balance", "10000"]
+    assert main([*argv, "--other-upnl", "-2,000 USDT"]) == 0
+    pasted = value(capsys.readouterr().out, "liquidation price")
+    assert main([*argv, "--other-upnl", "-2000"]) == 0
+    assert value(capsys.readouterr().out, "liquidation price") == pasted

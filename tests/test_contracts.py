@@ -221,3 +221,25 @@ def test_bad_input_message_gives_value_and_allowed():
         notional(1, [100, -5])
     with pytest.raises(ValueError, match=r"side must be 'long' or 'short', got 'buy'"):
         unrealized_pnl("buy", 1, 100, 110)
+
+
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_mismatched_lengths_name_the_arguments_not_numpy():
+    # was numpy's "operands could not be broadcast together with shapes (3,) (2,)"
+    with pytest.raises(ValueError) as err:
+        unrealized_pnl("long", [1, 2, 3], 100, [110, 120])
+    assert str(err.value).startswith("quantity and price must have matching lengths")
+    assert "(3,) and (2,)" in str(err.value)
+    with pytest.raises(ValueError, match=r"^side and quantity must have matching"):
+        unrealized_pnl(["long", "short"], [1, 2, 3], 100, 110)
+    with pytest.raises(ValueError, match=r"^quantity and leverage must have matching"):
+        roe("long", [1, 2], 100, 110, [10, 20, 30])
+
+
+def test_wrong_types_raise_type_errors():
+    with pytest.raises(TypeError, match=r"^price must be a number or an array of numbers"):
+        notional(1.0, "100")
+    with pytest.raises(TypeError, match=r"^quantity must be a number"):
+        notional(True, 100.0)  # a flag is not a size
+    with pytest.raises(TypeError, match=r"^contract must be one of 'linear', 'inverse', got 1"):
+        notional(1.0, 100.0, contract=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -68,14 +69,17 @@ def test_maintenance_models():
     assert get_convention("dydx_v4").tiers().maintenance_rate[0] == 0.03
     # Binance: the shipped tier table with maintenance amounts
     table = get_convention("binance_usdm").tiers()
-    assert len(table) > 1 and table.maintenance_amount[1] == 50
+    assert len(table) > 1 and table.maintenance_amount[1] == 300  # the 2025-12-26 snapshot
+    # Bybit: the risk-limit table of its "Margin Parameters" page, with deductions
+    bybit = get_convention("bybit_linear").tiers()
+    assert bybit.name == "bybit_linear_btcusdt" and bybit.maintenance_amount[1] == 1_200
 
 
 def test_get_convention_accepts_objects_and_rejects_unknown_names():
     conv = get_convention("okx")
     assert get_convention(conv) is conv
     assert get_convention(" OKX ") is conv
-    with pytest.raises(ValueError, match="convention must be one of"):
+    with pytest.raises(ValueError, match="convention name must be one of"):
         get_convention("ftx")
 
 
@@ -122,3 +126,35 @@ def test_conventions_table_lists_every_venue():
     assert table.loc["hyperliquid", "first_tier_mmr"] == pytest.approx(1 / 80)
     assert table.loc["okx", "fee_in_maintenance"]
     assert table.loc["dydx_v4", "trigger"] == "oracle"
+
+
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_a_flag_spelled_as_a_word_is_refused():
+    # bool("no") is True: fee_in_bankruptcy="no" used to switch the fee on
+    with pytest.raises(TypeError, match=r"^fee_in_bankruptcy must be True or False, got 'no'$"):
+        dataclasses.replace(get_convention("bybit_inverse"), fee_in_bankruptcy="no")
+    with pytest.raises(TypeError, match=r"^fee_in_maintenance must be True or False, got 1$"):
+        dataclasses.replace(get_convention("okx"), fee_in_maintenance=1)
+
+
+def test_convention_fields_are_checked_for_type_and_name():
+    okx = get_convention("okx")
+    with pytest.raises(ValueError, match=r"^tier_table must be one of 'binance_usdm_btcusdt'"):
+        dataclasses.replace(okx, tier_table="okx_btcusdt")
+    with pytest.raises(TypeError, match=r"^exchange must be a string, got None$"):
+        dataclasses.replace(okx, exchange=None)
+    with pytest.raises(ValueError, match=r"^taker_fee must be a single number"):
+        dataclasses.replace(okx, taker_fee=[0.0005, 0.0002])
+
+
+def test_round_price_refuses_nan_instead_of_returning_it():
+    conv = get_convention("binance_usdm")
+    with pytest.raises(ValueError, match=r"^price must be a number or \+inf \(no NaN or -inf\)"):
+        conv.round_price(math.nan, "long")
+    with pytest.raises(ValueError, match=r"^price must be 0 or more, got -1\.0$"):
+        conv.round_price(-1.0, "long")
+    # the documented special values still pass through
+    assert conv.round_price(math.inf, "short") == math.inf
+    assert conv.round_price(0.0, "long") == 0.0
+    with pytest.raises(ValueError, match=r"^sign must be \+1 \(long\) or -1 \(short\), got 0"):
+        conv.round_signed(100.0, 0)

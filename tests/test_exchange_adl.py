@@ -66,7 +66,7 @@ def test_rankings_order_profit_and_leverage():
         scores = adl_score("short", [1, 1], [100, 100], 90, [5, 20], convention=name)
         assert scores[0] > scores[1] > 0
     with pytest.raises(ValueError, match="convention must be one of"):
-        adl_score("long", 1, 100, 110, 10, convention="okx")
+        adl_score("long", 1, 100, 110, 10, convention="coin flip")
 
 
 def test_queue_filters_and_allocation_edge_cases():

@@ -65,9 +65,9 @@ def test_adl_exercise_by_hand():
     assert _REGISTRY["protection-2"].solve() == scores.index(max(scores)) == 1
 
 
-def test_case_study_answers_are_whole_numbers():
-    for key in ("case-study-1", "case-study-2", "case-study-3"):
-        value = _REGISTRY[key].solve()
-        assert isinstance(value, int) and value > 0
-    # the fund runs low only after the scripted fall starts at step 60
-    assert _REGISTRY["case-study-2"].solve() >= 60
+def test_case_study_answers_compare_runs():
+    # section 09: feedback multiplies liquidations; a small fund keeps the mark higher;
+    # the vault takes a share (between 0 and 1) of what Hyperliquid-style rules liquidate
+    assert _REGISTRY["case-study-1"].solve() > 4
+    assert _REGISTRY["case-study-2"].solve() > 0
+    assert 0 < _REGISTRY["case-study-3"].solve() < 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -190,7 +192,7 @@ def test_funding_over_time_moves_liquidation_price():
 
 
 def test_funding_over_time_with_tier_table_and_exhaustion():
-    table = load_tier_table("binance_usdm_btcusdt")
+    table = load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
     frame = funding_over_time("long", 96_000.0, 10, np.full(9, 0.0002), maintenance=table)
     assert len(frame) == 9
     drained = funding_over_time("long", 96_000.0, 100, np.full(300, 0.003))
@@ -240,3 +242,88 @@ def test_property_clamp_bounds_the_distance_to_the_premium(p, i):
     rate = funding_rate(p, i, 0.0005, "bitmex")
     assert abs(rate - p) <= 0.0005 + 1e-15
     assert min(p, i) - 1e-15 <= rate <= max(p, i) + 1e-15
+
+
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_expiry_days_of_a_perpetual_is_refused_not_ignored():
+    # a perpetual never expires: expiry_days=nan used to be ignored in silence
+    with pytest.raises(ValueError) as err:
+        holding_events(30, "perpetual", expiry_days=math.nan)
+    assert str(err.value) == (
+        "expiry_days applies only with instrument='dated'; leave it at 91.0 otherwise, got nan"
+    )
+    with pytest.raises(ValueError, match=r"^interval_hours applies only with instrument="):
+        holding_events(30, "dated", interval_hours=4)
+    assert holding_events(30, "perpetual", expiry_days=91) == holding_events(30)
+    with pytest.raises(ValueError, match=r"^days must be a single number"):
+        holding_events([30, 60])
+
+
+def test_funding_names_its_own_arguments():
+    with pytest.raises(ValueError, match=r"^mark_price must be greater than 0"):
+        funding_payment("long", 1, 0.0, 0.0001)
+    with pytest.raises(ValueError, match=r"^mark_prices and rates must have matching lengths"):
+        accumulated_funding("long", 1, [100, 101], [0.0001, 0.0001, 0.0001])
+    with pytest.raises(ValueError, match=r"^leverage must be a single number"):
+        funding_over_time("long", 100, [10, 20], [0.0001])
+
+
+# --- intermediate values, dYdX v4, Kraken, conventions of funding_over_time -----------------
+
+
+def test_rate_details_name_the_clamp_term():
+    # BitMEX support, ONDOUSDT: premium -0.184 %, interest 0.01 % -> clamp term +0.05 %,
+    # rate -0.134 %.
+    from perpmath.funding import funding_rate_details
+
+    d = funding_rate_details(-0.00184, 0.0001, 0.0005, "bitmex")
+    assert d.premium == pytest.approx(-0.00184)
+    assert d.clamp_term == pytest.approx(0.0005)
+    assert d.rate == pytest.approx(-0.00134) == funding_rate(-0.00184, 0.0001, 0.0005, "bitmex")
+    assert d.capped is False
+    # Hyperliquid: the 4 %/hour cap binds on a 50 % premium
+    h = funding_rate_details(0.5, convention="hyperliquid")
+    assert h.capped is True and h.rate == 0.04 and h.rate_uncapped == pytest.approx(0.4995 / 8)
+    # a 4-hour Binance symbol with its per-symbol cap (HIFIUSDT: +/-2.5 %)
+    b = funding_rate_details(0.2, convention="binance", interval_hours=4, cap=0.025)
+    assert b.interval_hours == 4 and b.rate == 0.025 and b.capped
+
+
+def test_dydx_v4_funding_clamp_from_v4_chain_tests():
+    # dYdX v4-chain, liquidity_tier_test.go (TestLiquidityTierGetMaxAbsFundingClampPpm):
+    # 600 % x (15 % - 15 % x 80 %) = 18 %; 45 % IMF with a 100 % maintenance fraction: 0.
+    from perpmath.funding import dydx_funding_cap, dydx_funding_rate
+
+    assert dydx_funding_cap(0.15, 0.80) == pytest.approx(0.18)
+    assert dydx_funding_cap(0.45, 1.0) == 0.0
+    assert dydx_funding_cap(1.0, 0.0, 3.0) == pytest.approx(3.0)
+    # hourly rate = clamp(premium + default funding) / 8
+    assert dydx_funding_rate(0.001, 0.05, 0.6) == pytest.approx(0.001 / 8)
+    assert dydx_funding_rate(0.5, 0.05, 0.6) == pytest.approx(6 * 0.02 / 8)
+    assert dydx_funding_rate(-0.5, 0.05, 0.6, default_funding=0.0001) == pytest.approx(-0.12 / 8)
+    with pytest.raises(ValueError, match=r"^maintenance_fraction must lie in \[0, 1\]"):
+        dydx_funding_cap(0.05, 1.2)
+    with pytest.raises(ValueError, match="dydx_funding_rate"):
+        funding_rate(0.001, convention="dydx_v4")
+
+
+def test_kraken_relative_and_absolute_rates():
+    from perpmath.funding import kraken_absolute_funding_rate, kraken_funding_rate
+
+    assert kraken_funding_rate(0.0024, 24) == pytest.approx(0.0001)
+    assert kraken_funding_rate(0.24, 24, cap=0.0025) == 0.0025
+    assert kraken_absolute_funding_rate(0.0001, 96_000) == pytest.approx(9.6)
+    with pytest.raises(ValueError, match="kraken_funding_rate"):
+        funding_rate(0.001, convention="kraken")
+    with pytest.raises(ValueError, match=r"^realisation_hours must be greater than 0"):
+        kraken_funding_rate(0.001, 0)
+
+
+def test_funding_over_time_takes_a_convention():
+    hourly = funding_over_time("long", 96_000, 10, [0.0001] * 3, convention="hyperliquid")
+    assert hourly["hours"].tolist() == [1.0, 2.0, 3.0]
+    assert hourly.attrs["interval_hours"] == 1.0
+    eight = funding_over_time("long", 96_000, 10, [0.0001] * 3, convention="bitmex")
+    assert eight["hours"].tolist() == [8.0, 16.0, 24.0]
+    with pytest.raises(ValueError, match=r"^convention must be one of"):
+        funding_over_time("long", 96_000, 10, [0.0001], convention="ftx")

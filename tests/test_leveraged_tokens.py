@@ -64,3 +64,14 @@ def test_bad_inputs():
         leveraged_token_nav([100.0, -1.0], 3)
     with pytest.raises(ValueError, match="sigma"):
         volatility_drag(3, -0.1, 30)
+
+
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_absurd_magnitudes_give_a_clear_error_and_lengths_are_named():
+    with pytest.raises(OverflowError, match=r"must be of a realistic size"):
+        avellaneda_zhang_ratio(1e300, 3.0, 0.01)
+    assert volatility_drag(1e300, 0.8, 30) == 1.0  # the limit: everything is lost
+    with pytest.raises(ValueError, match=r"^leverage and sigma must have matching lengths"):
+        volatility_drag([2, 3], [0.5, 0.6, 0.7], 30)
+    with pytest.raises(ValueError, match=r"^nav0 must be a single number"):
+        leveraged_token_nav([100.0, 101.0], 3.0, nav0=[1.0, 2.0])

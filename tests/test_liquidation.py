@@ -22,10 +22,11 @@ from perpmath.liquidation import (
     hedge_liquidation_price,
     liquidation_price,
     liquidation_price_after,
+    liquidation_price_details,
 )
 from perpmath.tiers import TierTable, load_tier_table
 
-BTC = load_tier_table("binance_usdm_btcusdt")
+BTC = load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
 
 
 def linear_equity(side, qty, entry, price, margin):
@@ -512,3 +513,358 @@ def test_inverse_tier_search_matches_brute_force(side, contracts, lev):
 
     lo, hi = (e / 10, e) if side == "long" else (e, 10 * e)
     assert lp == pytest.approx(_bisect_root(gap, lo, hi), rel=1e-9)
+
+
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_an_argument_of_the_other_margin_mode_is_refused_not_ignored():
+    # isolated mode returned 90.36 for other_maintenance=nan, ignoring it
+    with pytest.raises(ValueError) as err:
+        liquidation_price("long", 100, 10, other_maintenance=np.nan)
+    assert str(err.value) == (
+        "other_maintenance applies only with margin_mode='cross'; leave it at 0.0 otherwise, "
+        "got nan"
+    )
+    with pytest.raises(ValueError, match=r"^other_unrealized_pnl applies only with margin_mode="):
+        liquidation_price("long", 100, 10, other_unrealized_pnl=-50.0)
+    with pytest.raises(ValueError, match=r"^other_unrealized_pnl applies only with margin_mode="):
+        bankruptcy_price("long", 100, 10, other_unrealized_pnl=np.inf)
+    # left at its default it is fine; in cross mode it is checked like any other argument
+    assert liquidation_price("long", 100, 10, other_maintenance=0.0) == liquidation_price(
+        "long", 100, 10
+    )
+    with pytest.raises(ValueError, match=r"^other_maintenance must be 0 or more, got -1\.0$"):
+        liquidation_price(
+            "long", 100, 10, margin_mode="cross", wallet_balance=50, other_maintenance=-1.0
+        )
+    with pytest.raises(ValueError, match=r"^wallet_balance applies only with margin_mode='cross'"):
+        liquidation_price_after("long", 100, 10, wallet_balance=np.nan)
+    with pytest.raises(ValueError, match=r"^margin applies only with margin_mode='isolated'"):
+        liquidation_price("long", 100, 10, margin_mode="cross", wallet_balance=50, margin=5)
+
+
+def test_release_margin_is_a_flag_not_a_word():
+    with pytest.raises(TypeError, match=r"^release_margin must be True or False, got 'no'$"):
+        liquidation_price_after("long", 100, 10, reduce_quantity=0.5, release_margin="no")
+
+
+def test_mismatched_lengths_name_the_arguments():
+    with pytest.raises(ValueError, match=r"^entry_price and leverage must have matching lengths"):
+        liquidation_price("long", [100, 101], [10, 20, 30])
+    with pytest.raises(ValueError, match=r"^long_quantity and short_quantity must have matching"):
+        hedge_liquidation_price(1_000, [1.0, 2.0], 100, [0.5, 0.5, 0.5], 100)
+
+
+# --------------------------------------------------------------------------
+# Contract size, table units, known brackets, cross without leverage
+# --------------------------------------------------------------------------
+
+
+def test_linear_contract_size_counts_contracts_in_coin():
+    # Two contracts of 0.5 BTC are one BTC: long at 20,000 with 3,000 USDT of margin
+    # (MMR 0.4%) is liquidated at (20,000 - 3,000) / 0.996 = 17,068.27, not at the
+    # 18,574.30 of two whole BTC.
+    lp = liquidation_price("long", 20_000, None, 2, margin=3_000, contract_size=0.5)
+    assert lp == pytest.approx(17_068.27, abs=0.005)
+    assert lp == liquidation_price("long", 20_000, None, 1, margin=3_000)
+    bp = bankruptcy_price("long", 20_000, None, quantity=2, margin=3_000, contract_size=0.5)
+    assert bp == pytest.approx(17_000.0)
+    # with leverage, the margin is the notional of the coin held / leverage
+    assert liquidation_price("short", 96_000, 10, 4, contract_size=0.25) == pytest.approx(
+        liquidation_price("short", 96_000, 10, 1.0)
+    )
+
+
+def test_table_units_must_match_the_contract():
+    # an inverse position priced with a USDT table would use coin notional against USDT
+    # brackets: refused, whether the table says its family or only its unit
+    with pytest.raises(ValueError, match=r"is for linear contracts; this position is inverse"):
+        liquidation_price("long", 96_000, 10, 100, contract="inverse", maintenance=BTC)
+    usdt = TierTable.from_rates([50_000, 250_000], [125, 100], [0.004, 0.005])
+    with pytest.raises(ValueError, match=r"counts notional in USDT; an inverse position"):
+        liquidation_price("long", 96_000, 10, 100, contract="inverse", maintenance=usdt)
+    with pytest.raises(ValueError, match=r"counts notional in BTC; a linear position"):
+        liquidation_price("long", 96_000, 10, 1.0, maintenance=COIN_TABLE)
+    kraken = load_tier_table("kraken_inverse_btcusd")
+    with pytest.raises(ValueError, match=r"is for inverse contracts; this position is linear"):
+        liquidation_price("long", 96_000, 10, 1.0, maintenance=kraken)
+
+
+@pytest.mark.parametrize(
+    ("margin_mode", "wallet", "qty", "entry", "rate", "amount", "expected"),
+    [
+        # freqtrade tests/exchange/test_binance.py (test_liquidation_price_binance), from
+        # Binance's published calculation example: isolated BTCUSDT, 109.488 BTC at
+        # 32,481.98, wallet 1,535,443.01, MMR 2.5%, amount 16,300 -> 18,778.73;
+        # ETHUSDT 3,683.979 ETH at 1,456.84, MMR 10%, amount 135,365 -> 1,114.78.
+        ("isolated", 1_535_443.01, 109.488, 32_481.98, 0.025, 16_300.0, 18_778.73),
+        ("isolated", 1_535_443.01, 3_683.979, 1_456.84, 0.10, 135_365.0, 1_114.78),
+    ],
+)
+def test_binance_example_with_a_known_bracket(
+    margin_mode, wallet, qty, entry, rate, amount, expected
+):
+    lp = liquidation_price(
+        "long", entry, None, qty, margin=wallet, maintenance=rate, maintenance_amount=amount
+    )
+    assert round(lp, 2) == expected
+
+
+def test_binance_cross_example_with_other_positions():
+    # Same source, cross margin: the other position's maintenance margin (TMM1) and
+    # unrealised PnL (UPNL1) at their mark prices 31,967.27 (BTC) and 1,335.18 (ETH).
+    wb = 1_535_443.01
+    btc = dict(qty=109.488, entry=32_481.98, mark=31_967.27, rate=0.025, amount=16_300.0)
+    eth = dict(qty=3_683.979, entry=1_456.84, mark=1_335.18, rate=0.10, amount=135_365.0)
+
+    def mm(p):
+        return p["qty"] * p["mark"] * p["rate"] - p["amount"]
+
+    def upnl(p):
+        return p["qty"] * (p["mark"] - p["entry"])
+
+    for this, other, expected in ((btc, eth, 26_316.89), (eth, btc, 1_153.26)):
+        lp = liquidation_price(
+            "long",
+            this["entry"],
+            None,  # leverage does not enter the cross formula
+            this["qty"],
+            margin_mode="cross",
+            wallet_balance=wb,
+            other_maintenance=mm(other),
+            other_unrealized_pnl=upnl(other),
+            maintenance=this["rate"],
+            maintenance_amount=this["amount"],
+        )
+        assert round(lp, 2) == expected
+
+
+def test_isolated_without_leverage_or_margin_is_refused():
+    with pytest.raises(ValueError, match=r"needs leverage .* or margin="):
+        liquidation_price("long", 96_000, None, 1.0)
+    with pytest.raises(ValueError, match=r"maintenance_amount goes with a maintenance rate"):
+        liquidation_price("long", 96_000, 10, maintenance=BTC, maintenance_amount=50)
+    with pytest.raises(ValueError, match=r"^maintenance_amount must be 0 or more"):
+        liquidation_price("long", 96_000, 10, maintenance=0.005, maintenance_amount=-1)
+
+
+# --------------------------------------------------------------------------
+# Gate, Bitget, Kraken, Deribit
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("side", ["long", "short"])
+def test_gate_formula_with_taker_fee_in_the_maintenance_term(side):
+    # Gate, "Calculation of liquidation price": LP = (EP -/+ margin / multiplier / size) /
+    # [1 -/+ (MMR + taker rate)], "-" for a long; BTC_USDT multiplier 0.0001 BTC.
+    sgn = 1 if side == "long" else -1
+    e, contracts, lev, mmr, fee = 96_000.0, 25_000, 25, 0.004, 0.0005
+    margin = contracts * 0.0001 * e / lev
+    expected = (e - sgn * margin / 0.0001 / contracts) / (1 - sgn * (mmr + fee))
+    lp = liquidation_price(side, e, lev, contracts, convention="gate", maintenance=mmr)
+    assert lp == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("side", ["long", "short"])
+def test_bitget_formula_with_taker_fee(side):
+    # Bitget, "Estimated liquidation price" (isolated): (margin - size x entry x direction)
+    # / (size x (MMR + taker fee rate - direction)).
+    d = 1 if side == "long" else -1
+    e, size, margin, mmr, fee = 96_000.0, 0.8, 4_000.0, 0.004, 0.0006
+    expected = (margin - size * e * d) / (size * (mmr + fee - d))
+    lp = liquidation_price(side, e, None, size, margin=margin, convention="bitget", maintenance=mmr)
+    assert lp == pytest.approx(expected, rel=1e-12)
+
+
+def test_kraken_inverse_schedule_valued_at_entry():
+    # Kraken: maintenance margin of each level's contracts valued in BTC at the entry price.
+    # 1,000,000 contracts long at 96,000 with 20x: MM = (500,000 x 1% + 500,000 x 2%) / EP.
+    q, e, lev = 1_000_000, 96_000.0, 20
+    lp = liquidation_price("long", e, lev, q, convention="kraken_inverse")
+    equity = q / e / lev + q * (1 / e - 1 / lp)
+    assert equity == pytest.approx((500_000 * 0.01 + 500_000 * 0.02) / e)
+    d = liquidation_price_details("long", e, lev, q, convention="kraken_inverse")
+    assert d.tier == 2 and d.maintenance_amount == pytest.approx(5_000)  # 500,000 x 1%
+    assert d.tier_table == "kraken_inverse_btcusd" and d.tier_table_date == "2025-04-04"
+
+
+def test_deribit_maintenance_grows_with_size():
+    # Deribit, "Linear Perpetual": maintenance margin 1% + size in BTC x 0.005%; a 25 BTC
+    # position needs 1.125% (28,125 USDC at 100,000).
+    lp = liquidation_price("long", 100_000, 10, 25, convention="deribit_linear")
+    equity = 25 * 100_000 / 10 + 25 * (lp - 100_000)
+    assert equity == pytest.approx(25 * lp * 0.01125)
+    d = liquidation_price_details("long", 100_000, 10, 25, convention="deribit_linear")
+    assert d.maintenance_rate == pytest.approx(0.01125)
+
+
+# --------------------------------------------------------------------------
+# Intermediate values by name, margin taken out
+# --------------------------------------------------------------------------
+
+
+def test_details_name_every_value_that_made_the_price():
+    d = liquidation_price_details("long", 96_000, 20, 30.0, maintenance=BTC)
+    assert d.liquidation_price == liquidation_price("long", 96_000, 20, 30.0, maintenance=BTC)
+    assert d.tier == 4 and d.maintenance_rate == 0.025 and d.maintenance_amount == 16_300
+    assert d.tier_table_date == "2021-03-18"
+    assert d.initial_margin == pytest.approx(30 * 96_000 / 20)
+    assert d.margin == pytest.approx(d.initial_margin)
+    # at the liquidation price the margin balance equals the maintenance margin shown
+    eq = d.margin + 30 * (d.liquidation_price - 96_000)
+    assert eq == pytest.approx(d.maintenance_margin)
+    assert d.as_dict()["settlement"] == "USDT"
+    conv = liquidation_price_details("long", 96_000, 20, 1.0, convention="okx")
+    assert conv.fee_in_maintenance == get_convention("okx").taker_fee
+    fee = dataclasses.replace(get_convention("bybit_inverse"), taker_fee=0.00075)
+    inv = liquidation_price_details(
+        "long", 8_000, 50, 10_000, margin_mode="cross", wallet_balance=0.5, convention=fee
+    )
+    assert inv.liquidation_price == 5_739.50
+    assert inv.bankruptcy_price == pytest.approx(5_718.57, abs=0.005)
+    assert inv.close_fee_reserved == pytest.approx(10_000 / inv.bankruptcy_price * 0.00075)
+    with pytest.raises(ValueError, match=r"^entry_price must be a single number"):
+        liquidation_price_details("long", [96_000, 97_000], 20)
+
+
+def test_funding_paid_out_of_margin_moves_the_price_towards_entry():
+    base = liquidation_price("long", 96_000, 20, 1.0)
+    paid = liquidation_price_after("long", 96_000, 20, 1.0, add_margin=-200)
+    assert paid == pytest.approx(base + 200 / (1 - 0.004))
+    with pytest.raises(ValueError, match="margin left after the change must be greater than 0"):
+        liquidation_price_after("long", 96_000, 20, 1.0, add_margin=-5_000)
+
+
+# --------------------------------------------------------------------------
+# Other open projects' test tables, reproduced
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("convention", "side", "expected"),
+    [
+        # freqtrade tests/freqtradebot/test_freqtradebot.py (test_execute_entry), freqtrade/
+        # freqtrade @ e703fec3aff4bab1344abf47bb66f017dfc21057: 30 coin of ETH/USDT at 10 with
+        # 5x (margin 60), maintenance rate 1% and
+        # amount 0.01, taker fee 0.06% (its market fixture), no liquidation buffer.
+        (None, "short", 11.88151815181518),
+        (None, "long", 8.080471380471382),
+        # Gate and OKX add the taker rate to the maintenance rate (freqtrade ignores the
+        # maintenance amount there, as Gate's and OKX's formulas have none)
+        ("gate", "short", 11.87413417771621),
+        ("gate", "long", 8.085708510208207),
+        ("okx", "short", 11.87413417771621),
+        ("okx", "long", 8.085708510208207),
+    ],
+)
+def test_freqtrade_execute_entry_table(convention, side, expected):
+    kwargs = dict(margin=60.0, maintenance=0.01)
+    if convention is None:
+        kwargs["maintenance_amount"] = 0.01
+    else:
+        kwargs.update(convention=convention, taker_fee=0.0006, contract_size=1.0)
+    lp = liquidation_price(side, 10.0, None, 30.0, **kwargs)
+    assert lp == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(("side", "expected"), [("short", 11.9), ("long", 8.1)])
+def test_freqtrade_execute_entry_table_bybit(side, expected):
+    # same source, Bybit: LP = EP -/+ (IM - MM) / size with MM valued at entry, 5x
+    assert liquidation_price(side, 10.0, 5, 30.0, maintenance=0.01, convention="bybit_linear") == (
+        pytest.approx(expected, rel=1e-12)
+    )
+
+
+# freqtrade tests/exchange/test_hyperliquid.py (test_hyperliquid_dry_run_liquidation_price,
+# freqtrade/freqtrade @ 3b1fb5af847863302393b0413321642d454e35a5): the liquidation prices
+# Hyperliquid itself returned for these positions (entry, side, size, collateral), with the
+# markets' maximum leverage of the time: BTC and ETH 50x, SOL and DOGE 20x, the HIP-3 stock
+# markets 10x; maintenance = half the initial margin at that leverage. freqtrade compares
+# with rel=1e-4 (the venue rounds collateral and sizes); so does this test.
+HYPERLIQUID_POSITIONS = [
+    ("ETH", 2458.5, "long", 0.015, 36.864593, 0.86915825),
+    ("BTC", 63287.0, "long", 0.00039, 24.673292, 22.37166537),
+    ("SOL", 146.82, "long", 0.16, 23.482979, 0.05269872),
+    ("SOL", 145.83, "long", 0.33, 24.045107, 74.83696193),
+    ("ETH", 2459.5, "long", 0.0199, 24.454895, 1243.0411908),
+    ("BTC", 62739.0, "long", 0.00077, 24.137992, 31708.03843631),
+    ("DOGE", 0.11586, "long", 437.0, 25.29769, 0.05945697),
+    ("ETH", 2642.8, "short", 0.019, 25.091876, 3924.18322043),
+    ("SOL", 155.89, "short", 0.32, 24.924941, 228.07847866),
+    ("DOGE", 0.14333, "short", 351.0, 25.136807, 0.20970228),
+    ("BTC", 68595.0, "short", 0.00069, 23.64871, 101849.99354283),
+    ("BTC", 65536.0, "short", 0.00099, 21.604172, 86493.46174617),
+    ("SOL", 173.06, "long", 0.6, 20.735658, 142.05186667),
+    ("ETH", 2545.5, "long", 0.0329, 20.909894, 1929.23322895),
+    ("BTC", 67400.0, "short", 0.00031, 20.887308, 133443.97317151),
+    ("ETH", 2552.0, "short", 0.0327, 20.833393, 3157.53150453),
+    ("BTC", 66930.0, "long", 0.0015, 20.043862, 54108.51043771),
+    ("BTC", 67033.0, "long", 0.00121, 20.251817, 50804.00091827),
+    ("ETH", 2521.9, "long", 0.0237, 19.902091, 1699.14071943),
+    ("BTC", 68139.0, "short", 0.00145, 19.72573, 80933.61590987),
+    ("SOL", 178.29, "short", 0.11, 19.605036, 347.82205322),
+    ("SOL", 176.23, "long", 0.33, 19.364946, 120.56240404),
+    ("SOL", 173.08, "short", 0.33, 19.01881, 225.08561715),
+    ("BTC", 68240.0, "short", 0.00105, 17.887922, 84431.79820839),
+    ("ETH", 2518.4, "short", 0.007, 17.62263, 4986.05799151),
+    ("ETH", 2533.2, "long", 0.0347, 17.555195, 2047.7642302),
+    ("DOGE", 0.13284, "long", 360.0, 15.943218, 0.09082388),
+    ("SOL", 163.11, "short", 0.48, 15.650731, 190.94213618),
+    ("BTC", 67141.0, "long", 0.00067, 14.979079, 45236.52992613),
+    ("XYZ-AAPL", 250.0, "long", 0.5, 25.0, 210.5263157894737),
+    ("XYZ-GOOGL", 190.0, "short", 0.5, 9.5, 199.04761904761904),
+    ("XYZ-TSLA", 350.0, "long", 1.0, 50.0, 315.7894736842105),
+]
+HYPERLIQUID_MAX_LEVERAGE = {"BTC": 50, "ETH": 50, "SOL": 20, "DOGE": 20}
+
+
+@pytest.mark.parametrize("margin_mode", ["isolated", "cross"])
+def test_hyperliquid_liquidation_prices_from_freqtrades_table(margin_mode):
+    coin, entry, side, size, collateral, expected = zip(*HYPERLIQUID_POSITIONS, strict=True)
+    max_lev = np.array([HYPERLIQUID_MAX_LEVERAGE.get(c, 10) for c in coin], dtype=float)
+    money = {"margin": collateral} if margin_mode == "isolated" else {"wallet_balance": collateral}
+    lp = liquidation_price(
+        list(side),
+        list(entry),
+        None,
+        list(size),
+        margin_mode=margin_mode,
+        maintenance=1 / (2 * max_lev),
+        convention="hyperliquid",
+        **money,
+    )
+    assert lp == pytest.approx(np.array(expected), rel=1e-4)
+
+
+def test_octobot_inverse_position_table():
+    # OctoBot-Trading tests/personal_data/positions/types/test_inverse_position.py
+    # (Drakkar-Software/OctoBot-Trading @ 063b8fd09628c6f3819ea84c10d8894a2a1fb910): 100
+    # contracts of 1 USD at 100, maintenance rate 1%, no fee, Bybit's inverse rule
+    # (maintenance valued at entry). Isolated liquidation at 1x: 50.2512..., short 10,000.
+    octo = dataclasses.replace(
+        get_convention("bybit_inverse"), name="octobot", taker_fee=0.0, rounding="none"
+    )
+    kw = dict(maintenance=0.01, convention=octo)
+    assert liquidation_price("long", 100, 1, 100, **kw) == pytest.approx(
+        50.25125628140703518113600205, rel=1e-15
+    )
+    assert liquidation_price("short", 100, 1, 100, **kw) == pytest.approx(10_000.0, rel=1e-15)
+    # At 100x the initial margin (1%) equals the maintenance margin: OctoBot returns the
+    # entry price, perpmath refuses the position (no venue opens it: at 1% maintenance the
+    # risk limit allows less than 100x).
+    with pytest.raises(ValueError, match="liquidated at its own entry price"):
+        liquidation_price("long", 100, 100, 100, **kw)
+    # bankruptcy prices: 50 and 99.0099... (long 1x, 100x), 101.0101... (short 100x)
+    for side, lev, expected in (
+        ("long", 1, 50.0),
+        ("long", 100, 99.00990099009900990099009901),
+        ("short", 100, 101.0101010101010101010101010),
+    ):
+        bp = bankruptcy_price(side, 100, lev, "inverse", quantity=100)
+        assert bp == pytest.approx(expected, rel=1e-15)
+    # an inverse short at 1x never goes bankrupt: OctoBot writes 0, perpmath inf
+    assert bankruptcy_price("short", 100, 1, "inverse", quantity=100) == np.inf
+
+
+def test_bankruptcy_price_names_its_keyword_only_quantity():
+    with pytest.raises(TypeError, match=r"takes quantity by name"):
+        bankruptcy_price("long", 96_000, 10, 2)

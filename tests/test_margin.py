@@ -93,7 +93,7 @@ def test_maintenance_margin_toobit_flat_rate_example():
 def test_maintenance_margin_binance_table():
     # Binance USDⓈ-M BTCUSDT (2021-03-18 brackets): 3 BTC at 100,000 USDT is a
     # 300,000 USDT notional in the 1% bracket with amount 1,300 -> 1,700 USDT.
-    table = load_tier_table("binance_usdm_btcusdt")
+    table = load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
     assert maintenance_margin(3, 100_000, table) == approx(300_000 * 0.01 - 1_300)
 
 
@@ -254,10 +254,10 @@ def test_open_loss_inverse_is_in_coin():
         (lambda: initial_margin(1, 100, 10, "perp"), "contract"),
         (lambda: margin_balance(math.nan, 0), "wallet_balance"),
         (lambda: margin_balance(1, math.inf), "unrealized_pnl"),
-        (lambda: maintenance_margin(1, 0, 0.004), "price"),
+        (lambda: maintenance_margin(1, 0, 0.004), "mark_price"),
         (lambda: maintenance_margin(1, 100, 0.0), "maintenance"),
         (lambda: maintenance_margin(1, 100, 1.5), "maintenance"),
-        (lambda: maintenance_margin(1e6, 1e3, load_tier_table()), "notional"),
+        (lambda: maintenance_margin(1e6, 1e3, load_tier_table(date="2021-03-18")), "notional"),
         (lambda: margin_ratio(1, 1, 1, "margin"), "definition"),
         (lambda: margin_ratio(math.nan, 1, 1, "margin_to_notional"), "margin_balance"),
         (lambda: margin_ratio(1, 0, 1, "margin_to_notional"), "maintenance_margin"),
@@ -293,3 +293,121 @@ def test_bad_input_names_the_argument(call, arg):
 def test_unknown_definition_lists_the_allowed_names():
     with pytest.raises(ValueError, match=r"'margin_to_notional'.*'maintenance_to_balance'"):
         margin_ratio(1, 1, 1, "margin_fraction")
+
+
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_order_cost_names_which_of_its_two_prices_is_bad():
+    # it has an order price and a mark price; "price must be ..." named neither
+    with pytest.raises(ValueError, match=r"^order_price must be greater than 0, got -1\.0$"):
+        order_cost("long", 1, -1.0, 100, 10)
+    with pytest.raises(ValueError, match=r"^mark_price must be finite"):
+        order_cost("long", 1, 100, math.nan, 10)
+
+
+def test_mismatched_lengths_name_both_arguments():
+    with pytest.raises(ValueError, match=r"^wallet_balance and unrealized_pnl must have matching"):
+        margin_balance([1.0, 2.0], [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match=r"^order_price and mark_price must have matching"):
+        order_cost("long", 1, [100, 101], [100, 101, 102], 10)
+    with pytest.raises(ValueError, match=r"^maintenance_margin and position_value must"):
+        margin_ratio(1.0, [1.0, 2.0], [1.0, 2.0, 3.0], "margin_to_notional")
+
+
+def test_convert_checks_the_account_figures_even_when_the_conversion_needs_neither():
+    # between Binance's and OKX's forms position_value is not needed, but NaN is still refused
+    with pytest.raises(ValueError, match=r"^position_value must be finite"):
+        convert_margin_ratio(
+            0.5,
+            "maintenance_to_balance",
+            "equity_to_maintenance",
+            maintenance_margin=10,
+            position_value=math.nan,
+        )
+    assert (
+        convert_margin_ratio(
+            0.5,
+            "maintenance_to_balance",
+            "equity_to_maintenance",
+            maintenance_margin=10,
+            position_value=1_000,
+        )
+        == 2.0
+    )
+
+
+def test_margin_ratio_table_wants_single_numbers():
+    with pytest.raises(ValueError, match=r"^maintenance_margin must be a single number"):
+        margin_ratio_table(50.0, [10.0, 20.0], 1_000.0)
+    with pytest.raises(TypeError, match=r"^margin_balance must be a number"):
+        margin_ratio_table([[1.0, 2.0], [3.0]], 10.0, 1_000.0)
+
+
+# --- margin available, size-scaled margin, maximum leverage ----------------------------------
+def test_hyperliquid_margin_available_gives_the_docs_liquidation_price():
+    # Hyperliquid docs, "Liquidations": liq_price = price - side x margin_available /
+    # position_size / (1 - l x side), l = 1 / maintenance leverage (80x for BTC at 40x max).
+    from perpmath.liquidation import liquidation_price
+    from perpmath.margin import margin_available
+
+    q, e, lev = 2.0, 96_000.0, 10
+    avail = margin_available(q * e / lev, q * e / 80)
+    assert avail == pytest.approx(q * e / lev - q * e / 80)
+    docs = e - avail / q / (1 - 1 / 80)
+    assert liquidation_price("long", e, lev, q, convention="hyperliquid") == pytest.approx(docs)
+    assert margin_available(100.0, 150.0) == -50.0  # below maintenance: liquidatable
+
+
+@pytest.mark.parametrize(
+    ("size", "price", "base", "per", "expected"),
+    [
+        # Deribit, "Linear Perpetual" margin examples (BTC_USDC at 100,000; SOL_USDC at 200)
+        (25, 100_000, 0.02, 0.00005, 53_125),  # initial 2.125 %
+        (350, 100_000, 0.02, 0.00005, 1_312_500),  # initial 3.75 %
+        (25, 100_000, 0.01, 0.00005, 28_125),  # maintenance 1.125 %
+        (25, 200, 0.04, 0.000005, 200.625),  # SOL initial 4.0125 %
+        (6_000, 200, 0.04, 0.000005, 84_000),  # SOL initial 7 %
+    ],
+)
+def test_deribit_size_scaled_margin_examples(size, price, base, per, expected):
+    from perpmath.margin import size_scaled_margin
+
+    assert size_scaled_margin(size, price, base, per) == pytest.approx(expected)
+
+
+def test_max_leverage_for_notional_or_stake():
+    from perpmath.margin import max_leverage
+
+    table = load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
+    assert max_leverage(table, notional=60_000) == 100
+    assert max_leverage(table, stake=1_000) == 100
+    with pytest.raises(ValueError, match="exactly one of notional= or stake="):
+        max_leverage(table)
+    with pytest.raises(TypeError, match="tiers must be a TierTable"):
+        max_leverage(0.004, notional=1.0)
+
+
+def test_maintenance_margin_refuses_a_table_of_the_other_family():
+    # an inverse notional is in coin: USDT brackets would be compared with BTC amounts
+    usdt = load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
+    with pytest.raises(ValueError, match="is for linear contracts; this position is inverse"):
+        maintenance_margin(100, 96_000, usdt, "inverse", 100)
+    # Kraken's schedule counts USD of contracts: 1,000,000 contracts need (500,000 x 1% +
+    # 500,000 x 2%) USD of maintenance margin, in BTC at the price
+    kraken = load_tier_table("kraken_inverse_btcusd")
+    mm = maintenance_margin(1_000_000, 96_000, kraken, "inverse")
+    assert mm == pytest.approx(15_000 / 96_000)
+
+
+def test_nautilus_trader_standard_margin_model_is_a_flat_rate():
+    # nautilus_trader tests/unit_tests/accounting/test_margin_models.py (nautechsystems/
+    # nautilus_trader @ 729fee031268ec23e9aa4b37492f7aaaaa87e41c), StandardMarginModel with the
+    # instrument's 3% margin: 100,000 at 0.80 -> 2,400 initial; 1,000,000 at 1.00 -> 30,000
+    # maintenance (leverage ignored): a flat rate on the notional.
+    from perpmath.margin import initial_margin, maintenance_margin
+
+    assert maintenance_margin(1_000_000, 1.0, 0.03) == pytest.approx(30_000.0)
+    assert initial_margin(100_000, 0.80, 1 / 0.03) == pytest.approx(2_400.0)
+    # Its LeveragedMarginModel charges (80,000 / 50) x 3% = 48: the rate on top of
+    # 1/leverage, a backtest choice; crypto venues lock notional / leverage (Binance,
+    # "Leverage and Margin of USDⓈ-M Futures"): 1,600.
+    assert initial_margin(100_000, 0.80, 50) == pytest.approx(1_600.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -210,3 +212,90 @@ def test_deribit_needs_the_book():
         mark_price(270.0, convention="deribit_futures", last_price=271.0)
     with pytest.raises(ValueError, match="bid must not exceed ask"):
         mark_price(270.0, convention="deribit_futures", last_price=271.0, bid=272.0, ask=271.0)
+
+
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_stale_after_without_age_is_refused_not_ignored():
+    with pytest.raises(ValueError, match=r"^stale_after applies only with age="):
+        price_index([100.0, 101.0, 102.0], stale_after=math.nan)
+    with pytest.raises(ValueError, match=r"^band applies only with outlier_rule="):
+        price_index([100.0, 101.0, 102.0], band=0.01)  # no outlier rule uses it
+
+
+def test_mark_price_checks_every_market_figure_and_refuses_deribit_parameters_elsewhere():
+    # market data are checked even where the venue's formula skips them ...
+    with pytest.raises(ValueError, match=r"^bid must be finite"):
+        mark_price(100.0, convention="binance", last_price=100.5, bid=math.nan)
+    # ... and a parameter of Deribit's rule is refused for another venue
+    with pytest.raises(ValueError, match=r"^band applies only with convention='deribit_futures'"):
+        mark_price(100.0, convention="binance", last_price=100.5, band=0.05)
+    with pytest.raises(ValueError, match=r"^funding_rate applies only with a perpetual"):
+        mark_price(
+            100.0, convention="deribit_futures", last_price=100, bid=99, ask=101, funding_rate=0.01
+        )
+
+
+def test_a_bad_wick_demo_spread_names_spread_not_prices():
+    # was "prices must be greater than 0, got 0.0 at index (0, 3)"
+    with pytest.raises(ValueError, match=r"^spread must be 0 or more, got -1\.0$"):
+        wick_demo(spread=-1.0)
+    with pytest.raises(ValueError, match=r"^spread must be smaller than 0\.5 so that every one"):
+        wick_demo(spread=0.6)
+    with pytest.raises(ValueError, match=r"^spot_wick_venue must be a whole number in \[0, 4\]"):
+        wick_demo(spot_wick_venue=2.5)
+    with pytest.raises(ValueError, match=r"^hours_to_funding must lie in \[0, 8\]"):
+        wick_demo(hours_to_funding=-1.0)
+
+
+def test_mark_price_details_name_price_1_and_price_2():
+    # Binance, "Mark Price in Coin-Margined Futures": mark = median(Price 1, Price 2, last).
+    from perpmath.markprice import mark_price_details
+
+    d = mark_price_details(
+        96_000, last_price=94_000, funding_rate=0.0001, time_until_funding=4, basis=-30
+    )
+    assert d.price_1 == pytest.approx(96_000 * (1 + 0.0001 * 4 / 8))
+    assert d.price_2 == pytest.approx(95_970)
+    assert d.mark_price == pytest.approx(95_970) and d.chosen == "price_2"
+    assert d.mark_price == mark_price(
+        96_000,
+        convention="binance",
+        last_price=94_000,
+        funding_rate=0.0001,
+        time_until_funding=4,
+        basis=-30,
+    )
+    assert mark_price_details(96_000, last_price=95_990, basis=-30).chosen == "last_price"
+    with pytest.raises(ValueError, match=r"^convention must be one of 'binance', 'bybit'"):
+        mark_price_details(96_000, last_price=1.0, convention="okx")
+
+
+def test_hyperliquid_mark_is_the_median_of_three_inputs():
+    # Hyperliquid docs, "Robust price indices": median of oracle + 150 s EMA basis, the
+    # book median (bid, ask, last) and the external perpetual mids.
+    from perpmath.markprice import hyperliquid_mark_price
+
+    # oracle 10,000 with an EMA basis of +20 (10,020); book 10,005/10,015/10,010 (10,010);
+    # external mids 9,995: the mark is the middle value, 10,010.
+    m = hyperliquid_mark_price(10_000, 20, 10_005, 10_015, 10_010, external_mid=9_995)
+    assert m == 10_010
+    # two inputs only: the 30-second EMA of the book median joins them
+    assert hyperliquid_mark_price(10_000, 20, 10_005, 10_015, 10_010, local_ema=10_030) == 10_020
+    with pytest.raises(ValueError, match=r"external_mid .* or, when it does not exist, local_ema"):
+        hyperliquid_mark_price(10_000, 20, 10_005, 10_015, 10_010)
+    with pytest.raises(ValueError, match="best_bid must not exceed best_ask"):
+        hyperliquid_mark_price(10_000, 20, 10_020, 10_015, 10_010, external_mid=1.0)
+
+
+def test_hyperliquid_ema_update_rule():
+    # numerator <- numerator x exp(-t/150) + sample x t; denominator likewise with t.
+    from perpmath.markprice import hyperliquid_ema
+
+    out = hyperliquid_ema([10.0, 20.0], [3.0, 3.0])
+    d = np.exp(-3 / 150)
+    assert out[0] == 10.0
+    assert out[1] == pytest.approx((10 * 3 * d + 20 * 3) / (3 * d + 3))
+    # a constant sample gives that constant, whatever the spacing
+    assert hyperliquid_ema([5.0] * 4, [1.0, 7.0, 3.0, 30.0]) == pytest.approx([5.0] * 4)
+    with pytest.raises(ValueError, match=r"^durations must be greater than 0"):
+        hyperliquid_ema([1.0], [0.0])

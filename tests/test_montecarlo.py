@@ -197,3 +197,67 @@ def test_a_one_x_long_is_never_liquidated_by_a_price_path():
     assert first_passage_probability(0.0, 0.6, 7) == 0.0
     p = liquidation_probability("long", [1, 10], 0.6, 7, rng=np.random.default_rng(0), n_paths=500)
     assert p[0] == 0.0 and p[1] > 0
+
+
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_jump_parameters_under_the_gbm_model_are_refused_not_ignored():
+    rng = np.random.default_rng(1)
+    with pytest.raises(ValueError) as err:
+        liquidation_probability("long", 10, 0.5, 7, rng=rng, n_paths=10, jump_intensity=np.nan)
+    assert str(err.value) == (
+        "jump_intensity applies only with model='jump'; leave it at 12.0 otherwise, got nan"
+    )
+    with pytest.raises(ValueError, match=r"^jump_std applies only with model='jump'"):
+        liquidation_probability("long", 10, 0.5, 7, rng=rng, n_paths=10, jump_std=0.2)
+    # with jumps they are used, so checked as such
+    with pytest.raises(ValueError, match=r"^jump_std must be 0 or more"):
+        liquidation_probability(
+            "long", 10, 0.5, 7, rng=rng, n_paths=10, model="jump", jump_std=-0.2
+        )
+
+
+def test_simulation_options_are_checked_before_running():
+    rng = np.random.default_rng(1)
+    with pytest.raises(TypeError, match=r"^progress must be a function or None, got str"):
+        liquidation_probability("long", 10, 0.5, 7, rng=rng, n_paths=10, progress="bar")
+    with pytest.raises(ValueError, match=r"^n_paths must be a whole number of at least 1, got inf"):
+        liquidation_probability("long", 10, 0.5, 7, rng=rng, n_paths=np.inf)
+    with pytest.raises(ValueError, match=r"^sigma must be a single number"):
+        survival_curve("long", 10, [0.5, 0.8], 7, rng=rng, n_paths=10)
+    with pytest.raises(ValueError, match=r"^leverage and sigma must have matching lengths"):
+        liquidation_probability_closed_form("long", [5, 10], [0.5, 0.6, 0.7], 7)
+
+
+def test_quantity_sizes_the_position_and_picks_its_tier():
+    # the running example's margin of 1,000 USDT: 100x is 100,000 USDT of notional, tier 2
+    from perpmath.example import RUNNING_EXAMPLE as ex
+
+    levs = np.array([10.0, 50.0, 100.0])
+    qty = ex.quantity_at(levs)
+    ratio = liquidation_barrier("long", levs, maintenance=ex.tiers, quantity=qty)
+    np.testing.assert_allclose(ratio * 96_000, ex.liquidation_price(levs))
+    closed = liquidation_probability_closed_form(
+        "long", levs, 0.6, 7, maintenance=ex.tiers, quantity=qty
+    )
+    np.testing.assert_allclose(closed, first_passage_probability(ratio, 0.6, 7))
+    a = liquidation_probability(
+        "long",
+        levs,
+        0.6,
+        7,
+        rng=np.random.default_rng(3),
+        n_paths=300,
+        maintenance=ex.tiers,
+        quantity=qty,
+    )
+    b = survival_curve(
+        "long",
+        levs,
+        0.6,
+        7,
+        rng=np.random.default_rng(3),
+        n_paths=300,
+        maintenance=ex.tiers,
+        quantity=qty,
+    )
+    np.testing.assert_allclose(a, 1 - b.iloc[-1].to_numpy())

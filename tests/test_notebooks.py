@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,16 @@ import pytest
 COURSE = Path(__file__).resolve().parents[1] / "course"
 NOTEBOOKS = sorted(COURSE.glob("[0-9][0-9]_*.ipynb"))
 IGNORE = "# NBVAL_IGNORE_OUTPUT"
+# Sections that follow the conventions of CONTRIBUTING.md "Notebooks" in full (narrative
+# assertions, the running example, Try/Notice lines, recap, reading, links to neighbors).
+# 05, 06 and 09 adopt them when they are rebuilt; add them here then.
+V2 = [p for p in NOTEBOOKS if p.name[:2] not in {"05", "06", "09"}]
+# British spellings the course does not use (it writes US English).
+BRITISH = re.compile(
+    r"\b(realis|unrealis|socialis|organis|recognis|annualis|summaris|minimis|maximis|"
+    r"colour|behaviour|favour|modelling|labelled|neighbour|centre)\w*",
+    re.IGNORECASE,
+)
 
 
 def _load(path: Path) -> dict:
@@ -79,7 +90,9 @@ def test_section_structure(path: Path):
         text = "".join(
             "".join(o.get("data", {}).get("text/plain", "")) for o in cell.get("outputs", [])
         )
-        assert "correct." in text, f"{path.name}: a stored solution is not checked correct"
+        assert "correct." in text or "Prediction recorded" in text, (
+            f"{path.name}: a stored solution is not checked correct"
+        )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -90,3 +103,122 @@ def test_explorer_follows_a_static_figure(path: Path):
             assert seen_figure, f"{path.name}: explorer before any static figure"
         if any("image/png" in o.get("data", {}) for o in cell.get("outputs", [])):
             seen_figure = True
+
+
+def _markdown(nb: dict) -> list[str]:
+    return [_src(c) for c in nb["cells"] if c["cell_type"] == "markdown"]
+
+
+def _text_outputs(cell: dict) -> str:
+    parts = []
+    for out in cell.get("outputs", []):
+        parts.append("".join(out.get("text", "")))
+        parts.append("".join(out.get("data", {}).get("text/plain", "")))
+    return "".join(parts)
+
+
+@pytest.mark.parametrize("path", V2, ids=lambda p: p.name)
+def test_section_ends_with_links_to_its_neighbors(path: Path):
+    last = _src(_load(path)["cells"][-1])
+    i = NOTEBOOKS.index(path)
+    if i > 0:
+        assert f"]({NOTEBOOKS[i - 1].name})" in last and "**Previous:**" in last, path.name
+    if i + 1 < len(NOTEBOOKS):
+        assert f"]({NOTEBOOKS[i + 1].name})" in last and "**Next:**" in last, path.name
+
+
+@pytest.mark.parametrize("path", [p for p in V2 if p.name[:2] != "00"], ids=lambda p: p.name)
+def test_section_has_jargon_recap_and_further_reading_before_its_key_points(path: Path):
+    cells = _load(path)["cells"]
+    before = "".join(_src(c) for c in cells[-3:-1] if c["cell_type"] == "markdown")
+    assert "## Jargon recap" in before, f"{path.name}: no jargon recap before the key points"
+    assert "## Further reading" in before, f"{path.name}: no further reading before the key points"
+
+
+@pytest.mark.parametrize("path", V2, ids=lambda p: p.name)
+def test_results_are_asserted_in_the_cells_that_compute_them(path: Path):
+    """Narrative assertions: a verdict or a stated result has an expect/assert in its cell."""
+    nb = _load(path)
+    code = [_src(c) for c in _code(nb)]
+    asserted = [s for s in code if "expect(" in s or re.search(r"^assert ", s, re.M)]
+    if path.name[:2] != "00":
+        assert len(asserted) >= 6, f"{path.name}: only {len(asserted)} cells assert their result"
+    cells = nb["cells"]
+    for i, cell in enumerate(cells):
+        text = _src(cell)
+        if cell["cell_type"] != "markdown" or "**Verdict" not in text:
+            continue
+        previous = next(c for c in reversed(cells[:i]) if c["cell_type"] == "code")
+        src = _src(previous)
+        assert "expect(" in src or "assert " in src, (
+            f"{path.name}: the verdict {text[:60]!r} follows a cell without an assertion"
+        )
+
+
+@pytest.mark.parametrize("path", V2, ids=lambda p: p.name)
+def test_explorers_come_with_try_and_notice_lines(path: Path):
+    cells = _load(path)["cells"]
+    for i, cell in enumerate(cells):
+        if cell["cell_type"] == "code" and "_explorer(" in _src(cell):
+            intro = _src(cells[i - 1])
+            assert cells[i - 1]["cell_type"] == "markdown", path.name
+            assert "**Try:**" in intro and "**Notice:**" in intro, (
+                f"{path.name}: the markdown before an explorer needs Try and Notice lines"
+            )
+
+
+@pytest.mark.parametrize("path", V2, ids=lambda p: p.name)
+def test_section_uses_the_running_example_and_shows_the_tier_table_date(path: Path):
+    nb = _load(path)
+    first = next(c for c in _code(nb))
+    assert "from perpmath.example import RUNNING_EXAMPLE as ex" in _src(first), path.name
+    shown = "".join(_text_outputs(c) for c in _code(nb))
+    assert "tiers dated 20" in shown, f"{path.name}: the tier table's date is never shown"
+
+
+@pytest.mark.parametrize("path", V2, ids=lambda p: p.name)
+def test_every_prediction_is_revealed_after_it_is_made(path: Path):
+    code = _code(_load(path))
+    for i, cell in enumerate(code):
+        for key in re.findall(r'check\("([\w-]*predict[\w-]*)"', _src(cell)):
+            later = "".join(_src(c) for c in code[i + 1 :])
+            assert f'reveal("{key}")' in later, f"{path.name}: {key} is never revealed"
+
+
+@pytest.mark.parametrize("path", V2, ids=lambda p: p.name)
+def test_us_spelling(path: Path):
+    for text in _markdown(_load(path)) + [_src(c) for c in _code(_load(path))]:
+        found = BRITISH.findall(text)
+        assert not found, f"{path.name}: British spelling {found}"
+
+
+def test_glossary_and_guide_use_us_spelling():
+    for doc in (COURSE / "glossary.md", COURSE.parent / "workshop" / "instructor_guide.md"):
+        found = BRITISH.findall(doc.read_text(encoding="utf-8"))
+        assert not found, f"{doc.name}: British spelling {found}"
+
+
+def test_each_claim_is_checked_once_in_its_section_and_indexed_in_00():
+    from perpmath.claims import CLAIMS
+
+    headings = {}
+    for path in V2:
+        for text in _markdown(_load(path)):
+            for n in re.findall(r"^#+ Claim (\d+):", text, re.M):
+                headings.setdefault(int(n), []).append(path.name)
+    welcome = "\n".join(_markdown(_load(COURSE / "00_welcome.ipynb")))
+    for claim in CLAIMS:
+        row = re.search(rf"^\| {claim.number} \| (.*) \| \[.*\]\((.*)\) \|$", welcome, re.M)
+        assert row, f"00's claims index has no row for claim {claim.number}"
+        assert row.group(2) == claim.notebook, f"claim {claim.number} links to {row.group(2)}"
+        assert row.group(1) == claim.statement, f"claim {claim.number}: {row.group(1)!r}"
+        assert (COURSE / claim.notebook).exists(), claim.notebook
+        if any(p.name == claim.notebook for p in V2):
+            assert headings.get(claim.number) == [claim.notebook], (
+                f"claim {claim.number} must be checked once, in {claim.notebook}: "
+                f"found in {headings.get(claim.number)}"
+            )
+        else:
+            assert claim.number not in headings, (
+                f"claim {claim.number} belongs to {claim.notebook}, not {headings[claim.number]}"
+            )

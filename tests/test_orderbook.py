@@ -217,3 +217,34 @@ def test_fill_identities(sizes, frac, side):
     assert after.size in (untouched.size, untouched.size + 1)  # + the level taken partly
     np.testing.assert_array_equal(after[after.size - untouched.size :], untouched)
     assert isinstance(f.levels, pd.DataFrame)
+
+
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_a_string_in_a_book_names_the_column_instead_of_numpy():
+    # was numpy's "could not convert string to float: 'x'"
+    with pytest.raises(TypeError) as err:
+        OrderBook([99, "x"], [1, 1], [101], [1])
+    assert str(err.value) == "bid_prices must be a number or an array of numbers, got [99, 'x']"
+    with pytest.raises(TypeError, match=r"^ask_sizes must be a number or an array of numbers"):
+        OrderBook([99], [1], [101, 102], [[1], [2, 3]])  # ragged
+
+
+@pytest.mark.parametrize("bad", [float("inf"), float("nan"), 2.5, "10", None])
+def test_levels_given_a_non_count_raise_value_or_type_errors_not_overflow(bad):
+    with pytest.raises((ValueError, TypeError), match=r"^levels must be a whole number in \[1, "):
+        deep_book(100.0, levels=bad)
+    with pytest.raises((ValueError, TypeError), match=r"^count must be a whole number of at"):
+        deep_book(100.0, levels=10).without_levels("bid", bad)
+
+
+def test_scalars_and_flags_of_an_order():
+    book = deep_book(100.0, levels=10)
+    with pytest.raises(ValueError, match=r"^quantity must be a single number"):
+        market_order_fill(book, "buy", [1.0, 2.0])
+    with pytest.raises(TypeError, match=r"^allow_partial must be True or False, got 'no'$"):
+        market_order_fill(book, "buy", 1.0, allow_partial="no")
+    with pytest.raises(TypeError, match=r"^fill must be a Fill from market_order_fill"):
+        book.after("fill")
+    with pytest.raises(ValueError, match=r"^delay must be finite"):
+        delayed_execution_price([100.0, 99.0], 0, float("inf"))
+    assert delayed_execution_price([100.0, 99.0], 0, 1e300) == 99.0  # capped at the path's end

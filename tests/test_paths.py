@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from perpmath.paths import (
+    add_jumps,
     flash_crash_path,
     gbm_log_increments,
     gbm_paths,
@@ -98,3 +99,37 @@ def test_bad_inputs():
         flash_crash_path(100.0, 10, crash_at=10, drop=0.1, crash_steps=2)
     with pytest.raises(ValueError, match="jump_std"):
         jump_diffusion_paths(100.0, 0.5, 1, 10, 10, rng, jump_std=-1)
+
+
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_add_jumps_checks_days_and_its_increments():
+    rng = np.random.default_rng(1)
+    kw = dict(jump_intensity=12.0, jump_mean=-0.05, jump_std=0.05)
+    with pytest.raises(ValueError, match=r"^days must be greater than 0, got 0\.0$"):
+        add_jumps(np.zeros((2, 10)), 0.0, rng, **kw)
+    with pytest.raises(ValueError, match=r"^days must be finite"):
+        add_jumps(np.zeros((2, 10)), float("nan"), rng, **kw)  # was numpy's "lam is NaN"
+    bad = np.zeros((2, 10))
+    bad[1, 3] = float("nan")
+    with pytest.raises(ValueError, match=r"^log_increments must be finite .* at index \(1, 3\)"):
+        add_jumps(bad, 5.0, rng, **kw)
+    with pytest.raises(TypeError, match=r"^log_increments must be a 2-D NumPy array of floats"):
+        add_jumps([[0.0, 0.0]], 5.0, rng, **kw)
+
+
+def test_counts_given_inf_or_nan_are_value_errors_not_overflow():
+    rng = np.random.default_rng(1)
+    for bad in (float("inf"), float("nan")):
+        with pytest.raises(ValueError, match=r"^n_steps must be a whole number of at least 1"):
+            gbm_paths(100.0, 0.5, 1, bad, 10, rng)
+    assert gbm_paths(100.0, 0.5, 1, 10.0, 3, rng).shape == (3, 11)  # a whole float is a count
+
+
+def test_absurd_magnitudes_raise_a_clear_overflow_error():
+    rng = np.random.default_rng(1)
+    with pytest.raises(OverflowError, match=r"^sigma 1e\+300, mu 0 and days 1 give a log-price"):
+        gbm_paths(100.0, 1e300, 1, 10, 3, rng)
+    with pytest.raises(OverflowError, match=r"jump_mean 1e\+300 and jump_std 0\.05"):
+        jump_diffusion_paths(100.0, 0.5, 1, 10, 3, rng, jump_mean=1e300)
+    with pytest.raises(TypeError, match=r"^dtype must be numpy\.float32 or numpy\.float64"):
+        gbm_log_increments(0.5, 1, 10, 3, rng, dtype="half")

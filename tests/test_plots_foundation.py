@@ -23,7 +23,7 @@ from perpmath.plots.margin import (
 from perpmath.plots.spot import plot_linear_vs_inverse, plot_spot_vs_perpetual
 from perpmath.plots.style import LEVEL_STYLES
 
-TIERS = pm.load_tier_table("binance_usdm_btcusdt")
+TIERS = pm.load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
 BTC, ETH = 96_000.0, 3_600.0
 
 
@@ -103,7 +103,7 @@ def _lines(fig):
 @pytest.mark.parametrize(
     ("name", "levels"),
     [
-        ("spot_vs_perpetual", ["entry", "liquidation"]),
+        ("spot_vs_perpetual", ["entry"]),
         ("position_roe", ["entry", "liquidation", "bankruptcy"]),
         ("margin_ratios", ["liquidation"]),
         ("linear_vs_inverse", ["entry"]),
@@ -118,6 +118,25 @@ def test_levels_drawn_in_course_style(name, levels):
             line.get_color() == style["color"] and line.get_linestyle() == style["linestyle"]
             for line in lines
         ), f"{name}: no {level} line in the course style"
+
+
+def test_spot_vs_perpetual_tells_two_liquidation_levels_apart():
+    frame = _spot_frame()
+    fig = plot_spot_vs_perpetual(
+        frame, liquidation_prices={"long 10x": 86_747.0, "short 10x": 105_179.0}
+    )
+    ax_p, ax_e = fig.axes
+    assert ax_p.get_xlabel() == "time (hours)"
+    levels = [ln for ln in ax_p.lines if ln.get_label().startswith("liquidation")]
+    assert len(levels) == 2
+    assert levels[0].get_color() != levels[1].get_color()
+    assert all(ln.get_linestyle() == LEVEL_STYLES["liquidation"]["linestyle"] for ln in levels)
+    equity = {ln.get_label(): ln.get_color() for ln in ax_e.lines}
+    for ln in levels:
+        name = ln.get_label().split(":")[0].removeprefix("liquidation ")
+        assert equity[f"perpetual {name}"] == ln.get_color()
+    with pytest.raises(ValueError, match="not a column"):
+        plot_spot_vs_perpetual(frame, liquidation_prices={"long 3x": 1.0})
 
 
 def test_position_roe_levels_are_the_right_prices():
@@ -170,3 +189,14 @@ def test_bad_input_raises_value_error(call, words):
         call()
     for word in words:
         assert word in str(err.value), (word, str(err.value))
+
+
+def test_position_roe_stops_at_the_liquidation_price():
+    # past the liquidation price the position is closed: its ROE is drawn only as a dashed ghost
+    fig = plot_position_roe("short", 96_000, 50, 1_000, maintenance=TIERS)
+    ax = fig.axes[0]
+    lines = {line.get_label(): line for line in ax.lines}
+    lp = pm.liquidation_price("short", 96_000, 50, 1_000 * 50 / 96_000, maintenance=TIERS)
+    assert max(lines["ROE"].get_xdata()) <= lp
+    ghost = lines["past liquidation (never reached)"]
+    assert min(ghost.get_xdata()) > lp and ghost.get_linestyle() == "--"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from matplotlib.figure import Figure
 
-from perpmath.heatmap import liquidation_heatmap, random_population
 from perpmath.liquidation import liquidation_price
+from perpmath.liquidation_map import liquidation_map, random_population
 from perpmath.markprice import wick_demo
 from perpmath.plots.liquidation import (
-    plot_heatmap,
     plot_liquidation_levels,
+    plot_liquidation_map,
     plot_liquidation_vs_leverage,
     plot_stepwise_trace,
     plot_wick,
@@ -68,13 +68,19 @@ def test_stepwise_figure_two_panels():
         plot_stepwise_trace(trace[["action"]])
 
 
-def test_heatmap_figure_bars_match_bins():
+def test_liquidation_map_figure_bars_match_bins():
     pop = random_population(2_000, seed=5)
-    h = liquidation_heatmap(pop["side"], pop["entry"], pop["leverage"], pop["size"], bins=30)
-    fig = plot_heatmap(h, price=96_000)
+    m = liquidation_map(
+        pop["side"], pop["entry"], pop["leverage"], pop["size"], price=96_000, bins=30
+    )
+    fig = plot_liquidation_map(m)
     _check_common(fig)
     assert len(fig.axes[0].patches) == 60
     assert any("current price" in lab for lab in _labels(fig))
+    assert any("already liquidated" in lab for lab in _labels(fig))
+    assert f"{int(m.live.sum()):,} open positions" in fig._suptitle.get_text()
+    with pytest.raises(ValueError, match="LiquidationMap"):
+        plot_liquidation_map(pop)
 
 
 @pytest.mark.parametrize("side", ["long", "short"])

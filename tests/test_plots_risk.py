@@ -14,7 +14,12 @@ from perpmath.montecarlo import (
     survival_curve,
 )
 from perpmath.paths import flash_crash_path, gbm_paths, time_grid
-from perpmath.plots.funding import plot_funding_clamp, plot_funding_cost, plot_liquidation_drift
+from perpmath.plots.funding import (
+    plot_funding_clamp,
+    plot_funding_cost,
+    plot_funding_history,
+    plot_liquidation_drift,
+)
 from perpmath.plots.risk import (
     plot_leveraged_token,
     plot_liquidation_probability,
@@ -30,6 +35,17 @@ def _labelled(fig: Figure) -> None:
     assert fig._suptitle is not None and fig._suptitle.get_text()
     for ax in fig.axes:
         assert ax.get_xlabel() and ax.get_ylabel()
+
+
+def test_funding_clamp_puts_hourly_and_8_hour_venues_on_one_8_hour_scale():
+    fig = plot_funding_clamp(conventions=("binance", "hyperliquid"))
+    _labelled(fig)
+    assert fig.axes[0].get_ylabel() == "funding rate over 8 hours"
+    binance, hyperliquid = fig.axes[0].lines[:2]
+    # inside the clamp both pay the 0.01 % interest rate over 8 hours
+    np.testing.assert_allclose(binance.get_ydata()[200], 0.0001)
+    np.testing.assert_allclose(hyperliquid.get_ydata()[200], 0.0001)
+    assert "8 payments of 1/8" in hyperliquid.get_label()
 
 
 def test_funding_figures():
@@ -59,7 +75,18 @@ def test_risk_figures():
 
     paths = gbm_paths(96_000.0, 0.6, 7, 56, 30, np.random.default_rng(0))
     liq = float(liquidation_barrier("long", 20)) * 96_000.0
-    _labelled(plot_paths_to_liquidation(paths, time_grid(7, 56), entry=96_000.0, liquidation=liq))
+    fan = plot_paths_to_liquidation(paths, time_grid(7, 56), entry=96_000.0, liquidation=liq)
+    _labelled(fan)
+    # a liquidated path stops at its first touch: none of its points lies beyond the level
+    red = [
+        ln
+        for ln in fan.axes[0].lines
+        if ln.get_color() == "#D55E00" and ln.get_linestyle() == "-" and len(ln.get_xdata()) > 1
+    ]
+    assert red, "some paths should reach the liquidation price"
+    for ln in red:
+        y = np.asarray(ln.get_ydata())
+        assert (y[:-1] > liq).all() and y[-1] <= liq
 
     curve = survival_curve("long", [5, 20], 0.6, 7, rng=np.random.default_rng(0), n_paths=500)
     _labelled(plot_survival(curve))
@@ -70,3 +97,21 @@ def test_risk_figures():
 
     p = gbm_paths(100.0, 0.8, 30, 30, 1, np.random.default_rng(1))[0]
     _labelled(plot_leveraged_token(p, {"3x": leveraged_token_nav(p, 3)}))
+
+
+def test_funding_history_bars_by_sign_with_the_holding_period_shaded():
+    times = ["2021-05-19T00:00Z", "2021-05-19T08:00Z", "2021-05-19T16:00Z"]
+    fig = plot_funding_history(
+        times, [0.0001, 0.00035813, -0.00089697], held=("2021-05-19T06:00Z", "2021-05-19T12:00Z")
+    )
+    _labelled(fig)
+    ax = fig.axes[0]
+    bars = list(ax.containers[0])  # the bar container; the shaded period is a separate patch
+    assert [round(b.get_height(), 8) for b in bars] == [0.0001, 0.00035813, -0.00089697]
+    assert bars[0].get_facecolor() != bars[2].get_facecolor()  # positive and negative differ
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "position held" in labels and "interest only, 0.01%" in labels
+    with pytest.raises(ValueError, match="one rate per settlement"):
+        plot_funding_history(times, [0.0001])
+    with pytest.raises(ValueError, match="held must be"):
+        plot_funding_history(times, [0.0, 0.0, 0.0], held=(times[2], times[0]))

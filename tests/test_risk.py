@@ -172,3 +172,16 @@ def test_property_gap_fill_is_never_better_than_the_stop(drop, stop_dist):
         assert res.slippage[0] >= 0
     else:
         assert res.reason[0] == "open"
+
+
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_simulate_exit_names_trailing_not_the_inner_trail():
+    with pytest.raises(ValueError, match=r"^trailing must be finite"):
+        simulate_exit("long", 100.0, [100.0, 99.0], trailing=float("nan"))
+    with pytest.raises(ValueError, match=r"^stop must be a single number"):
+        simulate_exit("long", 100.0, [100.0, 99.0], stop=[95.0, 96.0])
+
+
+def test_mismatched_lengths_name_the_arguments():
+    with pytest.raises(ValueError, match=r"^capital and risk_fraction must have matching"):
+        position_size([1_000, 2_000], [0.01, 0.02, 0.03], 100, 95)

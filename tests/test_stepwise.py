@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from perpmath.stepwise import liquidation_trace
 from perpmath.tiers import TierTable, load_tier_table
 
-TABLE = load_tier_table("binance_usdm_btcusdt")
+TABLE = load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
 # 30 BTC long at 96,000 with 20x (notional 2.88M, tier 4 of the Binance
 # BTCUSDT table: 2.5 %, amount 16,300); at mark 91,500 the margin balance is
 # 144,000 - 30 x 4,500 = 9,000 and the maintenance margin 52,325.
@@ -23,6 +23,7 @@ def test_columns_and_trigger_row():
         "action",
         "quantity",
         "closed",
+        "fee",
         "notional",
         "tier",
         "maintenance_margin",
@@ -48,12 +49,40 @@ def test_tier_by_tier_cuts_to_the_lower_cap_and_stops_when_recovered():
     assert trace["quantity"].iloc[-1] > 0
 
 
-def test_tier_by_tier_with_fee_goes_to_the_lowest_tier_then_takeover():
+def test_fee_is_capped_at_what_is_left_and_the_ladder_stops_at_zero_equity():
+    # Caught 1,519 USDT past its liquidation price with 9,000 USDT left, the position would
+    # owe 19.07 BTC x 91,500 x 1.25 % = 21,812 USDT of fee on the first cut: it pays the
+    # 9,000 it has (Binance: the insurance fund balances a bankrupt account back to 0), and
+    # with nothing left to protect the rest is taken over at the bankruptcy price.
     trace = liquidation_trace(**BIG, tiers=TABLE, mode="tier_by_tier", fee_rate=0.0125)
-    assert list(trace["tier"]) == [4, 3, 2, 1, 0]
+    assert list(trace["tier"]) == [4, 3, 0]
+    assert trace["fee"].iloc[1] == pytest.approx(9_000.0)
+    assert trace["fee"].iloc[1] < 0.0125 * trace["closed"].iloc[1] * 91_500
     assert trace["action"].iloc[-1].startswith("rest taken over")
+    assert (trace["margin_balance"] >= -1e-6).all()
     assert trace["margin_balance"].iloc[-1] == 0.0
     assert not trace["recovered"].any()
+
+
+def test_triggered_at_its_own_liquidation_price_one_cut_recovers():
+    # 30 BTC long at 20x from 96,000: tier 4 (2.5 %, amount 16,300) at the liquidation price
+    # LP = (144,000 + 16,300 - 30 x 96,000) / (30 x 0.025 - 30) = 92,981.20
+    lp = (144_000 + 16_300 - 30 * 96_000) / (30 * 0.025 - 30)
+    args = dict(BIG, mark_price=lp + 1e-6)
+    for fee in (0.0, 0.005, 0.0125):
+        trace = liquidation_trace(**args, tiers=TABLE, mode="tier_by_tier", fee_rate=fee)
+        assert len(trace) == 2 and trace["recovered"].iloc[-1]
+        assert trace["notional"].iloc[-1] == pytest.approx(1_000_000.0)
+        closed = trace["closed"].iloc[-1]
+        assert trace["fee"].iloc[-1] == pytest.approx(fee * closed * lp)
+
+
+def test_caught_beyond_bankruptcy_is_taken_over_at_once():
+    # at 90,000 the 30 BTC long has lost 180,000 > 144,000: the balance is already negative
+    trace = liquidation_trace(**dict(BIG, mark_price=90_000.0), tiers=TABLE)
+    assert list(trace["tier"]) == [4, 0]
+    assert trace["margin_balance"].iloc[0] == pytest.approx(-36_000.0)
+    assert trace["margin_balance"].iloc[-1] == 0.0
 
 
 def test_all_at_once_closes_everything_at_bankruptcy():
@@ -123,8 +152,9 @@ def test_errors():
     leverage=st.floats(1.5, 20.0),
     move=st.floats(0.0, 0.99),
     mode=st.sampled_from(["all_at_once", "tier_by_tier", "fraction"]),
+    fee=st.sampled_from([0.0, 0.005, 0.0125]),
 )
-def test_trace_invariants(side, quantity, leverage, move, mode):
+def test_trace_invariants(side, quantity, leverage, move, mode, fee):
     from perpmath.liquidation import bankruptcy_price, liquidation_price
 
     entry = 96_000.0
@@ -137,7 +167,9 @@ def test_trace_invariants(side, quantity, leverage, move, mode):
     mark = lp + move * (bp - lp)  # between liquidation and bankruptcy
     if mark <= 0:
         return
-    trace = liquidation_trace(side, entry, quantity, mark, margin, tiers=TABLE, mode=mode)
+    trace = liquidation_trace(
+        side, entry, quantity, mark, margin, tiers=TABLE, mode=mode, fee_rate=fee
+    )
     q = trace["quantity"].to_numpy()
     assert (np.diff(q) <= 1e-9).all()
     assert (np.diff(trace["tier"].to_numpy()) <= 0).all()
@@ -145,6 +177,10 @@ def test_trace_invariants(side, quantity, leverage, move, mode):
     assert last["recovered"] or last["quantity"] == 0
     assert not trace["recovered"].iloc[:-1].any()
     assert (trace["closed"] >= 0).all()
+    # the fee never exceeds its rate on the closed notional, nor what was left
+    assert (trace["fee"] <= fee * trace["closed"] * mark * (1 + 1e-12) + 1e-9).all()
+    if mode != "fraction":
+        assert (trace["margin_balance"].iloc[1:] >= -1e-6).all()
 
 
 def test_tier_jump_goes_straight_to_the_sufficient_tier():
@@ -185,3 +221,14 @@ def test_tier_jump_ends_where_the_ladder_ends(quantity, leverage, move, fee):
     ladder = liquidation_trace(*args, tiers=TABLE, mode="tier_by_tier", fee_rate=fee).iloc[-1]
     assert jump["quantity"] == pytest.approx(ladder["quantity"], abs=1e-9)
     assert jump["margin_balance"] == pytest.approx(ladder["margin_balance"], abs=1e-6)
+
+
+# --- bad input that used to pass unchecked or fail unclearly -------------------------
+def test_trace_counts_and_scalars_are_named():
+    args = ("long", 100_000.0, 1.0, 99_400.0, 1_000.0)
+    with pytest.raises(ValueError, match=r"^max_steps must be a whole number of at least 1"):
+        liquidation_trace(*args, max_steps=float("inf"))
+    with pytest.raises(ValueError, match=r"^fraction must be a single number"):
+        liquidation_trace(*args, mode="fraction", fraction=[0.2, 0.5])
+    with pytest.raises(TypeError, match=r"^tiers must be a TierTable or None, got str"):
+        liquidation_trace(*args, tiers="binance")

@@ -103,3 +103,148 @@ def test_result_float_for_scalars_array_otherwise():
     assert type(v.result(np.array(2.0))) is float
     out = v.result([1, 2])
     assert isinstance(out, np.ndarray) and out.dtype == float
+
+
+# --- wrong Python types ----------------------------------------------------
+@pytest.mark.parametrize(
+    "bad", ["100", None, True, np.bool_(False), [1.0, "x"], [[1.0, 2.0], [3.0]], object(), 1j]
+)
+def test_as_float_array_refuses_non_numbers_as_a_type_error(bad):
+    with pytest.raises(v.ArgumentTypeError) as err:
+        v.as_float_array("price", bad)
+    assert str(err.value).startswith("price must be a number or an array of numbers, got ")
+    # both kinds of handler catch it: a wrong type is also a bad value
+    assert isinstance(err.value, TypeError) and isinstance(err.value, ValueError)
+
+
+def test_as_float_array_keeps_numeric_arrays_and_mixed_number_lists():
+    arr = np.array([1.0, 2.0])
+    assert v.as_float_array("x", arr) is arr  # no copy for a float array
+    assert v.as_float_array("x", [1, 2.5, np.float32(3)]).tolist() == [1.0, 2.5, 3.0]
+    assert v.as_float_array("x", np.arange(3)).dtype == float
+    assert v.finite is v.as_float_array
+
+
+def test_scalar_wants_one_number():
+    assert v.scalar("tick", 0.5) == 0.5
+    assert v.scalar("tick", v.positive("tick", 2)) == 2.0
+    with pytest.raises(ValueError, match=r"^tick must be a single number, got \[1\.0, 2\.0\]$"):
+        v.scalar("tick", [1.0, 2.0])
+    with pytest.raises(ValueError, match=r"^tick must be a single number, got \[\]$"):
+        v.scalar("tick", v.positive("tick", []))
+
+
+@pytest.mark.parametrize("good, expected", [(3, 3), (np.int64(4), 4), (5.0, 5), (np.array(6), 6)])
+def test_integer_accepts_whole_numbers(good, expected):
+    out = v.integer("levels", good, minimum=1)
+    assert out == expected and type(out) is int
+
+
+@pytest.mark.parametrize(
+    "bad, error",
+    [
+        (math.nan, ValueError),
+        (math.inf, ValueError),  # not OverflowError
+        (-math.inf, ValueError),
+        (2.5, ValueError),
+        (0, ValueError),
+        (1e300, ValueError),
+        (2**60, ValueError),
+        ("10", v.ArgumentTypeError),
+        (True, v.ArgumentTypeError),
+        (None, v.ArgumentTypeError),
+        ([1, 2], v.ArgumentTypeError),
+    ],
+)
+def test_integer_refuses(bad, error):
+    with pytest.raises(error) as err:
+        v.integer("levels", bad, minimum=1)
+    assert type(err.value) is error
+    assert str(err.value).startswith("levels must be a whole number of at least 1, got ")
+
+
+def test_integer_with_a_maximum_and_integers():
+    assert v.integer("venue", 2, 0, 4) == 2
+    with pytest.raises(ValueError, match=r"^venue must be a whole number in \[0, 4\], got 5$"):
+        v.integer("venue", 5, 0, 4)
+    assert v.integers("delay", [0, 2.0]).tolist() == [0, 2]
+    with pytest.raises(ValueError, match=r"^delay must hold whole numbers of at least 0, got 1\.5"):
+        v.integers("delay", [0, 1.5])
+    with pytest.raises(ValueError, match="delay must be finite"):
+        v.integers("delay", math.inf)
+
+
+def test_choice_refuses_a_non_string_as_a_type_error():
+    with pytest.raises(v.ArgumentTypeError, match=r"^basis must be one of 'entry', 'mark', got 5$"):
+        v.choice("basis", 5, ("entry", "mark"))
+    with pytest.raises(v.ArgumentTypeError, match="side must be 'long' or 'short', got 1"):
+        v.side_sign(1)
+    with pytest.raises(v.ArgumentTypeError, match="side must be 'long' or 'short', got 1 at index"):
+        v.side_sign(["long", 1])
+    with pytest.raises(v.ArgumentTypeError):
+        v.side_sign([])
+
+
+@pytest.mark.parametrize("bad", ["no", "False", 0, 1, None, math.nan])
+def test_flag_is_true_or_false_only(bad):
+    # "no" would read as True if converted with bool()
+    with pytest.raises(v.ArgumentTypeError, match=r"^fee_in_bankruptcy must be True or False"):
+        v.flag("fee_in_bankruptcy", bad)
+
+
+def test_flag_and_text():
+    assert v.flag("x", np.bool_(True)) is True and v.flag("x", False) is False
+    assert v.text("symbol", "BTCUSDT") == "BTCUSDT"
+    assert v.text("notes", "", empty=True) == ""
+    with pytest.raises(ValueError, match=r"^symbol must be a non-empty string, got ' '$"):
+        v.text("symbol", " ")
+    with pytest.raises(v.ArgumentTypeError, match=r"^symbol must be a string, got 5$"):
+        v.text("symbol", 5)
+
+
+def test_instance_and_callback():
+    gen = np.random.default_rng(1)
+    assert v.instance("rng", gen, np.random.Generator, "a numpy.random.Generator") is gen
+    with pytest.raises(v.ArgumentTypeError) as err:
+        v.instance("rng", 7, np.random.Generator, "a numpy.random.Generator")
+    assert str(err.value) == "rng must be a numpy.random.Generator, got int 7"
+    assert v.callback("progress", print) is print and v.callback("progress", None) is None
+    with pytest.raises(v.ArgumentTypeError, match=r"^progress must be a function or None"):
+        v.callback("progress", "bar")
+
+
+def test_same_length_names_both_arguments():
+    v.same_length("sizes", [1, 2], "scores", [0.1, 0.2])
+    with pytest.raises(ValueError) as err:
+        v.same_length("sizes", [1, 2], "scores", [0.1, 0.2, 0.3])
+    assert str(err.value) == (
+        "sizes and scores must be one-dimensional and of the same length, got length 2 and length 3"
+    )
+    with pytest.raises(ValueError, match="got length 2 and shape \\(\\)"):
+        v.same_length("sizes", [1, 2], "scores", 0.1)
+
+
+def test_broadcastable_names_the_arguments_instead_of_numpy():
+    assert v.broadcastable(quantity=[1, 2, 3], entry_price=100, price=[[1], [2]]) == (2, 3)
+    with pytest.raises(ValueError) as err:
+        v.broadcastable(side="long", quantity=[1, 2, 3], entry_price=100, price=[110, 120])
+    assert str(err.value) == (
+        "quantity and price must have matching lengths (or one of them a single value) to be "
+        "combined element by element, got shapes (3,) and (2,)"
+    )
+
+
+def test_unused_refuses_anything_but_the_default():
+    v.unused("other_maintenance", 0.0, 0.0, applies="margin_mode='cross'")
+    v.unused("other_maintenance", 0, 0.0, applies="margin_mode='cross'")  # equal value
+    v.unused("bid", None, None, applies="convention='deribit_futures'")
+    with pytest.raises(ValueError) as err:
+        v.unused("other_maintenance", math.nan, 0.0, applies="margin_mode='cross'")
+    assert str(err.value) == (
+        "other_maintenance applies only with margin_mode='cross'; leave it at 0.0 otherwise, "
+        "got nan"
+    )
+    with pytest.raises(ValueError, match=r"^bid applies only with .*; leave it out otherwise"):
+        v.unused("bid", 100.0, None, applies="convention='deribit_futures'")
+    with pytest.raises(ValueError, match=r"got \[1\.0, 2\.0\]"):
+        v.unused("band", [1.0, 2.0], 0.05, applies="outlier_rule='exclude' or 'cap'")

@@ -74,6 +74,8 @@ def test_leverage_explorer_reports_distances(screen):
     assert "liquidation comes 3.6% earlier than bankruptcy" in screen.text  # 10x, 1,000 USDT
     controls_of(box)["leverage"].value = 100
     screen.state()
+    # 100,000 USDT of notional: tier 2 (0.5%) of the running example's table (2024-06-28);
+    # the newest table (2025-12-26) would put it in tier 1 and show 39.8%
     assert "liquidation comes 44.7% earlier" in screen.text
 
 
@@ -85,3 +87,25 @@ def test_margin_explorer_cross_loses_everything_on_a_12_percent_fall(screen):
     controls_of(box)["btc_move"].value = -6.0
     screen.state()
     assert "cross: final equity 800.00 USDT; liquidated: none" in screen.text
+
+
+def test_explorers_price_with_the_running_example_dated_table(screen):
+    # 5,000 USDT at 75x is 375,000 USDT of notional: tier 2 (up to 100x) in the table
+    # dated 2024-06-28, but over the 50x of tier 3 in the 2021-03-18 table
+    from perpmath.example import RUNNING_EXAMPLE as ex
+    from perpmath.liquidation import liquidation_price
+
+    box = leverage_explorer()
+    controls = controls_of(box)
+    controls["margin"].value = 5_000.0
+    controls["leverage"].value = 75
+    screen.state()
+    assert "Not possible" not in screen.text
+    lp = liquidation_price("long", 96_000, 75, 5_000 * 75 / 96_000, maintenance=ex.tiers)
+    assert f"{lp:,.2f}" in screen.text
+    box = spot_vs_perpetual_explorer()
+    controls = controls_of(box)
+    controls["capital"].value = 5_000.0
+    controls["leverage"].value = 75
+    screen.state()
+    assert "Not possible" not in screen.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipywidgets as w
 from matplotlib.figure import Figure
 
+from perpmath.example import TIER_DATE
 from perpmath.liquidation import bankruptcy_price, liquidation_price
 from perpmath.widgets._common import controls_of
 from perpmath.widgets.liquidation import liquidation_explorer
@@ -50,11 +51,11 @@ def test_controls_change_the_result(shown, capsys):
 def test_impossible_settings_give_a_message(shown, capsys):
     box = liquidation_explorer()
     c = controls_of(box)
-    c["tiers"].value = "Binance BTCUSDT tiers"
-    c["size"].value = 100.0  # 9.6M USDT notional: tier 4, at most 20x
+    c["tiers"].value = f"Binance BTCUSDT tiers dated {TIER_DATE}"  # the running example's table
+    c["size"].value = 130.0  # 12.5M USDT notional: at most 25x in that table
     capsys.readouterr()
     c["leverage"].value = 50
-    c["size"].value = 101.0
+    c["size"].value = 131.0
     out = capsys.readouterr().out
     assert "Not possible with these settings" in out and "exceeds the maximum" in out
     c["exchange"].value = "bybit_inverse"

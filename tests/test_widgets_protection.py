@@ -51,7 +51,7 @@ def test_changing_a_control_changes_the_output(name, screen):
 def test_negative_balance_explorer_reports_the_deficit(screen):
     box = liquidation_fill_explorer()
     screen.state()
-    assert "left over for the insurance fund" in screen.text
+    assert "left over (Binance-style venues pay it into the insurance fund" in screen.text
     controls_of(box)["gap"].value = 1_000
     screen.state()
     assert "worse than bankruptcy" in screen.text
@@ -64,6 +64,7 @@ def test_negative_balance_explorer_reports_a_book_too_small(screen):
     controls["gap"].value = 3_000
     screen.state()
     assert "Not possible with these settings" in screen.text
+    assert "Choose a deeper book" in screen.text and "allow_partial" not in screen.text
     assert "Traceback" not in screen.text
 
 

@@ -109,16 +109,19 @@ def execute_liquidation(
     position passes to the fund, which must then unwind it).
     """
     s = float(v.side_sign(side))
-    q = float(v.positive("quantity", quantity))
-    ep = float(v.positive("entry_price", entry_price))
+    q = v.scalar("quantity", v.positive("quantity", quantity))
+    ep = v.scalar("entry_price", v.positive("entry_price", entry_price))
     if margin is None:
         if leverage is None:
             raise ValueError("give leverage or margin: the position's margin is needed")
-        m = q * ep / float(v.leverage(leverage))
+        m = q * ep / v.scalar("leverage", v.leverage(leverage))
     else:
-        m = float(v.non_negative("margin", margin))
-    rate = float(v.in_range("fee_rate", fee_rate, 0.0, 1.0))
+        m = v.scalar("margin", v.non_negative("margin", margin))
+    rate = v.scalar("fee_rate", v.in_range("fee_rate", fee_rate, 0.0, 1.0))
     dest = v.choice("fee_destination", fee_destination, FEE_DESTINATIONS)
+    negative_balance_protection = v.flag("negative_balance_protection", negative_balance_protection)
+    allow_partial = v.flag("allow_partial", allow_partial)
+    limit_at_bankruptcy = v.flag("limit_at_bankruptcy", limit_at_bankruptcy)
     bp = ep - s * m / q
     key = "sell" if s > 0 else "buy"
     if limit_at_bankruptcy and bp > 0:

@@ -43,8 +43,8 @@ def insurance_fund_cover(deficit: float, fund: float) -> FundCover:
     from_fund = min(deficit, fund); uncovered = deficit - from_fund.
     Both arguments are amounts in quote currency, >= 0.
     """
-    d = float(v.non_negative("deficit", deficit))
-    f = float(v.non_negative("fund", fund))
+    d = v.scalar("deficit", v.non_negative("deficit", deficit))
+    f = v.scalar("fund", v.non_negative("fund", fund))
     paid = min(d, f)
     return FundCover(
         deficit=d, fund_before=f, from_fund=paid, uncovered=d - paid, fund_after=f - paid

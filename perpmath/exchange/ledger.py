@@ -9,6 +9,8 @@ target, amount (>= 0), reason. Parties are trader accounts (integers 0, 1,
 - ``venue``: the operator's own account; it pays what no layer covers
   (bad debt written off) and receives socialized-loss clawbacks, so its
   balance is <= 0 and equals minus the unrecovered losses;
+- ``backstop``: a liquidator vault that takes positions over (Hyperliquid's
+  HLP): it receives the margin of the accounts it takes over;
 - ``positions``: the mark-to-market pool; a trader who closes a position
   receives (or pays) the realized PnL from it. Its counterpart is the
   unrealized PnL of the positions still open.
@@ -48,6 +50,7 @@ PARTIES: dict[str, int] = {
     "positions": -4,
     "liquidity_providers": -5,
     "deposits": -6,
+    "backstop": -7,
 }
 """Named parties and their codes (trader accounts are 0, 1, 2, ...)."""
 _NAMES = {code: name for name, code in PARTIES.items()}
@@ -67,6 +70,16 @@ def _code(party: str | int) -> int:
     if int(party) != party or party < 0:
         raise ValueError(f"account number must be a whole number >= 0, got {party!r}")
     return int(party)
+
+
+def _tolerance(name: str, value: float) -> float:
+    """A tolerance: a finite number >= 0 (NaN would make every check pass)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    x = float(value)
+    if not np.isfinite(x) or x < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return x
 
 
 def party_name(code: int) -> str:
@@ -91,8 +104,8 @@ class Ledger:
         if not np.isfinite(deposits):
             raise ValueError(f"deposits must be finite, got {deposits!r}")
         self.deposits = float(deposits)
-        self.absolute_tolerance = float(absolute_tolerance)
-        self.relative_tolerance = float(relative_tolerance)
+        self.absolute_tolerance = _tolerance("absolute_tolerance", absolute_tolerance)
+        self.relative_tolerance = _tolerance("relative_tolerance", relative_tolerance)
         self._chunks: list[tuple[np.ndarray, ...]] = []
         self._rows: list[tuple[int, int, int, float, str]] = []
         self._totals: list[tuple[int, dict[str, float], float, float]] = []

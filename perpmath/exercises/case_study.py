@@ -1,90 +1,89 @@
-"""Checked exercises for section 09 (case study: a flash crash replayed)."""
+"""Checked exercises for section 09 (case study: a cascade, and a real crash replayed).
+
+The questions ask for a comparison between runs, not a value to look up: each
+answer needs a second simulation or a ratio of two results.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from perpmath.exchange import SimulationResult, matched_population, simulate_exchange
+from perpmath.exchange import (
+    SimulationResult,
+    calibrated_population,
+    market_calibration,
+    simulate_exchange,
+)
 from perpmath.exercises import exercise
 from perpmath.paths import flash_crash_path, gbm_paths
 
-#: The section's replay settings (the notebook builds the same inputs step by step).
-ENTRY = 43_000.0
-BOOK = {
-    "tick": 20.0,
-    "levels": 400,
-    "size": 2.0,
-    "decay": 0.005,
-    "reference_price": ENTRY,
-    "exponent": 3.0,
-}
+#: The section's simulated venue and shock (the notebook builds the same inputs step by step).
+PRICE = 120_000.0
 
 
 @lru_cache(maxsize=1)
-def _replay() -> SimulationResult:
-    rng = np.random.default_rng(2021)
-    n_pairs = 1_500
-    leverage = rng.choice(
-        [2, 3, 5, 10, 20, 25, 50, 75, 100],
-        size=2 * n_pairs,
-        p=[0.05, 0.05, 0.10, 0.20, 0.20, 0.15, 0.13, 0.07, 0.05],
-    ).astype(float)
-    quantity = np.round(rng.lognormal(np.log(0.3), 1.0, size=n_pairs), 3) + 0.001
-    population = matched_population(
-        n_pairs, entry_price=ENTRY, leverage=leverage, quantity=quantity, rng=rng
-    )
-    noise = gbm_paths(ENTRY, 0.3, 1.0, 240, 1, np.random.default_rng(5))
-    path = flash_crash_path(
-        ENTRY,
-        240,
-        crash_at=60,
-        drop=0.3,
-        crash_steps=30,
-        recovery=0.4,
-        recovery_steps=60,
+def scenario() -> tuple[pd.DataFrame, np.ndarray, dict[str, Any]]:
+    """(population, simulated shock path, settings) of section 09."""
+    population = calibrated_population(1_500, price=PRICE, rng=2025)
+    noise = gbm_paths(PRICE, 0.5, 1 / 365, 240, 1, np.random.default_rng(5))
+    shock = flash_crash_path(
+        PRICE, 240, crash_at=60, drop=0.08, crash_steps=10, recovery=0.5, recovery_steps=60,
         base=noise,
-    )[0]
-    return simulate_exchange(
-        population,
-        path,
-        waterfall="fund_then_adl",
-        insurance_fund=20_000,
-        book="thinning",
-        book_params=BOOK,
+    )[0]  # fmt: skip
+    settings = {"maintenance": 0.005, **market_calibration(population, PRICE)}
+    return population, shock, settings
+
+
+@lru_cache(maxsize=8)
+def run(rules: str, feedback: bool, fund_to_open_interest: float = 0.01) -> SimulationResult:
+    population, shock, settings = scenario()
+    settings = dict(settings)
+    settings.update(
+        market_calibration(population, PRICE, fund_to_open_interest=fund_to_open_interest)
     )
+    return simulate_exchange(population, shock, rules=rules, feedback=feedback, **settings)
 
 
 @exercise(
     "case-study-1",
-    "In the section's replay (fund, then ADL), how many liquidations were filled, at least "
-    "in part, beyond the bankruptcy price?",
-    "A liquidation filled beyond bankruptcy has a negative equity_at_fill in result.events.",
-    rtol=0.0,
+    "Under Binance-style rules, how many times as many liquidations does the section's "
+    "shock cause with feedback as without? (a ratio, e.g. 2.5)",
+    "Count the events of run('binance', True) and of run('binance', False) (or of your own "
+    "two simulate_exchange runs) and divide.",
+    rtol=1e-3,
 )
-def _case_study_1() -> int:
-    return int((_replay().events["equity_at_fill"] < 0).sum())
+def _case_study_1() -> float:
+    return len(run("binance", True).events) / len(run("binance", False).events)
 
 
 @exercise(
     "case-study-2",
-    "At which step does the insurance fund first fall below 1,000 USDT?",
-    "result.history has one row per step with the fund's balance; find the first step "
-    "where it is below 1,000 (numpy.argmax of a boolean array gives the first True).",
-    rtol=0.0,
+    "With feedback and Binance-style rules, give the venue a fund of 0.1% of open interest "
+    "instead of 1%. How much higher (USDT) is the lowest mark with the small fund than with "
+    "the large one?",
+    "market_calibration(population, 120_000, fund_to_open_interest=0.001) gives the settings; "
+    "compare history['mark'].min() of the two runs.",
+    rtol=1e-3,
 )
-def _case_study_2() -> int:
-    h = _replay().history
-    below = h["fund"].to_numpy() < 1_000
-    return int(h["step"].to_numpy()[np.argmax(below)])
+def _case_study_2() -> float:
+    small = run("binance", True, 0.001).history["mark"].min()
+    return float(small - run("binance", True).history["mark"].min())
 
 
 @exercise(
     "case-study-3",
-    "How many different accounts did auto-deleveraging close, in part or in full?",
-    "result.adl has one row per position closed by ADL; count the distinct counterparty ids.",
-    rtol=0.0,
+    "With feedback and Hyperliquid-style rules, what share of the quantity of all full "
+    "liquidations did the liquidator vault take over (a fraction between 0 and 1)?",
+    "In result.events, keep the rows whose kind starts with 'full' (a partial leg, or a "
+    "book fill that left the rest open, is not a full liquidation); divide the sum of "
+    "backstop_quantity by the sum of quantity.",
+    rtol=1e-3,
 )
-def _case_study_3() -> int:
-    return int(_replay().adl["counterparty"].nunique())
+def _case_study_3() -> float:
+    e = run("hyperliquid", True).events
+    full = e[e["kind"].str.startswith("full")]
+    return float(full["backstop_quantity"].sum() / full["quantity"].sum())

@@ -2,45 +2,74 @@
 
 from __future__ import annotations
 
-from perpmath.exercises import exercise
-from perpmath.liquidation import bankruptcy_price, liquidation_price
+from perpmath.example import RUNNING_EXAMPLE
+from perpmath.exercises import exercise, multiple_choice, predict
+from perpmath.liquidation import liquidation_price
 from perpmath.markprice import mark_price
 from perpmath.stepwise import liquidation_trace
-from perpmath.tiers import load_tier_table
+
+
+@predict(
+    "liquidation-predict-1",
+    "A 30 BTC long (20x from 96,000) is caught at its own liquidation price. How much of it "
+    "does a tier-by-tier engine close: all (a), about four fifths (b), about a tenth (c)?",
+    choices={"a": "all of it", "b": "about four fifths", "c": "about a tenth"},
+    explanation="With the running example's table (dated 2024-06-28) the position is in tier 3; "
+    "one cut to the cap of tier 2 (600,000 USDT of notional, 6.54 BTC) is enough: the engine "
+    "closes 23.46 BTC and stops.",
+)
+def _liquidation_predict_1() -> str:
+    tiers = RUNNING_EXAMPLE.tiers
+    lp = liquidation_price("long", 96_000, 20, 30.0, maintenance=tiers)
+    trace = liquidation_trace("long", 96_000, 30.0, lp, 144_000, tiers=tiers)
+    share = trace["closed"].sum() / 30.0
+    return "a" if share > 0.95 else "b" if share > 0.4 else "c"
 
 
 @exercise(
     "liquidation-1",
-    "A 20x short of 1 BTC is opened at 96,000 with isolated margin and a flat 0.4 % "
-    "maintenance rate (no fees). At what price is it liquidated?",
-    "liquidation_price('short', 96_000, 20, 1.0, maintenance=0.004)",
-    rtol=1e-4,
+    "The running example as a 20x short: 1,000 USDT of isolated margin, short from 96,000, "
+    "its tier table, no fees. At what price is it liquidated?",
+    [
+        "The size is 1,000 x 20 / 96,000 BTC, and its notional falls in the first tier.",
+        "A short is liquidated above its entry, where margin + PnL = maintenance margin: "
+        "M - Q (P - 96,000) = Q P x rate.",
+        "Solve that line for P with the first tier's rate (its maintenance amount is 0).",
+    ],
+    unit="USDT",
 )
 def _liquidation_1() -> float:
-    return float(liquidation_price("short", 96_000, 20, 1.0, maintenance=0.004))
+    short20 = RUNNING_EXAMPLE.with_changes(side="short", leverage=20)
+    return float(short20.liquidation_price())
 
 
 @exercise(
     "liquidation-2",
-    "The same 20x short: how many USDT per BTC lie between its liquidation price and its "
+    "For the same short, how many USDT per BTC lie between its liquidation price and its "
     "bankruptcy price?",
-    "Subtract: bankruptcy_price('short', 96_000, 20) - liquidation_price(...). The gap is "
-    "the maintenance margin per coin, valued at the liquidation price.",
-    rtol=1e-4,
+    [
+        "The bankruptcy price of a 20x short is 1/20 above the entry.",
+        "Subtract the liquidation price found in exercise 1.",
+    ],
+    unit="USDT",
+    explanation="The gap is the maintenance margin per coin, valued at the liquidation price.",
 )
 def _liquidation_2() -> float:
-    lp = liquidation_price("short", 96_000, 20, 1.0, maintenance=0.004)
-    return float(bankruptcy_price("short", 96_000, 20) - lp)
+    short20 = RUNNING_EXAMPLE.with_changes(side="short", leverage=20)
+    return float(short20.bankruptcy_price() - short20.liquidation_price())
 
 
 @exercise(
     "liquidation-3",
-    "Binance-style mark price: the index is 96,000, the last funding rate 0.01 % with 4 of "
-    "8 hours to go, the moving-average basis -30 USDT and the last traded price 94,000. "
-    "What is the mark price?",
-    "mark = median(P1, P2, last) with P1 = index x (1 + rate x 4/8) and P2 = index + basis: "
-    "mark_price(96_000, convention='binance', ...).",
-    rtol=1e-6,
+    "Binance-style mark price: index 96,000, last funding rate 0.01% with 4 of 8 hours to go, "
+    "moving-average basis -30 USDT, last traded price 94,000. What is the mark price?",
+    [
+        "Binance's mark price is the median of three prices.",
+        "Price 1: the index carried forward by the funding rate for the time left, "
+        "96,000 x (1 + 0.0001 x 4/8). Price 2: the index plus the basis. Price 3: the last price.",
+        "Take the middle one of the three.",
+    ],
+    unit="USDT",
 )
 def _liquidation_3() -> float:
     return float(
@@ -55,17 +84,64 @@ def _liquidation_3() -> float:
     )
 
 
-@exercise(
+@multiple_choice(
     "liquidation-4",
-    "A 30 BTC long at 96,000 with 144,000 USDT of isolated margin is caught at a mark "
-    "price of 91,500 (Binance BTCUSDT tiers). Liquidated tier by tier, how many BTC does "
-    "the trader still hold when the engine stops?",
-    "liquidation_trace('long', 96_000, 30, 91_500, 144_000, mode='tier_by_tier') and read "
-    "the last row's quantity.",
-    rtol=1e-4,
+    "A tier-by-tier engine has cut a position from tier 3 to the cap of tier 2, and the margin "
+    "balance is now above the tier-2 maintenance margin. What does the engine do next?",
+    {
+        "a": "cut again, to the cap of tier 1",
+        "b": "stop: the trader keeps the rest of the position and the margin left",
+        "c": "take over the rest at the bankruptcy price",
+        "d": "close the rest at the market",
+    },
+    [
+        "What is the engine trying to restore after each cut?",
+        "Compare the margin balance with the requirement of what is left.",
+    ],
+    feedback={
+        "a": "The ladder goes down only while the margin balance is still at or below the "
+        "requirement.",
+        "c": "A takeover at the bankruptcy price comes only when no lower tier can be met or "
+        "nothing is left of the margin.",
+        "d": "Closing the rest would take more than needed: the requirement is already met.",
+    },
 )
-def _liquidation_4() -> float:
-    trace = liquidation_trace(
-        "long", 96_000, 30, 91_500, 144_000, tiers=load_tier_table(), mode="tier_by_tier"
-    )
+def _liquidation_4() -> str:
+    return "b"
+
+
+@exercise(
+    "liquidation-5a",
+    "The 30 BTC long (20x from 96,000) is caught at its own liquidation price and liquidated "
+    "tier by tier with a 0.5% clearance fee. How many BTC does the trader still hold when the "
+    "engine stops?",
+    [
+        "The engine cuts the position to the cap of the next lower tier, 600,000 USDT of "
+        "notional at the mark price.",
+        "Check whether the margin balance after the cut and the fee is above the tier-2 "
+        "requirement; if it is, the engine stops there.",
+    ],
+    unit="BTC",
+)
+def _liquidation_5a() -> float:
+    tiers = RUNNING_EXAMPLE.tiers
+    lp = liquidation_price("long", 96_000, 20, 30.0, maintenance=tiers)
+    trace = liquidation_trace("long", 96_000, 30.0, lp, 144_000, tiers=tiers, fee_rate=0.005)
     return float(trace["quantity"].iloc[-1])
+
+
+@exercise(
+    "liquidation-5b",
+    "And what margin balance, in USDT, backs what is left?",
+    [
+        "At its liquidation price the margin balance equals the tier-3 maintenance margin.",
+        "Closing at the mark price realizes the loss already counted; only the fee, 0.5% of the "
+        "closed notional, comes out of the margin balance.",
+    ],
+    unit="USDT",
+)
+def _liquidation_5b() -> float:
+    tiers = RUNNING_EXAMPLE.tiers
+    lp = liquidation_price("long", 96_000, 20, 30.0, maintenance=tiers)
+    trace = liquidation_trace("long", 96_000, 30.0, lp, 144_000, tiers=tiers, fee_rate=0.005)
+    return float(trace["margin_balance"].iloc[-1])

@@ -8,6 +8,8 @@ apply unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -17,7 +19,13 @@ from perpmath import _validate as v
 from perpmath.exchange import SimulationResult
 from perpmath.plots.style import PALETTE, format_price_axis, new_figure
 
-__all__ = ["plot_book_depth", "plot_cascade", "plot_fills_vs_bankruptcy"]
+__all__ = [
+    "plot_book_depth",
+    "plot_cascade",
+    "plot_feedback_comparison",
+    "plot_fills_vs_bankruptcy",
+    "plot_real_replay",
+]
 
 
 def _result(result: SimulationResult) -> SimulationResult:
@@ -148,4 +156,89 @@ def plot_book_depth(
     lines, labels = ax.get_legend_handles_labels()
     more, more_labels = ax2.get_legend_handles_labels()
     ax.legend(lines + more, labels + more_labels, fontsize=8, loc="lower left")
+    return fig
+
+
+def _runs(results: Mapping[str, SimulationResult]) -> dict[str, SimulationResult]:
+    if not isinstance(results, Mapping) or not results:
+        raise ValueError("results must map at least one name to a SimulationResult")
+    for r in results.values():
+        _result(r)
+    return dict(results)
+
+
+def plot_feedback_comparison(
+    results: Mapping[str, SimulationResult],
+    *,
+    step_minutes: float | None = None,
+    title: str = "The same shock with and without feedback (simulated)",
+) -> Figure:
+    """Left: the outside price (the shock) of the first run (dashed) and each run's
+    mark; right: coin sold into the book by liquidations per step, one line
+    per run. ``step_minutes`` labels the time axis in minutes."""
+    runs = _runs(results)
+    unit = "step" if step_minutes is None else "minutes"
+    scale = 1.0 if step_minutes is None else float(v.positive("step_minutes", step_minutes))
+    fig, (ax_p, ax_v) = new_figure(title, unit, "price (USDT)", figsize=(11.0, 4.3), ncols=2)
+    first = next(iter(runs.values())).history
+    ax_p.plot(first["step"] * scale, first["shock"], color=PALETTE["grey"], linestyle="--",
+              linewidth=1.2, label="outside price (the shock)")  # fmt: skip
+    styles = ["-", "--", ":", "-."]
+    for i, (name, r) in enumerate(runs.items()):
+        h = r.history
+        ax_p.plot(h["step"] * scale, h["mark"], linewidth=1.6, linestyle=styles[i % 4],
+                  label=f"mark: {name}")  # fmt: skip
+        ax_v.plot(h["step"] * scale, h["sold"], linewidth=1.4, linestyle=styles[i % 4], label=name)
+    format_price_axis(ax_p, "y", "$")
+    ax_p.set_title("prices")
+    ax_p.legend(fontsize=8, loc="lower left")
+    ax_v.set_ylabel("sold into the book by liquidations (BTC per step)")
+    ax_v.set_title("liquidation selling")
+    ax_v.legend(fontsize=8, loc="upper right")
+    return fig
+
+
+def plot_real_replay(
+    times: ArrayLike,
+    real_close: ArrayLike,
+    result: SimulationResult,
+    *,
+    label: str = "real: Binance USD-M BTCUSDT perpetual, 5-minute closes",
+    title: str = "10 October 2025: the real path and the simulated venue",
+) -> Figure:
+    """The real closes (solid) against the simulated venue's mark driven by
+    them (dashed) on the left; on the right the simulated fund and the
+    quantity ADL closed per bar."""
+    t = np.asarray(times)
+    c = v.positive("real_close", real_close)
+    h = _result(result).history
+    if t.shape != c.shape or c.size != len(h):
+        raise ValueError(
+            f"times and real_close must have one value per step of the result ({len(h)}), "
+            f"got {t.size} and {c.size}"
+        )
+    fig, (ax_p, ax_f) = new_figure(title, "time (UTC)", "price (USDT)", figsize=(11.0, 4.3),
+                                   ncols=2)  # fmt: skip
+    ax_p.plot(t, c, color=PALETTE["black"], linewidth=1.3, label=label)
+    ax_p.plot(t, h["mark"], color=PALETTE["vermillion"], linestyle="--", linewidth=1.2,
+              label="simulated venue's mark (real path + its own liquidations)")  # fmt: skip
+    format_price_axis(ax_p, "y", "$")
+    ax_p.legend(fontsize=7, loc="lower left")
+    ax_p.set_title("prices")
+    ax_f.plot(
+        t, h["fund"], color=PALETTE["blue"], linewidth=1.5, label="insurance fund (simulated)"
+    )
+    ax_f.set_ylabel("insurance fund (USDT)")
+    format_price_axis(ax_f, "y", "")
+    ax_a = ax_f.twinx()
+    ax_a.spines[["top"]].set_visible(False)
+    ax_a.bar(t, h["adl_quantity"], width=0.003, color=PALETTE["orange"],
+             label="closed by ADL (simulated)")  # fmt: skip
+    ax_a.set_ylabel("closed by ADL (BTC per bar)")
+    lines, labels = ax_f.get_legend_handles_labels()
+    more, more_labels = ax_a.get_legend_handles_labels()
+    ax_f.legend(lines + more, labels + more_labels, fontsize=7, loc="upper left")
+    ax_f.set_title("fund and ADL")
+    for ax in (ax_p, ax_f):
+        ax.tick_params(axis="x", labelrotation=30, labelsize=7)
     return fig

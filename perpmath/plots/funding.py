@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import PercentFormatter
 from numpy.typing import ArrayLike
 
@@ -12,7 +13,12 @@ from perpmath import _validate as v
 from perpmath.funding import funding_rate, funding_settlements, funding_share_of_margin
 from perpmath.plots.style import PALETTE, format_price_axis, mark_levels, new_figure
 
-__all__ = ["plot_funding_clamp", "plot_funding_cost", "plot_liquidation_drift"]
+__all__ = [
+    "plot_funding_clamp",
+    "plot_funding_cost",
+    "plot_funding_history",
+    "plot_liquidation_drift",
+]
 
 
 def plot_funding_clamp(
@@ -21,24 +27,40 @@ def plot_funding_clamp(
     interest_rate: float = 0.0001,
     clamp: float = 0.0005,
     conventions: tuple[str, ...] = ("binance",),
-    title: str = "Funding rate against the premium index",
+    title: str = "Funding rate against the premium index (8-hour equivalent)",
 ) -> Figure:
-    """Funding rate per settlement as a function of the premium index, one line per convention.
+    """Funding rate over 8 hours as a function of the premium index, one line per convention.
 
-    The flat stretch is the clamp at work: while the premium stays within
-    +/-clamp of the interest rate, the rate equals the interest rate.
-    Rates from :func:`perpmath.funding.funding_rate`.
+    Venues pay at different intervals (Hyperliquid every hour, an eighth of
+    the 8-hour rate each time), so each convention's rate per payment from
+    :func:`perpmath.funding.funding_rate` is scaled to 8 hours
+    (x 8 / interval) before it is drawn: one axis, one unit. The flat
+    stretch is the clamp at work: while the premium stays within +/-clamp of
+    the interest rate, the rate equals the interest rate.
     """
+    from perpmath.funding import FUNDING_CONVENTIONS
+
     p = (
         np.linspace(-0.002, 0.002, 401)
         if premiums is None
         else np.atleast_1d(v.as_float_array("premiums", premiums))
     )
-    fig, ax = new_figure(title, "premium index (8-hour)", "funding rate per settlement")
+    fig, ax = new_figure(title, "premium index (8-hour)", "funding rate over 8 hours")
     colours = [PALETTE[k] for k in ("blue", "orange", "green", "vermillion")]
-    for colour, name in zip(colours * 2, conventions, strict=False):
-        rate = np.asarray(funding_rate(p, interest_rate, clamp, name))
-        ax.plot(p, rate, color=colour, linewidth=1.8, label=name)
+    styles = ["-", "--", ":", "-."]
+    for k, name in enumerate(conventions):
+        conv = FUNDING_CONVENTIONS[name]
+        per_8h = 8.0 / conv.interval_hours
+        rate = np.asarray(funding_rate(p, interest_rate, clamp, name)) * per_8h
+        paid = "every 8 h" if conv.interval_hours == 8 else f"{per_8h:g} payments of 1/{per_8h:g}"
+        ax.plot(
+            p,
+            rate,
+            color=colours[k % 4],
+            linestyle=styles[k % 4],
+            linewidth=1.8 + 0.6 * (k == 0),
+            label=f"{name} ({paid})",
+        )
     ax.plot(p, p, color=PALETTE["grey"], linestyle=":", linewidth=1.0, label="rate = premium")
     ax.axhline(0.0, color=PALETTE["black"], linewidth=0.6)
     ax.axvspan(interest_rate - clamp, interest_rate + clamp, color=PALETTE["sky"], alpha=0.15)
@@ -126,4 +148,56 @@ def plot_liquidation_drift(frame: pd.DataFrame, *, title: str | None = None) -> 
             label="liquidated",
         )
     ax_m.legend(fontsize=8, loc="best")
+    return fig
+
+
+def plot_funding_history(
+    times: ArrayLike,
+    rates: ArrayLike,
+    *,
+    held: tuple[object, object] | None = None,
+    baseline: float | None = 0.0001,
+    title: str = "Funding rate at each settlement",
+) -> Figure:
+    """Funding rate per settlement as bars over time, with an optional holding period shaded.
+
+    ``times`` are settlement timestamps (anything pandas reads; drawn in
+    UTC), ``rates`` the rate charged at each (fractions: positive, longs
+    pay; negative, shorts pay). Bars are colored by sign; ``held`` =
+    (entry time, exit time) shades the period a position was open;
+    ``baseline`` draws the interest-only rate (None: no line). Say in the
+    title whether the rates are real (venue, symbol, interval) or simulated.
+    """
+    t = pd.DatetimeIndex(pd.to_datetime(np.atleast_1d(np.asarray(times)), utc=True))
+    r = np.atleast_1d(v.as_float_array("rates", rates)).ravel()
+    if r.size != len(t) or r.size == 0:
+        raise ValueError(f"rates must hold one rate per settlement time ({len(t)}), got {r.size}")
+    x = t.tz_localize(None).to_numpy()
+    fig, ax = new_figure(title, "settlement time (UTC)", "funding rate per settlement")
+    gaps = np.diff(x).astype("timedelta64[s]").astype(float) / 86_400.0
+    width = 0.6 * (float(np.min(gaps)) if gaps.size else 1.0 / 3.0)
+    pays = np.where(r >= 0, PALETTE["vermillion"], PALETTE["blue"])
+    ax.bar(x, r, width=width, color=pays, edgecolor="none", zorder=2)
+    handles = [
+        Patch(color=PALETTE["vermillion"], label="positive: longs pay shorts"),
+        Patch(color=PALETTE["blue"], label="negative: shorts pay longs"),
+    ]
+    if baseline is not None:
+        b = float(baseline)
+        handles.append(
+            ax.axhline(b, color=PALETTE["grey"], linestyle=":", label=f"interest only, {b:.2%}")
+        )
+    ax.axhline(0.0, color=PALETTE["black"], linewidth=0.6)
+    if held is not None:
+        start, end = (pd.Timestamp(pd.to_datetime(h, utc=True)).tz_localize(None) for h in held)
+        if end < start:
+            raise ValueError(f"held must be (entry time, exit time) in order, got {held!r}")
+        handles.append(
+            ax.axvspan(
+                start, end, color=PALETTE["sky"], alpha=0.25, zorder=1, label="position held"
+            )
+        )
+    ax.legend(handles=handles, fontsize=8, loc="best")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=2))
+    fig.autofmt_xdate()
     return fig

@@ -176,7 +176,8 @@ def plot_position_roe(
 
     The position has ``margin`` (USDT) and size margin x leverage / entry.
     The x-range covers the bankruptcy price with some room (or +-``span``
-    as a fraction of entry).
+    as a fraction of entry). Beyond the liquidation price the position no
+    longer exists: the ROE it would have had is drawn thin and dashed.
     """
     e = float(v.positive("entry_price", entry_price))
     lev = float(v.leverage(leverage))
@@ -190,9 +191,20 @@ def plot_position_roe(
     prices = np.linspace(e * (1 - width), e * (1 + width), 401)
     r = roe(side, qty, e, prices, lev, basis="entry")
     fig, ax = new_figure(
-        title or f"{side} {lev:g}x with {mg:,.0f} USDT of margin", "BTC price (USDT)", "ROE"
+        title or f"{side} {lev:g}x with {mg:,.0f} USDT of margin",
+        "BTC price (USDT)",
+        "ROE (PnL / initial margin)",
     )
-    ax.plot(prices, r, color=PALETTE["black"], linewidth=1.6, label="ROE")
+    alive = prices >= lp if v.side_sign(side) > 0 else prices <= lp
+    ax.plot(prices[alive], r[alive], color=PALETTE["black"], linewidth=1.6, label="ROE")
+    ax.plot(
+        prices[~alive],
+        r[~alive],
+        color=PALETTE["grey"],
+        linewidth=1.0,
+        linestyle="--",
+        label="past liquidation (never reached)",
+    )
     ax.axhline(0.0, color=PALETTE["grey"], linewidth=0.8)
     ax.axhline(-1.0, color=PALETTE["grey"], linewidth=0.8, linestyle=":")
     shown = {"entry": e}

@@ -8,14 +8,14 @@ from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
 from perpmath import _validate as v
-from perpmath.heatmap import LiquidationHeatmap
+from perpmath.liquidation_map import LiquidationMap
 from perpmath.markprice import WickDemo
 from perpmath.plots.style import PALETTE, format_price_axis, mark_levels, new_figure
 from perpmath.tiers import TierTable
 
 __all__ = [
-    "plot_heatmap",
     "plot_liquidation_levels",
+    "plot_liquidation_map",
     "plot_liquidation_vs_leverage",
     "plot_stepwise_trace",
     "plot_wick",
@@ -44,7 +44,7 @@ def plot_liquidation_vs_leverage(
     from perpmath.liquidation import bankruptcy_price, liquidation_price
     from perpmath.tiers import load_tier_table
 
-    table = load_tier_table() if tiers is None else tiers
+    table = load_tier_table("binance_usdm_btcusdt", date="2021-03-18") if tiers is None else tiers
     e = float(v.positive("entry_price", entry_price))
     qs = np.atleast_1d(v.positive("quantities", quantities))
     levs = (
@@ -86,37 +86,61 @@ def plot_liquidation_vs_leverage(
 
 
 def plot_wick(demo: WickDemo, *, title: str | None = None) -> Figure:
-    """Index, last and mark price through a wick, with the liquidation price.
+    """A wick on the last price: the whole episode (left) and a zoom on the index (right).
 
     ``demo`` comes from ``perpmath.markprice.wick_demo``; the title states
-    both verdicts.
+    both verdicts. Left: last price, mark price, entry and liquidation
+    levels. Right: the spot venues, their median (the index) and the mark
+    price on a scale of a few tenths of a percent, where the index and the
+    venues that did not wick can be told apart.
     """
     frame = demo.frame
     verdict = (
         f"last price {'liquidates' if demo.liquidated_on_last else 'does not liquidate'}, "
         f"mark price {'liquidates' if demo.liquidated_on_mark else 'does not'}"
     )
-    fig, ax = new_figure(
-        title or f"A wick on the last price: {verdict}", "time (seconds)", "price (USDT)"
+    fig, (ax, ax_z) = new_figure(
+        title or f"A wick on the last price: {verdict}",
+        "time (seconds)",
+        "price (USDT)",
+        figsize=(11.0, 4.3),
+        ncols=2,
     )
     t = np.asarray(frame.index)
     # levels first, so that the price series are drawn on top of them
     mark_levels(ax, entry=demo.entry_price, liquidation=demo.liquidation_price)
+    ax.plot(t, frame["last"], color=PALETTE["vermillion"], linewidth=1.4, label="last price")
+    ax.plot(t, frame["mark"], color=PALETTE["black"], linewidth=2.0, label="mark price")
+    format_price_axis(ax, "y", "$")
+    ax.set_title("the whole episode", fontsize=10)
+    ax.legend(fontsize=8, loc="lower left" if demo.side == "long" else "upper left")
+
     venues = [c for c in frame.columns if c not in ("index", "last", "mark")]
     for i, col in enumerate(venues):
-        ax.plot(
+        ax_z.plot(
             t,
             frame[col],
             color=PALETTE["grey"],
-            linewidth=0.7,
-            alpha=0.6,
+            linewidth=1.0,
+            alpha=0.8,
             label="spot venues" if i == 0 else None,
         )
-    ax.plot(t, frame["last"], color=PALETTE["vermillion"], linewidth=1.4, label="last price")
-    ax.plot(t, frame["index"], color=PALETTE["green"], linewidth=1.4, label="index (median)")
-    ax.plot(t, frame["mark"], color=PALETTE["black"], linewidth=2.0, label="mark price")
-    format_price_axis(ax, "y", "$")
-    ax.legend(fontsize=8, loc="lower left" if demo.side == "long" else "upper left")
+    ax_z.plot(
+        t, frame["index"], color=PALETTE["green"], linewidth=3.0, alpha=0.7, label="index (median)"
+    )
+    ax_z.plot(t, frame["mark"], color=PALETTE["black"], linewidth=1.4, label="mark price")
+    calm = frame[venues].to_numpy()
+    spread = float(np.median(np.abs(calm - demo.entry_price))) + demo.entry_price * 0.0005
+    low = min(float(frame["mark"].min()), demo.entry_price - 3 * spread)
+    high = max(float(frame["mark"].max()), demo.entry_price + 3 * spread)
+    pad = 0.1 * (high - low)
+    ax_z.set_ylim(low - pad, high + pad)
+    moved = np.flatnonzero(frame["last"].to_numpy() != frame["last"].iloc[0])
+    if moved.size:
+        ax_z.set_xlim(t[moved[0]] - 15, t[moved[-1]] + 30)
+    format_price_axis(ax_z, "y", "$")
+    ax_z.set_title("zoom: one venue drops off the chart,\nthe index (median) does not", fontsize=10)
+    ax_z.legend(fontsize=8, loc="lower left" if demo.side == "long" else "upper left")
     return fig
 
 
@@ -133,7 +157,7 @@ def plot_stepwise_trace(trace: pd.DataFrame, *, title: str | None = None) -> Fig
         )
     fig, (ax_n, ax_m) = new_figure(
         title or "The liquidation engine, step by step",
-        "step",
+        "engine step (actions in order, not a time)",
         "position notional (USDT)",
         figsize=(11.0, 4.3),
         ncols=2,
@@ -176,24 +200,28 @@ def plot_stepwise_trace(trace: pd.DataFrame, *, title: str | None = None) -> Fig
     return fig
 
 
-def plot_heatmap(
-    heatmap: LiquidationHeatmap, *, price: float | None = None, title: str | None = None
-) -> Figure:
-    """Notional that would be liquidated at each price: longs below, shorts above.
+def plot_liquidation_map(lmap: LiquidationMap, *, title: str | None = None) -> Figure:
+    """Histogram of the notional live positions would have liquidated at each price.
 
-    ``heatmap`` comes from ``perpmath.heatmap.liquidation_heatmap``; ``price``
-    (the current price) is drawn as the entry level.
+    ``lmap`` comes from ``perpmath.liquidation_map.liquidation_map``: longs
+    (liquidated by a fall) below the current price, shorts (by a rise) above
+    it; the current price, if the map has one, is drawn as a vertical line.
     """
+    if not isinstance(lmap, LiquidationMap):
+        raise ValueError(
+            f"lmap must come from liquidation_map (a LiquidationMap), got {type(lmap).__name__}"
+        )
+    width = np.diff(lmap.edges)
+    step = f"${float(np.median(width)):,.0f}" if np.allclose(width, width[0]) else "variable"
     fig, ax = new_figure(
-        title or "Where the liquidation prices cluster",
-        "price (USDT)",
-        "notional liquidated (million USDT)",
+        title or f"Liquidation map of {int(lmap.live.sum()):,} open positions ({step} bins)",
+        "liquidation price (USDT)",
+        "notional liquidated in the bin (million USDT)",
     )
-    width = np.diff(heatmap.edges)
-    left = heatmap.edges[:-1]
+    left = lmap.edges[:-1]
     ax.bar(
         left,
-        heatmap.long / 1e6,
+        lmap.long / 1e6,
         width=width,
         align="edge",
         color=PALETTE["blue"],
@@ -202,16 +230,17 @@ def plot_heatmap(
     )
     ax.bar(
         left,
-        heatmap.short / 1e6,
+        lmap.short / 1e6,
         width=width,
         align="edge",
         color=PALETTE["vermillion"],
         alpha=0.8,
         label="shorts (liquidated by a rise)",
     )
-    if price is not None:
-        mark_levels(ax, entry=float(v.positive("price", price)), orientation="vertical")
-        ax.lines[-1].set_label(f"current price {float(price):,.0f}")
+    if lmap.price is not None:
+        mark_levels(ax, orientation="vertical", extra=[("current price", lmap.price)])
+    if lmap.already_liquidated:
+        ax.plot([], [], " ", label=f"{lmap.already_liquidated:,} positions already liquidated")
     format_price_axis(ax, "x", "$")
     ax.legend(fontsize=8, loc="best")
     return fig

@@ -156,7 +156,8 @@ def plot_margin_ratios(
             label=f"liquidation when {d.liquidation_when} threshold",
         )
         mark_levels(ax, liquidation=lp, orientation="vertical", annotate=False)
-        ax.set_title(name, fontsize=10)
+        venue = d.exchanges[0].split(" ")[0] if d.exchanges else ""
+        ax.set_title(f"{d.formula}\n(e.g. {venue})" if venue else d.formula, fontsize=10)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         format_price_axis(ax, "x", "$")
         ax.xaxis.set_major_locator(MaxNLocator(3))
@@ -174,41 +175,47 @@ def plot_isolated_vs_cross(
     cross: Account,
     marks: Mapping[str, ArrayLike],
     *,
+    x: ArrayLike | None = None,
+    xlabel: str = "step of the mark path",
     title: str = "The same two positions, isolated and cross",
 ) -> Figure:
     """Prices (left, relative to entry) and account equity (right) along a mark path.
 
     ``isolated`` and ``cross`` hold the same positions in the two margin
     modes; their equity comes from ``account_equity_path``. Crosses mark
-    the step at which a position is liquidated in each account.
+    the step at which a position is liquidated in each account. ``x`` (one
+    value per step, e.g. the price change of the falling coin, drawn as a
+    percentage) replaces the step number on the horizontal axes.
     """
     iso = account_equity_path(isolated, marks)
     crs = account_equity_path(cross, marks)
+    steps = np.arange(len(iso))
+    xs = steps if x is None else np.asarray(v.as_float_array("x", x), dtype=float)
+    if xs.shape != steps.shape:
+        raise ValueError(f"x must give one value per step ({steps.size}), got shape {xs.shape}")
     fig, (ax_p, ax_e) = new_figure(
-        title, "step", "mark / entry price", figsize=(11.0, 4.3), ncols=2
+        title, xlabel, "mark / entry price", figsize=(11.0, 4.3), ncols=2
     )
     for pos, colour in zip(isolated.positions, CYCLE, strict=False):
         path = np.asarray(marks[pos.symbol], dtype=float)
-        ax_p.plot(iso.index, path / pos.entry_price, color=colour, label=pos.symbol)
+        ax_p.plot(xs, path / pos.entry_price, color=colour, label=pos.symbol)
     ax_p.axhline(1.0, color=PALETTE["grey"], linewidth=0.8)
     ax_p.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax_p.set_title("prices", fontsize=10)
     ax_p.legend(fontsize=8)
     styles = (("isolated", iso, PALETTE["blue"], "-"), ("cross", crs, PALETTE["vermillion"], "--"))
     for label, frame, colour, ls in styles:
-        ax_e.plot(
-            frame.index, frame["equity"], color=colour, linestyle=ls, linewidth=2, label=label
-        )
+        ax_e.plot(xs, frame["equity"], color=colour, linestyle=ls, linewidth=2, label=label)
         by_step: dict[int, list[str]] = {}
         for symbol, at in frame.attrs["liquidated_at"].items():
             if at is not None:
                 by_step.setdefault(at, []).append(symbol)
         for at, symbols in by_step.items():
             y = frame["equity"].iloc[at - 1] if at > 0 else frame["equity"].iloc[0]
-            ax_e.plot([at], [frame["equity"].iloc[at]], "X", color=colour, markersize=9)
+            ax_e.plot([xs[at]], [frame["equity"].iloc[at]], "X", color=colour, markersize=9)
             ax_e.annotate(
                 f"{label}: {', '.join(symbols)} liquidated",
-                (at, y),
+                (xs[at], y),
                 textcoords="offset points",
                 xytext=(6, 4),
                 fontsize=8,
@@ -219,6 +226,9 @@ def plot_isolated_vs_cross(
     ax_e.set_ylim(bottom=min(0.0, ax_e.get_ylim()[0]))
     ax_e.set_title("equity (X = liquidation)", fontsize=10)
     ax_e.legend(fontsize=8)
+    if x is not None:
+        for ax in (ax_p, ax_e):
+            ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     return fig
 
 

@@ -38,7 +38,9 @@ def plot_book_fill(
     buy), at most ``max_levels`` levels from the best price (enough to show
     every level touched). The consumed size is drawn in purple, the VWAP
     as a black line, and entry, liquidation and bankruptcy prices with
-    ``mark_levels``.
+    ``mark_levels``. The top axis shows the cumulative size from the best
+    price (a depth curve) and the order's size: the order fills down to the
+    price where the curve crosses it.
     """
     if not isinstance(book, OrderBook):
         raise ValueError(f"book must be an OrderBook, got {type(book).__name__}")
@@ -71,12 +73,23 @@ def plot_book_fill(
         label=f"average fill (VWAP) ${fill.vwap:,.0f}",
     )
     mark_levels(ax, entry=entry, liquidation=liquidation, bankruptcy=bankruptcy)
+    # cumulative depth from the best price (top axis): how far down the order must dig
+    cum = ax.twiny()
+    cum.step(np.cumsum(sizes), prices, where="pre", color=PALETTE["blue"], linewidth=1.4,
+             label="cumulative size from the best price")  # fmt: skip
+    cum.axvline(fill.filled, color=PALETTE["blue"], linestyle=":", linewidth=1.2,
+                label=f"order size {fill.filled:g} BTC")  # fmt: skip
+    cum.set_xlabel("cumulative size from the best price (BTC)", color=PALETTE["blue"])
+    cum.spines[["right"]].set_visible(False)
+    cum.set_xlim(left=0)
     lows = [prices.min(), fill.vwap] + [x for x in (liquidation, bankruptcy) if x is not None]
     highs = [prices.max(), fill.vwap] + [x for x in (liquidation, bankruptcy) if x is not None]
     pad = 0.05 * (max(highs) - min(lows) or prices[0] * 1e-3)
     ax.set_ylim(min(lows) - pad, max(highs) + pad)
     format_price_axis(ax, "y", "$")
-    ax.legend(fontsize=8, loc="best")
+    handles, labels = ax.get_legend_handles_labels()
+    more, more_labels = cum.get_legend_handles_labels()
+    ax.legend(handles + more, labels + more_labels, fontsize=8, loc="best")
     return fig
 
 

@@ -25,6 +25,8 @@ __all__ = [
     "plot_ledger_check",
     "plot_loss_waterfall",
     "plot_regime_comparison",
+    "plot_who_pays_by_venue",
+    "who_pays_by_venue",
 ]
 
 #: Rows of ``SimulationResult.waterfall()`` that pay for deficits, in the order
@@ -93,7 +95,7 @@ def plot_loss_waterfall(
         top -= value
     ax.text(0, total, f"{total:,.0f}", ha="center", va="bottom", fontsize=8)
     ax.set_xticks(range(len(labels)), labels, rotation=20, ha="right", fontsize=8)
-    ax.set_xlabel("who pays (USDT)")
+    ax.set_xlabel("who pays")
     format_price_axis(ax, "y", "")
     surplus = float(frame.get("surplus to insurance fund", 0.0))
     ax.text(
@@ -195,8 +197,9 @@ def plot_adl_victims(
     """
     if not isinstance(result, SimulationResult):
         raise ValueError(f"result must be a SimulationResult, got {type(result).__name__}")
-    if int(top) != top or top < 1:
-        raise ValueError(f"top must be a whole number >= 1, got {top!r}")
+    if not isinstance(top, int | np.integer) or isinstance(top, bool) or top < 1:
+        if not (isinstance(top, float) and np.isfinite(top) and top == int(top) and top >= 1):
+            raise ValueError(f"top must be a whole number >= 1, got {top!r}")
     adl = result.adl
     fig, (ax_q, ax_c) = new_figure(
         title, "account (in ADL order)", "quantity closed (BTC)", figsize=(11.0, 4.3), ncols=2
@@ -218,7 +221,9 @@ def plot_adl_victims(
     ax_c.bar(x, grouped["cost"], color=PALETTE["vermillion"])
     for ax in (ax_q, ax_c):
         ax.set_xticks(x, names, rotation=90, fontsize=7)
-    ax_q.set_title(f"{adl['counterparty'].nunique()} accounts deleveraged in all")
+    n_all = adl["counterparty"].nunique()
+    shown = f"the first {len(grouped)} of {n_all}" if n_all > len(grouped) else f"all {n_all}"
+    ax_q.set_title(f"{shown} accounts deleveraged")
     ax_c.set_title("cost of closing at the bankruptcy price")
     format_price_axis(ax_c, "y", "")
     return fig
@@ -256,4 +261,66 @@ def plot_ledger_check(
     ax_d.set_title(f"largest gap {float(h['difference'].abs().max()):.1e} USDT")
     bound = max(float(h["difference"].abs().max()) * 2, 1e-6)
     ax_d.set_ylim(-bound, bound)
+    return fig
+
+
+def who_pays_by_venue(results: Mapping[str, SimulationResult]) -> pd.DataFrame:
+    """Who bore the crash under each venue's rules, in USDT (one column per run).
+
+    Rows: what the liquidated traders lost (deposit minus what they hold at
+    the end), the insurance fund's net change (Hyperliquid: the liquidator
+    vault's cash), the backstop vault's open position's PnL at the last mark,
+    the ADL counterparties' cost vs the mark, the clawback from profitable
+    accounts, the venue's write-off, the liquidated traders' debts, and the
+    liquidity providers' PnL (the book's side of every fill).
+    """
+    runs = _as_results(results)
+    rows = {}
+    for name, r in runs.items():
+        a, h, w = r.accounts, r.history, r.waterfall().set_index("item")["amount"]
+        hit = a["liquidations"] > 0
+        last = h.iloc[-1]
+        rows[name] = {
+            "liquidated traders: lost": float((a["deposit"] - a["equity"])[hit].sum()),
+            "margin the liquidated kept": float(w["margin kept by the liquidated trader"]),
+            "insurance fund (or vault cash): change": float(last["fund"])
+            - float(r.config["insurance_fund"]),
+            "backstop vault: PnL of its position": float(last["backstop_pnl"]),
+            "ADL counterparties: cost vs mark": float(w["ADL: cost to counterparties vs mark"]),
+            "profitable accounts: clawed back": float(
+                w["socialized: clawed back from profitable accounts"]
+            ),
+            "venue: written off": float(w["written off by the venue"]),
+            "liquidated traders: debts": float(w["left as traders' negative balances"]),
+        }
+    return pd.DataFrame(rows)
+
+
+def plot_who_pays_by_venue(
+    results: Mapping[str, SimulationResult],
+    *,
+    title: str = "The same crash under each venue's rules: who pays",
+) -> Figure:
+    """Grouped bars of who_pays_by_venue (rows as groups, one bar per venue)."""
+    table = who_pays_by_venue(results)
+    fig, ax = new_figure(title, "", "USDT (+ = gained, - = lost)", figsize=(11.0, 4.8))
+    rows = [
+        ("liquidated traders: lost", -1.0),
+        ("insurance fund (or vault cash): change", 1.0),
+        ("backstop vault: PnL of its position", 1.0),
+        ("ADL counterparties: cost vs mark", -1.0),
+        ("venue: written off", -1.0),
+    ]
+    x = np.arange(len(rows))
+    width = 0.8 / max(table.shape[1], 1)
+    for i, name in enumerate(table.columns):
+        values = [sign * float(table.at[row, name]) for row, sign in rows]
+        ax.bar(x + (i - (table.shape[1] - 1) / 2) * width, values, width=width, label=name)
+    labels = ["liquidated traders", "fund / vault cash", "vault position", "ADL counterparties",
+              "venue"]  # fmt: skip
+    ax.set_xticks(x, labels, fontsize=9)
+    ax.axhline(0.0, color=PALETTE["black"], linewidth=0.8)
+    ax.set_xlabel("who (simulated)")
+    format_price_axis(ax, "y", "")
+    ax.legend(fontsize=8)
     return fig

@@ -35,6 +35,7 @@ def plot_stop_in_gap(
     stop: float | None = None,
     liquidation: float | None = None,
     times: ArrayLike | None = None,
+    time_unit: str | None = None,
     path: int = 0,
     title: str = "A stop-loss is a trigger, not a price",
 ) -> Figure:
@@ -42,11 +43,14 @@ def plot_stop_in_gap(
 
     ``result`` comes from :func:`perpmath.risk.simulate_exit` on the same
     ``prices``. The gap between the stop line and the fill marker is the
-    slippage the stop could not prevent.
+    slippage the stop could not prevent. ``times`` (one per price) are in
+    ``time_unit`` (default "days" with times, else the axis counts "steps").
     """
     p = np.atleast_2d(v.positive("prices", prices))[path]
     t = np.arange(p.size) if times is None else np.asarray(times, dtype=float)
-    fig, ax = new_figure(title, "step" if times is None else "time (days)", "mark price (USDT)")
+    unit = time_unit or ("days" if times is not None else None)
+    xlabel = f"time ({unit})" if unit else "step"
+    fig, ax = new_figure(title, xlabel, "mark price (USDT)")
     ax.plot(t, p, color=PALETTE["black"], linewidth=1.3, marker=".", markersize=3, label="mark")
     mark_levels(ax, entry=entry, stop=stop, liquidation=liquidation)
     k = int(result.step[path])
@@ -76,24 +80,29 @@ def plot_paths_to_liquidation(
     max_paths: int = 60,
     title: str | None = None,
 ) -> Figure:
-    """A fan of simulated mark paths; those that reach the liquidation price are highlighted."""
+    """A fan of simulated mark paths; a path that reaches the liquidation price ends there.
+
+    A liquidated position no longer follows the price, so each such path is
+    drawn only up to its first touch, in vermillion, with a cross there; the
+    survivors are drawn in full, in light blue.
+    """
     p = np.atleast_2d(v.positive("prices", prices))[:max_paths]
     t = np.asarray(times, dtype=float)
     s = v.side_sign(side)
-    hit = (p.min(axis=1) <= liquidation) if s > 0 else (p.max(axis=1) >= liquidation)
+    touched = (p <= liquidation) if s > 0 else (p >= liquidation)
+    hit = touched.any(axis=1)
     fig, ax = new_figure(
-        title or f"{hit.sum()} of {len(p)} paths reach the liquidation price",
+        title or f"{hit.sum()} of {len(p)} simulated paths reach the liquidation price",
         "time (days)",
         "mark price (USDT)",
     )
-    for row, h in zip(p, hit, strict=True):
-        ax.plot(
-            t,
-            row,
-            color=PALETTE["vermillion"] if h else PALETTE["sky"],
-            linewidth=0.9 if h else 0.6,
-            alpha=0.8 if h else 0.5,
-        )
+    for row, h, where in zip(p, hit, touched, strict=True):
+        if h:
+            k = int(np.argmax(where))
+            ax.plot(t[: k + 1], row[: k + 1], color=PALETTE["vermillion"], linewidth=0.9, alpha=0.8)
+            ax.plot([t[k]], [row[k]], marker="x", color=PALETTE["vermillion"], markersize=5)
+        else:
+            ax.plot(t, row, color=PALETTE["sky"], linewidth=0.6, alpha=0.5)
     mark_levels(ax, entry=entry, liquidation=liquidation)
     format_price_axis(ax, "y", "$")
     ax.legend(fontsize=8, loc="best")

@@ -11,6 +11,7 @@ from numpy.typing import ArrayLike
 from perpmath import _validate as v
 from perpmath.contracts import unrealized_pnl
 from perpmath.plots.style import (
+    LEVEL_STYLES,
     PALETTE,
     format_price_axis,
     mark_levels,
@@ -27,41 +28,54 @@ def plot_spot_vs_perpetual(
     frame: pd.DataFrame,
     *,
     liquidation_prices: dict[str, float] | None = None,
+    hours_per_step: float = 1.0,
     title: str = "One price path, seen by spot and by perpetuals",
 ) -> Figure:
     """Price path (left) and equity of each holding (right) from ``spot_vs_perpetual``.
 
     The entry price is drawn with ``mark_levels``; ``liquidation_prices``
     (column name -> price) adds each perpetual's liquidation price to the
-    price panel. A cross marks the step at which a position is liquidated
-    (taken from ``frame.attrs["liquidated_at"]``).
+    price panel, dashed like every liquidation level but in the color of
+    that position's equity line, so two positions' levels cannot be confused.
+    A cross marks the step at which a position is liquidated (taken from
+    ``frame.attrs["liquidated_at"]``). The time axis is in hours,
+    ``hours_per_step`` per row of the frame.
     """
     if not isinstance(frame, pd.DataFrame) or not {"price", "spot"} <= set(frame.columns):
         raise ValueError(
             "frame must come from spot_vs_perpetual (columns 'price' and 'spot'), "
             f"got {type(frame).__name__} {list(getattr(frame, 'columns', []))}"
         )
-    fig, (ax_p, ax_e) = new_figure(title, "step", "BTC price (USDT)", figsize=(11.0, 4.3), ncols=2)
-    steps = np.asarray(frame.index)
+    per_step = float(v.positive("hours_per_step", hours_per_step))
+    fig, (ax_p, ax_e) = new_figure(
+        title, "time (hours)", "BTC price (USDT)", figsize=(11.0, 4.3), ncols=2
+    )
+    steps = np.arange(len(frame)) * per_step
     ax_p.plot(steps, frame["price"], color=PALETTE["black"], linewidth=1.2, label="price")
     mark_levels(ax_p, entry=float(frame["price"].iloc[0]))
     fmt = price_formatter("$")
+    perps = [c for c in frame.columns if c not in ("price", "spot")]
+    colour_of = dict(zip(perps, _SERIES_COLOURS * 3, strict=False))
     for col, price in (liquidation_prices or {}).items():
-        mark_levels(ax_p, liquidation=float(price))
-        ax_p.lines[-1].set_label(f"liquidation {col}: {fmt(float(price))}")
+        if col not in colour_of:
+            raise ValueError(f"liquidation_prices names {col!r}, not a column of the frame {perps}")
+        style = dict(LEVEL_STYLES["liquidation"], color=colour_of[col])
+        style.pop("label")
+        ax_p.axhline(float(price), label=f"liquidation {col}: {fmt(float(price))}", **style)
     format_price_axis(ax_p, "y", "$")
     ax_p.set_title("price")
-    ax_p.legend(fontsize=8, loc="best")
+    ax_p.legend(fontsize=8, loc="lower left")
 
     ax_e.set_ylabel("equity (USDT)")
     ax_e.plot(steps, frame["spot"], color=PALETTE["blue"], linewidth=4.0, alpha=0.45, label="spot")
-    perps = [c for c in frame.columns if c not in ("price", "spot")]
     dead = frame.attrs.get("liquidated_at", {})
-    for colour, col in zip(_SERIES_COLOURS * 3, perps, strict=False):
+    for col in perps:
+        colour = colour_of[col]
         ax_e.plot(steps, frame[col], color=colour, linewidth=1.4, label=f"perpetual {col}")
         at = dead.get(col)
         if at is not None:
-            ax_e.plot([at], [0.0], marker="X", markersize=10, color=colour, linestyle="none")
+            x = steps[frame.index.get_loc(at)]
+            ax_e.plot([x], [0.0], marker="X", markersize=10, color=colour, linestyle="none")
     format_price_axis(ax_e, "y", "")
     ax_e.axhline(0.0, color=PALETTE["grey"], linewidth=0.8)
     ax_e.set_title("equity, same capital in each (X = liquidated)")

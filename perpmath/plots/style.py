@@ -1,10 +1,10 @@
 """Shared look of every perpmath figure.
 
 Palette: Okabe & Ito, "Color Universal Design" (2008), safe for the common
-forms of colour blindness. Price levels are always drawn the same way:
+forms of color blindness. Price levels are always drawn the same way:
 
 =============  ==================  ==========
-level          colour              line
+level          color               line
 =============  ==================  ==========
 entry          blue                solid
 liquidation    orange              dashed
@@ -36,7 +36,7 @@ PALETTE = {
     "grey": "#7F7F7F",
 }
 
-#: Order in which series take colours.
+#: Order in which series take colors.
 CYCLE = [PALETTE[k] for k in ("blue", "orange", "green", "vermillion", "purple", "sky", "black")]
 
 LEVEL_STYLES = {
@@ -119,23 +119,31 @@ def new_figure(
     *,
     figsize: tuple[float, float] = (8.0, 4.5),
     ncols: int = 1,
+    nrows: int = 1,
 ) -> tuple[Figure, Axes | list[Axes]]:
-    """A titled figure with labelled axes, grid and the course palette.
+    """A titled figure with labeled axes, grid and the course palette.
 
     Built without pyplot, so it is not shown twice and never leaks; display
-    it by returning it from a notebook cell.
+    it by returning it from a notebook cell. With ``nrows`` > 1 the panels
+    are stacked, share the x axis, and only the bottom one gets ``xlabel``.
     """
+    if ncols > 1 and nrows > 1:
+        raise ValueError(f"panels go in one row or one column, got {nrows} x {ncols}")
     fig = CourseFigure(figsize=figsize, layout="constrained")
     FigureCanvasAgg(fig)
-    axes = fig.subplots(1, ncols, squeeze=False)[0]
+    if nrows > 1:
+        axes = fig.subplots(nrows, 1, sharex=True, squeeze=False)[:, 0]
+    else:
+        axes = fig.subplots(1, ncols, squeeze=False)[0]
     for ax in axes:
         ax.set_prop_cycle(color=CYCLE)
         ax.grid(True, alpha=0.3)
         ax.spines[["top", "right"]].set_visible(False)
-        ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
+    for ax in axes[-1:] if nrows > 1 else axes:
+        ax.set_xlabel(xlabel)
     fig.suptitle(title, fontsize=12, fontweight="bold")
-    return fig, (axes[0] if ncols == 1 else list(axes))
+    return fig, (axes[0] if len(axes) == 1 else list(axes))
 
 
 def mark_levels(

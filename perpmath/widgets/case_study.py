@@ -9,6 +9,7 @@ import pandas as pd
 from perpmath.exchange import WATERFALLS, matched_population, simulate_exchange
 from perpmath.paths import flash_crash_path, gbm_paths
 from perpmath.plots.case_study import plot_cascade
+from perpmath.venue_rules import VENUE_RULES
 from perpmath.widgets._common import explorer, named
 
 __all__ = ["case_study_explorer", "small_replay_inputs"]
@@ -41,20 +42,11 @@ def small_replay_inputs(
     return population, path
 
 
-def case_study_explorer(
-    drop: float = 0.3,
-    depth: float = 1.0,
-    delay: int = 0,
-    waterfall: str = "fund_then_adl",
-    insurance_fund: float = 5_000.0,
-) -> w.VBox:
-    """Crash depth, book depth (BTC per level), engine delay and waterfall -> the cascade.
-
-    400 accounts ride ``small_replay_inputs(drop)`` in a book that thins as
-    the price falls; the text reports liquidations, fills beyond bankruptcy,
-    the fund's low point and ADL.
-    """
-    controls = [
+def _replay_controls(
+    drop: float, depth: float, delay: int, waterfall: str, rules: str, feedback: bool
+) -> list[w.Widget]:
+    """The explorer's controls, each named after the keyword render receives."""
+    return [
         named(
             w.FloatSlider(
                 value=drop,
@@ -94,9 +86,31 @@ def case_study_explorer(
             w.Dropdown(options=list(WATERFALLS), value=waterfall, description="waterfall"),
             "waterfall",
         ),
+        named(w.Dropdown(options=list(VENUE_RULES), value=rules, description="rules"), "rules"),
+        named(w.Checkbox(value=feedback, description="liquidations move the price"), "feedback"),
     ]
 
-    def render(drop: float, depth: float, delay: int, waterfall: str):
+
+def case_study_explorer(
+    drop: float = 0.3,
+    depth: float = 1.0,
+    delay: int = 0,
+    waterfall: str = "fund_then_adl",
+    insurance_fund: float = 5_000.0,
+    rules: str = "binance",
+    feedback: bool = True,
+) -> w.VBox:
+    """Crash depth, book depth (BTC per level), engine delay, waterfall, venue
+    rules and price feedback -> the cascade.
+
+    400 accounts ride ``small_replay_inputs(drop)`` (the outside price) in a
+    book that thins as the price falls; with feedback their liquidations move
+    the mark. The text reports liquidations, fills beyond bankruptcy, the
+    fund's low point, the lowest mark against the lowest outside price, and ADL.
+    """
+    controls = _replay_controls(drop, depth, delay, waterfall, rules, feedback)
+
+    def render(drop: float, depth: float, delay: int, waterfall: str, rules: str, feedback: bool):
         population, path = small_replay_inputs(drop)
         result = simulate_exchange(
             population,
@@ -113,14 +127,17 @@ def case_study_explorer(
                 "exponent": 3.0,
             },
             delay=delay,
+            rules=rules,
+            feedback=feedback,
         )
         e, h = result.events, result.history
-        fig = plot_cascade(result, title=f"Simulated {drop:.0%} crash, {waterfall}")
+        fig = plot_cascade(result, title=f"Simulated {drop:.0%} crash, {rules} rules, {waterfall}")
         low, final = max(float(h["fund"].min()), 0.0), max(float(h["fund"].iloc[-1]), 0.0)
         text = (
             f"{len(e)} liquidations, {int((e['equity_at_fill'] < 0).sum())} filled beyond "
             f"bankruptcy; fund {insurance_fund:,.0f} USDT, lowest {low:,.0f}, final {final:,.0f}; "
-            f"{result.adl['counterparty'].nunique()} accounts hit by ADL."
+            f"{result.adl['counterparty'].nunique()} accounts hit by ADL; lowest mark "
+            f"{h['mark'].min():,.0f} against a lowest outside price of {h['shock'].min():,.0f}."
         )
         return fig, text
 

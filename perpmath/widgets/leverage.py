@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipywidgets as w
 
+from perpmath.example import RUNNING_EXAMPLE
 from perpmath.liquidation import (
     bankruptcy_price,
     distance_to_bankruptcy,
@@ -34,10 +35,11 @@ def leverage_explorer(
 ) -> w.VBox:
     """Side, leverage and margin controls over one position's ROE, liquidation and bankruptcy.
 
-    Uses the Binance BTCUSDT tier table, so a leverage above the tier's
-    maximum for the resulting notional is reported as not possible.
+    Uses the running example's dated Binance BTCUSDT tier table
+    (``perpmath.example``), so a leverage above the tier's maximum for the
+    resulting notional is reported as not possible.
     """
-    tiers = load_tier_table("binance_usdm_btcusdt")
+    tiers = load_tier_table(RUNNING_EXAMPLE.tier_table, date=RUNNING_EXAMPLE.tier_table_date)
     controls = [
         side_toggle(side),
         leverage_slider(leverage),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipywidgets as w
 
 from perpmath.conventions import convention_names, get_convention
+from perpmath.example import RUNNING_EXAMPLE
 from perpmath.liquidation import bankruptcy_price, liquidation_price
 from perpmath.plots.liquidation import plot_liquidation_levels
 from perpmath.tiers import TierTable, load_tier_table
@@ -22,7 +23,7 @@ __all__ = ["liquidation_explorer"]
 _PLAIN = "plain formula (no fees)"
 _TABLES = {
     "exchange default": None,
-    "Binance BTCUSDT tiers": "binance_usdm_btcusdt",
+    f"Binance BTCUSDT tiers dated {RUNNING_EXAMPLE.tier_table_date}": "binance_usdm_btcusdt",
     "flat 0.4%": 0.004,
     "flat 1%": 0.01,
     "flat 2.5%": 0.025,
@@ -90,7 +91,7 @@ def liquidation_explorer(
                     "rate for an inverse (coin-margined) contract"
                 )
             if choice not in table_cache:
-                table_cache[choice] = load_tier_table(choice)
+                table_cache[choice] = load_tier_table(choice, date=RUNNING_EXAMPLE.tier_table_date)
             maintenance = table_cache[choice]
         else:
             maintenance = choice

@@ -6,6 +6,7 @@ import ipywidgets as w
 import numpy as np
 
 from perpmath.account import Account, Position
+from perpmath.example import RUNNING_EXAMPLE
 from perpmath.plots.margin import plot_isolated_vs_cross
 from perpmath.spot import account_equity_path
 from perpmath.widgets._common import explorer, fixed_axes, named, usdt_amount
@@ -16,6 +17,8 @@ __all__ = ["isolated_vs_cross_explorer"]
 def _accounts(
     wallet: float, btc_leverage: float, btc_entry: float, eth_entry: float, margin: float
 ) -> tuple[Account, Account]:
+    tiers = RUNNING_EXAMPLE.tiers  # the course's dated table, for both (see the docstring)
+
     def positions(mode: str) -> list[Position]:
         return [
             Position(
@@ -25,8 +28,17 @@ def _accounts(
                 btc_entry,
                 btc_leverage,
                 margin_mode=mode,
+                tiers=tiers,
             ),
-            Position("ETHUSDT", "long", margin * 5 / eth_entry, eth_entry, 5, margin_mode=mode),
+            Position(
+                "ETHUSDT",
+                "long",
+                margin * 5 / eth_entry,
+                eth_entry,
+                5,
+                margin_mode=mode,
+                tiers=tiers,
+            ),
         ]
 
     return Account(wallet, positions("isolated")), Account(wallet, positions("cross"))
@@ -48,7 +60,8 @@ def isolated_vs_cross_explorer(
 
     The sliders set how far each price moves (in a straight line over
     ``steps`` steps), the BTC leverage and the wallet balance. Both accounts
-    use the Binance BTCUSDT tier table for simplicity. A wallet smaller than
+    use the running example's dated Binance BTCUSDT tier table for
+    simplicity. A wallet smaller than
     the isolated margins, or a leverage the table refuses, is reported as not
     possible.
     """

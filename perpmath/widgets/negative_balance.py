@@ -97,14 +97,22 @@ def liquidation_fill_explorer(
     ]
 
     def render(profile: str, depth: float, gap: int, leverage: int):
-        out, book, lp = liquidation_fill_summary(
-            profile=profile,
-            depth=depth,
-            gap=gap,
-            leverage=leverage,
-            entry_price=entry_price,
-            quantity=quantity,
-        )
+        try:
+            out, book, lp = liquidation_fill_summary(
+                profile=profile,
+                depth=depth,
+                gap=gap,
+                leverage=leverage,
+                entry_price=entry_price,
+                quantity=quantity,
+            )
+        except ValueError as err:
+            if "larger than the" not in str(err):
+                raise
+            raise ValueError(
+                f"this book holds less than the {quantity:g} BTC to sell: the position cannot "
+                "be closed in it. Choose a deeper book (a larger depth) or a smaller gap."
+            ) from None
         bp = float(bankruptcy_price("long", entry_price, leverage, quantity=quantity))
         fig = plot_book_fill(
             book,
@@ -119,7 +127,10 @@ def liquidation_fill_explorer(
                 "(a negative balance unless the insurance fund pays it)"
             )
         else:
-            verdict = f"{out.surplus:,.2f} USDT of margin is left over for the insurance fund"
+            verdict = (
+                f"{out.surplus:,.2f} USDT of margin is left over (Binance-style venues pay it "
+                "into the insurance fund; Hyperliquid leaves it with the trader)"
+            )
         text = (
             f"liquidation ${lp:,.2f}, average fill ${out.vwap:,.2f}, "
             f"bankruptcy ${out.bankruptcy_price:,.2f}: {verdict}."

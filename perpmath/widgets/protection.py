@@ -11,6 +11,7 @@ import pandas as pd
 from perpmath.exchange import SimulationResult, matched_population, simulate_exchange
 from perpmath.paths import flash_crash_path
 from perpmath.plots.protection import plot_loss_waterfall
+from perpmath.venue_rules import VENUE_RULES
 from perpmath.widgets._common import explorer, named
 
 __all__ = ["REGIMES", "protection_crash", "protection_explorer"]
@@ -60,8 +61,10 @@ def protection_explorer(
     drop: float = 0.06,
     regime: str = "fund, then ADL",
     entry_price: float = 96_000.0,
+    rules: str = "binance",
 ) -> w.VBox:
-    """Fund size, crash severity (the fall at step 30) and regime -> the loss waterfall.
+    """Fund size, crash severity (the fall at step 30), regime and venue rules
+    -> the loss waterfall.
 
     300 accounts in long/short pairs (``matched_population``, seed 11, leverage
     5x-75x) ride ``protection_crash(drop)`` in a thinning book; each redraw
@@ -93,23 +96,29 @@ def protection_explorer(
             "drop",
         ),
         named(w.Dropdown(options=list(REGIMES), value=regime, description="regime"), "regime"),
+        named(w.Dropdown(options=list(VENUE_RULES), value=rules, description="venue"), "rules"),
     ]
 
-    def render(insurance_fund: int, drop: float, regime: str):
+    def render(insurance_fund: int, drop: float, regime: str, rules: str):
         result: SimulationResult = simulate_exchange(
             population,
             protection_crash(drop, entry_price=entry_price),
             insurance_fund=float(insurance_fund),
             book="thinning",
+            rules=rules,
             **REGIMES[regime],
         )
-        fig = plot_loss_waterfall(result, title=f"Who pays: {regime}, {drop:.0%} crash")
+        fig = plot_loss_waterfall(
+            result, title=f"Who pays: {regime}, {rules}-style rules, {drop:.0%} crash"
+        )
         e, h = result.events, result.history
         beyond = int((e["equity_at_fill"] < 0).sum())
         text = (
             f"{len(e)} liquidations, {beyond} filled beyond bankruptcy; fund "
             f"{insurance_fund:,.0f} -> {max(float(h['fund'].iloc[-1]), 0.0):,.0f} USDT; "
-            f"{result.adl['counterparty'].nunique()} accounts deleveraged; ledger gap "
+            f"{result.adl['counterparty'].nunique()} accounts deleveraged; "
+            f"{float(e['kept_by_trader'].sum()):,.0f} USDT of margin kept by the liquidated; "
+            f"ledger gap "
             f"{float(h['difference'].abs().max()):.1e} USDT."
         )
         return fig, text

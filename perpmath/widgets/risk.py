@@ -41,7 +41,7 @@ def survival_explorer(
             "volatility_pct",
         ),
         named(w.IntSlider(value=days, min=1, max=30, description="days"), "days"),
-        named(w.Checkbox(value=False, description="jumps (about 1 a month, -5 %)"), "jumps"),
+        named(w.Checkbox(value=False, description="jumps (about 1 a month, -10 %)"), "jumps"),
     ]
 
     def tick(fraction: float) -> None:
@@ -59,6 +59,7 @@ def survival_explorer(
             rng=np.random.default_rng(seed),
             n_paths=n_paths,
             model="jump" if jumps else "gbm",
+            **({"jump_mean": -0.10} if jumps else {}),  # a jump size applies only with jumps
             chunk_size=max(250, n_paths // 4),
             progress=tick,
         )

@@ -6,6 +6,7 @@ import ipywidgets as w
 import numpy as np
 from numpy.typing import ArrayLike
 
+from perpmath.example import RUNNING_EXAMPLE
 from perpmath.liquidation import liquidation_price
 from perpmath.plots.spot import plot_spot_vs_perpetual
 from perpmath.spot import scripted_path, spot_vs_perpetual
@@ -31,12 +32,13 @@ def spot_vs_perpetual_explorer(
 
     ``prices`` defaults to ``scripted_path()`` (the running example: a
     rally, a fall to $84,000, a recovery). The perpetual is always drawn
-    next to the spot holding of the same capital; the Binance BTCUSDT tier
-    table supplies the maintenance margin, so a leverage the table does not
-    allow for that size is reported as not possible.
+    next to the spot holding of the same capital; the running example's
+    dated Binance BTCUSDT tier table supplies the maintenance margin, so a
+    leverage the table does not allow for that size is reported as not
+    possible.
     """
     path = scripted_path() if prices is None else np.asarray(prices, dtype=float)
-    tiers = load_tier_table("binance_usdm_btcusdt")
+    tiers = load_tier_table(RUNNING_EXAMPLE.tier_table, date=RUNNING_EXAMPLE.tier_table_date)
     controls = [
         side_toggle(side),
         leverage_slider(leverage),

@@ -1,16 +1,23 @@
-"""Liquidation heatmap: where the liquidation prices of many positions cluster.
+"""Liquidation map: a histogram of where open positions would be liquidated.
 
-Data sites such as CoinGlass publish "liquidation heatmaps": an estimate of
-how much notional would be force-closed if the price reached each level,
-built from open positions and the leverage traders typically use. Here the
-population is explicit (arrays of sides, entry prices, leverages and
-sizes), each position's liquidation price comes from
-``perpmath.liquidation.liquidation_price`` and the notional that would be
+Data sites publish estimates of how much notional would be force-closed if
+the price reached each level, built from open interest and the leverage
+traders typically use; CoinGlass calls its price histogram a "liquidation
+map" and its price-by-time picture a "liquidation heatmap". What is computed
+here is the histogram: for an explicit population (arrays of sides, entry
+prices, leverages and sizes) each position's liquidation price comes from
+``perpmath.liquidation.liquidation_price``, and the notional that would be
 liquidated (quantity x liquidation price) is summed per price bin, longs
 (liquidated by falls) and shorts (by rises) separately.
 
+Only live positions belong on the map. Given the current ``price``, a long
+whose liquidation price is at or above it, or a short whose liquidation
+price is at or below it, would already have been liquidated: it is counted
+in ``already_liquidated`` and left out of the bins, so every long bar lies
+below the price and every short bar above it.
+
 Vectorized: a million positions take a fraction of a second (see
-``benchmarks/``).
+``benchmarks/bench_liquidation_map.py``).
 """
 
 from __future__ import annotations
@@ -24,15 +31,19 @@ from numpy.typing import ArrayLike, NDArray
 from perpmath import _validate as v
 from perpmath.tiers import TierTable
 
-__all__ = ["LiquidationHeatmap", "liquidation_heatmap", "random_population"]
+__all__ = ["LiquidationMap", "liquidation_map", "random_population"]
 
 
 @dataclass(frozen=True)
-class LiquidationHeatmap:
-    """Notional liquidated per price bin: ``edges`` (n + 1), ``long``/``short`` (n).
+class LiquidationMap:
+    """Notional (USDT) that live positions would have liquidated per price bin.
 
-    ``outside`` counts positions whose liquidation price fell outside the
-    bins; ``liquidation_prices`` holds every position's liquidation price.
+    ``edges`` (n + 1 prices) and ``long``/``short`` (n sums). ``live`` marks
+    the positions on the map (all of them when no ``price`` was given);
+    ``already_liquidated`` counts the others, ``outside`` the live positions
+    whose liquidation price fell outside the bins. ``liquidation_prices``
+    holds every position's liquidation price, ``price`` the current price
+    (or None).
     """
 
     edges: NDArray[np.float64]
@@ -40,6 +51,9 @@ class LiquidationHeatmap:
     short: NDArray[np.float64]
     outside: int
     liquidation_prices: NDArray[np.float64]
+    live: NDArray[np.bool_]
+    already_liquidated: int
+    price: float | None
 
     @property
     def centers(self) -> NDArray[np.float64]:
@@ -79,24 +93,27 @@ def _side_signs(sides: ArrayLike) -> NDArray[np.float64]:
     return np.asarray(v.side_sign(arr), dtype=float)
 
 
-def liquidation_heatmap(
+def liquidation_map(
     sides: ArrayLike,
     entries: ArrayLike,
     leverages: ArrayLike,
     sizes: ArrayLike,
     *,
+    price: float | None = None,
     bins: int | ArrayLike = 60,
     price_range: tuple[float, float] | None = None,
     maintenance: TierTable | ArrayLike | None = 0.004,
     convention: str | None = None,
-) -> LiquidationHeatmap:
-    """Bin the liquidation prices of a population of isolated linear positions.
+) -> LiquidationMap:
+    """Histogram of the liquidation prices of the live positions of a population.
 
     ``sides`` ('long'/'short'), ``entries`` (USDT), ``leverages`` and
-    ``sizes`` (quantity in coin) broadcast together. ``bins`` is a number of
-    equal bins over ``price_range`` (default: the range of the liquidation
-    prices) or an increasing array of edges. Each position adds quantity x
-    liquidation price (USDT) to its bin. Liquidation prices:
+    ``sizes`` (quantity in coin) broadcast together. ``price`` (USDT), the
+    current price, removes the positions it would already have liquidated.
+    ``bins`` is a number of equal bins over ``price_range`` (default: the
+    range of the live liquidation prices) or an increasing array of edges.
+    Each live position adds quantity x liquidation price (USDT) to its bin.
+    Liquidation prices:
     ``perpmath.liquidation.liquidation_price`` (Binance USDⓈ-M isolated form,
     ``maintenance`` a rate or a TierTable; or a venue's rules with
     ``convention=`` and ``maintenance=None``).
@@ -107,6 +124,9 @@ def liquidation_heatmap(
     e = v.positive("entries", entries)
     lev = v.leverage(leverages, "leverages")
     q = v.positive("sizes", sizes)
+    v.broadcastable(sides=s, entries=e, leverages=lev, sizes=q)
+    if maintenance is not None and not isinstance(maintenance, TierTable):
+        v.scalar("maintenance", v.in_range("maintenance", maintenance, 0.0, 1.0))
     s, e, lev, q = (np.ravel(a) for a in np.broadcast_arrays(s, e, lev, q))
     if s.size == 0:
         raise ValueError("the population is empty: give at least one position")
@@ -117,17 +137,27 @@ def liquidation_heatmap(
             lp[mask] = liquidation_price(
                 name, e[mask], lev[mask], q[mask], maintenance=maintenance, convention=convention
             )
-    if np.ndim(bins) == 0:
-        n = bins
-        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-            raise ValueError(f"bins must be a whole number, 1 or more, or an array, got {bins!r}")
+    if price is None:
+        live = np.ones(s.size, dtype=bool)
+        now = None
+    else:
+        now = v.scalar("price", v.positive("price", price))
+        live = np.where(s > 0, lp < now, lp > now)
+        if not live.any():
+            raise ValueError(
+                f"price {now:,.2f} has already liquidated every position of the population"
+            )
+    if isinstance(bins, int | np.integer | bool | str | float) or bins is None:
+        n = v.integer("bins", bins, 1, 1_000_000)
         if price_range is None:
-            low, high = float(lp.min()), float(lp.max())
+            low, high = float(lp[live].min()), float(lp[live].max())
             if high <= low:
                 low, high = low * 0.999, high * 1.001
         else:
-            low, high = (float(x) for x in price_range)
-            v.positive("price_range", [low, high])
+            pair = v.positive("price_range", price_range)
+            if pair.shape != (2,):
+                raise ValueError(f"price_range must be (low, high), got {price_range!r}")
+            low, high = float(pair[0]), float(pair[1])
             if high <= low:
                 raise ValueError(
                     f"price_range must be (low, high) with low < high, got {price_range}"
@@ -139,14 +169,18 @@ def liquidation_heatmap(
             raise ValueError("bins given as edges must be an increasing array of 2 or more prices")
     notional = q * lp
     inside = (lp >= edges[0]) & (lp <= edges[-1])
-    long_n, _ = np.histogram(lp[s > 0], edges, weights=notional[s > 0])
-    short_n, _ = np.histogram(lp[s < 0], edges, weights=notional[s < 0])
-    return LiquidationHeatmap(
+    longs, shorts = live & (s > 0), live & (s < 0)
+    long_n, _ = np.histogram(lp[longs], edges, weights=notional[longs])
+    short_n, _ = np.histogram(lp[shorts], edges, weights=notional[shorts])
+    return LiquidationMap(
         edges=edges,
         long=long_n.astype(float),
         short=short_n.astype(float),
-        outside=int((~inside).sum()),
+        outside=int((live & ~inside).sum()),
         liquidation_prices=lp,
+        live=live,
+        already_liquidated=int((~live).sum()),
+        price=now,
     )
 
 
@@ -169,19 +203,16 @@ def random_population(
     ``leverage_weights``, sides long with probability ``long_share``, and
     notionals log-normal with median ``median_notional`` USDT (sizes =
     notional / entry). Columns: side, entry, leverage, size, notional.
-    A modelling choice for teaching, not exchange data; all randomness comes
+    A modeling choice for teaching, not exchange data; all randomness comes
     from ``seed`` (an int or a ``numpy.random.Generator``).
     """
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise ValueError(f"n must be a whole number of positions, 1 or more, got {n!r}")
+    n = v.integer("n", n, 1, 100_000_000)
     if isinstance(seed, np.random.Generator):
         rng = seed
-    elif isinstance(seed, int | np.integer) and not isinstance(seed, bool):
-        rng = np.random.default_rng(int(seed))
     else:
-        raise ValueError(f"seed must be an int or a numpy.random.Generator, got {seed!r}")
-    p = float(v.positive("price", price))
-    spread = float(v.non_negative("entry_spread", entry_spread))
+        rng = np.random.default_rng(v.integer("seed", seed, minimum=0))
+    p = v.scalar("price", v.positive("price", price))
+    spread = v.scalar("entry_spread", v.non_negative("entry_spread", entry_spread))
     levs = v.leverage(leverages, "leverages")
     if levs.ndim != 1 or levs.size == 0:
         raise ValueError("leverages must be a non-empty list of leverages")
@@ -192,9 +223,14 @@ def random_population(
         if w.shape != levs.shape or w.sum() <= 0:
             raise ValueError("leverage_weights must have one weight per leverage, not all 0")
         probs = w / w.sum()
-    share = float(v.in_range("long_share", long_share, 0.0, 1.0, high_inclusive=True))
-    med = float(v.positive("median_notional", median_notional))
-    sigma = float(v.non_negative("notional_sigma", notional_sigma))
+    share = v.scalar(
+        "long_share", v.in_range("long_share", long_share, 0.0, 1.0, high_inclusive=True)
+    )
+    med = v.scalar("median_notional", v.positive("median_notional", median_notional))
+    sigma = v.scalar("notional_sigma", v.non_negative("notional_sigma", notional_sigma))
+    for name, width in (("entry_spread", spread), ("notional_sigma", sigma)):
+        if width > 10:  # a log-normal spread of e^10 already spans 9 orders of magnitude
+            raise ValueError(f"{name} must be at most 10 (a log-normal spread), got {width!r}")
     entry = p * np.exp(rng.normal(0.0, spread, n))
     lev = rng.choice(levs, size=n, p=probs)
     side = np.where(rng.random(n) < share, "long", "short")

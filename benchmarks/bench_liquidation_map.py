@@ -1,6 +1,6 @@
-"""Time the vectorized liquidation heatmap against a plain-Python loop.
+"""Time the vectorized liquidation map against a plain-Python loop.
 
-.venv/bin/python benchmarks/bench_heatmap.py [N]
+.venv/bin/python benchmarks/bench_liquidation_map.py [N]
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 import time
 
-from perpmath.heatmap import liquidation_heatmap, random_population
+from perpmath.liquidation_map import liquidation_map, random_population
 
 
 def python_loop(side, entry, lev, size, mmr=0.004):
@@ -24,7 +24,7 @@ def main(n: int = 1_000_000) -> None:
     pop = random_population(n, seed=0)
     cols = [pop[c].to_numpy() for c in ("side", "entry", "leverage", "size")]
     t0 = time.perf_counter()
-    liquidation_heatmap(*cols, bins=100)
+    liquidation_map(*cols, bins=100)
     fast = time.perf_counter() - t0
     m = min(n, 200_000)
     t0 = time.perf_counter()
