@@ -238,11 +238,9 @@ def _apt_install(package: str, why: str) -> None:
 
 
 def ensure_test_tools() -> None:
-    """Debian's chromium and a CJK font for the browser tests; JupyterHub's proxy from npm."""
+    """Debian's chromium for the browser tests; JupyterHub's proxy from npm."""
     if not CHROMIUM.exists():
         _apt_install("chromium", "the browser and site tests drive it")
-    if not list(Path("/usr/share/fonts").glob("**/*[Nn]oto*CJK*")):
-        _apt_install("fonts-noto-cjk", "Chinese terms in the browser tests and screenshots")
     proxy = HUB_NODE / "node_modules" / ".bin" / "configurable-http-proxy"
     if not proxy.exists() and shutil.which("npm"):
         _say(f"installing configurable-http-proxy {PROXY_VERSION} from npm into {HUB_NODE}")

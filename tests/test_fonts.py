@@ -28,7 +28,10 @@ def test_the_subset_has_every_chinese_character_the_course_uses():
     used = _maker().course_characters()
     assert "穿" in used and "爆" in used
     missing = [ch for ch in used if font.get_char_index(ord(ch)) == 0]
-    assert not missing, f"run scripts/make_cjk_font.py: the font lacks {''.join(missing)}"
+    assert not missing, (
+        f"run scripts/make_cjk_font.py (needs Debian's fonts-noto-cjk): the font lacks "
+        f"{''.join(missing)}"
+    )
     assert CJK_FONT.stat().st_size < 300_000, "the subset should stay small"
     licence = (CJK_FONT.parent / "OFL.txt").read_text()
     assert "SIL OPEN FONT LICENSE Version 1.1" in licence

@@ -127,3 +127,20 @@ def test_publish_refuses_a_malformed_name(tmp_path: Path):
             [sys.executable, "run.py", "publish", *args], cwd=copy, capture_output=True, text=True
         )
         assert result.returncode != 0 and "usage" in result.stderr, args
+
+
+def test_a_wheelhouse_makes_installs_use_no_network(tmp_path: Path, monkeypatch):
+    run_py = _run_py()
+    calls: list[list[str]] = []
+    monkeypatch.setattr(run_py, "_run", lambda *args, **kwargs: calls.append(list(map(str, args))))
+    monkeypatch.setattr(run_py, "WHEELHOUSE", tmp_path / "wheelhouse")
+    run_py._pip_install(["numpy==2.4.6"])
+    assert "--no-index" not in calls[-1], "without a wheelhouse pip uses the index"
+    (tmp_path / "wheelhouse").mkdir()
+    (tmp_path / "wheelhouse" / "README.txt").write_text("wheels")
+    run_py._pip_install(["numpy==2.4.6"], compile_=False)
+    args = calls[-1]
+    assert "--no-index" in args and args[args.index("--find-links") + 1] == str(
+        tmp_path / "wheelhouse"
+    )
+    assert "--no-compile" in args
