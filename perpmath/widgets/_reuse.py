@@ -1,7 +1,7 @@
 """Redraw an explorer's figure in place: copy a new figure's data into the one on screen.
 
 An explorer's ``render`` builds a new figure on every change (with the same
-``perpmath.plots`` helpers a notebook uses), which keeps one plotting style
+``perpmath.plots`` functions a notebook uses), which keeps one plotting style
 across the course. Drawing a brand-new figure is the slow part of a redraw:
 matplotlib creates every tick and measures every label again, and constrained
 layout draws it twice. When the new figure has the same structure as the
