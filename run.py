@@ -56,6 +56,7 @@ HUB_NODE = VENV / "hub-proxy"
 PROXY_VERSION = "5.1.0"  # configurable-http-proxy, the npm package JupyterHub's proxy is
 SERVER_CONFIG = ROOT / "jupyter-config" / "jupyter_server_config.json"
 LAB_OVERRIDES = ROOT / "jupyter-config" / "lab-overrides.json"
+VOILA_TEMPLATE = ROOT / "jupyter-config" / "voila-template"
 # Test suites that numpy, pandas and matplotlib ship inside their wheels; no learner runs them.
 BUNDLED_TESTS = ("pandas/tests", "numpy/*/tests", "numpy/tests", "matplotlib/tests")
 
@@ -156,7 +157,9 @@ def install_server_config(prefix: Path) -> None:
     ``jupyter_server_config.json`` goes to PREFIX/etc/jupyter (Voila's kernel
     client from ``serving/sliced_poll.py`` and the extensions it loads);
     ``lab-overrides.json`` to PREFIX/share/jupyter/lab/settings/overrides.json
-    (JupyterLab asks no question about news or updates). Keys already there are
+    (JupyterLab asks no question about news or updates), and Voila's offline
+    page template ``perpmath`` (``voila-template/``, with MathJax from
+    site/vendor) to PREFIX/share/jupyter/voila/templates. Keys already there are
     kept unless these files set them; running it again changes nothing.
     binder/postBuild runs it for Binder's environment.
     """
@@ -169,6 +172,11 @@ def install_server_config(prefix: Path) -> None:
         prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json",
         json.loads(LAB_OVERRIDES.read_text()),
     )
+    template = prefix / "share" / "jupyter" / "voila" / "templates" / "perpmath"
+    (template / "static").mkdir(parents=True, exist_ok=True)
+    for name in ("conf.json", "index.html.j2"):
+        shutil.copy(VOILA_TEMPLATE / name, template / name)
+    shutil.copy(ROOT / "site" / "vendor" / "tex-svg.js", template / "static" / "tex-svg.js")
 
 
 def working_copy() -> Path:
