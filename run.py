@@ -158,8 +158,8 @@ def install_server_config(prefix: Path) -> None:
     client from ``serving/sliced_poll.py`` and the extensions it loads);
     ``lab-overrides.json`` to PREFIX/share/jupyter/lab/settings/overrides.json
     (JupyterLab asks no question about news or updates), and Voila's offline
-    page template ``perpmath`` (``voila-template/``, with MathJax from
-    site/vendor) to PREFIX/share/jupyter/voila/templates. Keys already there are
+    page template ``perpmath`` (``voila-template/``) to
+    PREFIX/share/jupyter/voila/templates. Keys already there are
     kept unless these files set them; running it again changes nothing.
     binder/postBuild runs it for Binder's environment.
     """
@@ -173,10 +173,9 @@ def install_server_config(prefix: Path) -> None:
         json.loads(LAB_OVERRIDES.read_text()),
     )
     template = prefix / "share" / "jupyter" / "voila" / "templates" / "perpmath"
-    (template / "static").mkdir(parents=True, exist_ok=True)
+    template.mkdir(parents=True, exist_ok=True)
     for name in ("conf.json", "index.html.j2"):
         shutil.copy(VOILA_TEMPLATE / name, template / name)
-    shutil.copy(ROOT / "site" / "vendor" / "tex-svg.js", template / "static" / "tex-svg.js")
 
 
 def working_copy() -> Path:

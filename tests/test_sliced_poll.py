@@ -110,9 +110,15 @@ def test_a_real_kernel_answers_through_the_sliced_client(monkeypatch):
 def test_server_config_names_the_client_and_merges_into_an_environment(tmp_path):
     config = json.loads(CONFIG.read_text())
     assert config["ServerKernelManager"] == {"client_factory": "sliced_poll.SlicedPollKernelClient"}
-    # Voila loads only the widget manager of the JupyterLab extensions it finds.
+    # Voila loads only the widget manager of the JupyterLab extensions it finds, uses
+    # the offline page template, and typesets with its bundled MathJax (no CDN).
     assert config["VoilaConfiguration"] == {
-        "extension_allowlist": ["@jupyter-widgets/jupyterlab-manager"]
+        "extension_allowlist": ["@jupyter-widgets/jupyterlab-manager"],
+        "template": "perpmath",
+    }
+    assert config["ServerApp"]["tornado_settings"] == {
+        "mathjax_url": "null",
+        "mathjax_config": "null",
     }
     run_py = _run_py()
     target = tmp_path / "etc" / "jupyter" / "jupyter_server_config.json"
@@ -121,7 +127,14 @@ def test_server_config_names_the_client_and_merges_into_an_environment(tmp_path)
     target.write_text(json.dumps(existing))
     run_py.install_server_config(tmp_path)
     run_py.install_server_config(tmp_path)  # a second run changes nothing
-    assert json.loads(target.read_text()) == {**existing, **config}
+    merged = json.loads(target.read_text())
+    assert merged["ServerApp"] == {**existing["ServerApp"], **config["ServerApp"]}, "kept"
+    assert {k: v for k, v in merged.items() if k != "ServerApp"} == {
+        k: v for k, v in config.items() if k != "ServerApp"
+    }
+    template = tmp_path / "share" / "jupyter" / "voila" / "templates" / "perpmath"
+    assert "cdn.jsdelivr.net" in (template / "index.html.j2").read_text()  # what it drops
+    assert (template / "conf.json").exists()
     overrides = tmp_path / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
     notification = json.loads(overrides.read_text())["@jupyterlab/apputils-extension:notification"]
     assert notification == {"fetchNews": "false", "checkForUpdates": False}, "no news pop-up"
