@@ -110,12 +110,12 @@ def test_a_real_kernel_answers_through_the_sliced_client(monkeypatch):
 def test_server_config_names_the_client_and_merges_into_an_environment(tmp_path):
     config = json.loads(CONFIG.read_text())
     assert config["ServerKernelManager"] == {"client_factory": "sliced_poll.SlicedPollKernelClient"}
-    # Voila loads only the widget manager of the JupyterLab extensions it finds, uses
-    # the offline page template, and typesets with its bundled MathJax (no CDN).
-    assert config["VoilaConfiguration"] == {
-        "extension_allowlist": ["@jupyter-widgets/jupyterlab-manager"],
-        "template": "perpmath",
-    }
+    # Voila skips the JupyterLab extensions it cannot use, uses the offline page
+    # template, and typesets with its bundled MathJax (no CDN).
+    voila = config["VoilaConfiguration"]
+    assert voila["template"] == "perpmath"
+    assert "@jupyter-notebook/lab-extension" in voila["extension_denylist"]
+    assert "@jupyter-widgets/jupyterlab-manager" not in voila["extension_denylist"]
     assert config["ServerApp"]["tornado_settings"] == {
         "mathjax_url": "null",
         "mathjax_config": "null",
