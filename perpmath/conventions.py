@@ -33,6 +33,7 @@ leverage) are given for the BTC contract and can be overridden with
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sys
 from dataclasses import dataclass, field
@@ -210,6 +211,20 @@ class Convention:
                 table = TierTable.flat(rate, self.max_leverage, name=self.name, unit=unit)
             _TIER_CACHE[key] = table
         return _TIER_CACHE[key]
+
+    def with_changes(self, **changes: object) -> Convention:
+        """A copy with some fields changed, validated like a new record.
+
+        For a what-if that keeps the rest of a venue's rules, e.g. Binance's
+        taker fee charged inside the bankruptcy price as Bybit's inverse
+        contracts do: ``get_convention("binance_usdm").with_changes(fee_in_bankruptcy=True)``.
+        The name is kept; the record is not registered under any name.
+        """
+        names = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(changes) - names)
+        if unknown:
+            raise ValueError(f"unknown field(s) {unknown}; fields are {sorted(names)}")
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
     def summary(self) -> dict[str, object]:
         """The convention's main fields as a flat dict (one row of ``conventions_table``)."""
