@@ -121,7 +121,7 @@ class Convention:
         Margin currency (``"USDT"``, ``"USDC"``, ``"BTC"``, ...).
     funding:
         Name in ``perpmath.funding.FUNDING_CONVENTIONS`` of the venue's
-        funding rule, or None if not modelled.
+        funding rule, or None if not modeled.
     """
 
     name: str
@@ -476,7 +476,7 @@ CONVENTIONS: dict[str, Convention] = {
                 "Maintenance requirement of XBTUSD = 0.5% x value + taker fee x value (BitMEX "
                 "support), so the 0.075% taker rate is added to the maintenance rate; "
                 "positions are marked at the Fair Price. BitMEX also reserves the next funding "
-                "payment, not modelled here."
+                "payment, not modeled here."
             ),
         ),
         Convention(

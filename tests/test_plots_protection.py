@@ -258,3 +258,28 @@ def test_plots_accept_results_without_events():
 def test_bankruptcy_levels_match_the_engine():
     out = execute_liquidation("long", 1.0, 96_000, thin_book(94_500), leverage=50)
     assert out.bankruptcy_price == pytest.approx(bankruptcy_price("long", 96_000, 50))
+
+
+def test_liquidations_by_side_counts_each_side_and_names_adl_by_the_bankrupt_side():
+    from perpmath.plots.case_study import liquidations_by_side
+
+    population = matched_population(40, entry_price=96_000, leverage=(5.0, 75.0), rng=3)
+    path = flash_crash_path(96_000, 30, crash_at=5, drop=0.08, crash_steps=3, recovery=0.0)[0]
+    result = simulate_exchange(population, path, book="thin", insurance_fund=50.0)
+    times = pd.date_range("2025-10-10 12:00", periods=len(path), freq="5min", tz="UTC")
+    summary = liquidations_by_side(result, times)
+    e = result.events
+    assert summary["longs liquidated"] == int((e["side"] == "long").sum()) > 0
+    assert summary["shorts liquidated"] == int((e["side"] == "short").sum())
+    # a fall bankrupts longs: ADL closes shorts for them, never longs
+    assert result.adl["quantity"].sum() > 0
+    assert summary["ADL: shorts closed for bankrupt longs (BTC)"] == pytest.approx(
+        result.adl["quantity"].sum()
+    )
+    assert summary["ADL: longs closed for bankrupt shorts (BTC)"] == 0
+    empty = result.fund.index[result.fund < 1.0]
+    expected = f"{times[int(empty[0])]:%H:%M}" if len(empty) else None
+    assert summary["fund empty at (UTC)"] == expected
+    assert summary["mark above the real close, at most (USDT)"] == 0  # no feedback
+    with pytest.raises(ValueError, match="times must have one entry per step"):
+        liquidations_by_side(result, times[:-1])

@@ -20,8 +20,8 @@ from perpmath.orderbook import market_order_fill, thin_book
     "liquidation price will its average fill be?",
     unit="USDT",
     explanation="375 USDT: 15 BTC takes 75 levels of 0.2 BTC, reaching 750 USDT down, and "
-    "the average of evenly spaced levels is halfway. The same order in the deep book loses "
-    "1.5 USDT: size matters only where the book is thin.",
+    "the average of evenly spaced levels is halfway. The same order loses 1.5 USDT in the deep "
+    "book and about 20 in the thinning one: size costs most where the book is thin.",
 )
 def _negative_balance_predict_1() -> float:
     liq = ex.liquidation_price(50)
@@ -81,8 +81,8 @@ def _negative_balance_2() -> float:
         "d": "About 25 USDT on 49,200 USDT of notional, far less than the roughly 197 USDT "
         "left at the trigger.",
     },
-    explanation="A 500 USDT gap starts the sell below the bankruptcy price (section 05 finds "
-    "that 400 USDT is already enough in its thin book).",
+    explanation="A 500 USDT gap starts the sell below the bankruptcy price (the section "
+    "finds that 400 USDT is already enough in its thin book).",
 )
 def _negative_balance_3() -> str:
     return "b"
