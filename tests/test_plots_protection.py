@@ -1,4 +1,4 @@
-"""Figures of sections 05, 06 and 09: each returns a titled Figure with labelled axes,
+"""Figures of sections 05, 06 and 09: each returns a titled Figure with labeled axes,
 and refuses input it cannot draw."""
 
 from __future__ import annotations
