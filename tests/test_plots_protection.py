@@ -283,3 +283,20 @@ def test_liquidations_by_side_counts_each_side_and_names_adl_by_the_bankrupt_sid
     assert summary["mark above the real close, at most (USDT)"] == 0  # no feedback
     with pytest.raises(ValueError, match="times must have one entry per step"):
         liquidations_by_side(result, times[:-1])
+
+
+def test_time_axes_give_minutes_when_a_step_has_a_length():
+    population = matched_population(20, entry_price=96_000, leverage=(5.0, 75.0), rng=3)
+    path = flash_crash_path(96_000, 20, crash_at=5, drop=0.08, crash_steps=3, recovery=0.0)[0]
+    result = simulate_exchange(population, path, book="thin", insurance_fund=50.0)
+    for fig in (
+        plot_fund_balance({"run": result}, step_minutes=5.0),
+        plot_ledger_check(result, step_minutes=5.0),
+    ):
+        _labelled(fig)
+        assert fig.axes[0].get_xlabel() == "time (minutes)"
+        assert fig.axes[0].lines[0].get_xdata()[-1] == pytest.approx(5.0 * (len(path) - 1))
+    assert plot_fund_balance(result).axes[0].get_xlabel() == "step"
+    for bad in (0.0, -1.0, float("nan")):
+        with pytest.raises(ValueError, match="step_minutes"):
+            plot_fund_balance(result, step_minutes=bad)
