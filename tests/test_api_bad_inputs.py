@@ -201,6 +201,9 @@ CASES: dict[str, Case] = {
     ),
     "Convention.summary": Case(make=lambda: CONVENTIONS["okx"]),
     "Convention.tiers": Case(make=lambda: CONVENTIONS["okx"], inf_ok=True),  # the last cap
+    "Convention.with_changes": Case(
+        dict(fee_in_bankruptcy=True), make=lambda: CONVENTIONS["binance_usdm"]
+    ),
     "convention_names": Case(),
     "conventions_table": Case(),
     "get_convention": Case(dict(name="okx")),
