@@ -11,18 +11,20 @@ expected, a number where a name is expected, ``"no"`` for a flag) raises
 The kinds of check, each in one place:
 
 * numbers: ``as_float_array`` (finite numbers; ``finite`` is the same check),
-  ``positive``, ``non_negative``, ``in_range``, ``leverage``, and ``scalar``
-  where a single number is expected;
+  ``positive``, ``non_negative``, ``in_range``, ``leverage``, ``scalar``
+  where a single number is expected, and ``ranks`` (numbers that only order
+  things, where +-infinity ranks first or last);
 * whole numbers: ``integer`` (finite, whole, at least a minimum; NaN and
   infinity give ``ValueError``, never ``OverflowError``) and ``integers``;
-* names: ``choice`` (one of a fixed set), ``side_sign``, ``contract_type``,
+* names: ``choice`` (one of a fixed set), ``side_sign`` (``one_side`` where
+  one position is meant), ``contract_type``,
   ``text`` (free text such as a symbol), ``flag`` (True or False only);
 * shapes: ``same_length`` and ``broadcastable`` name both arguments instead
   of NumPy's "operands could not be broadcast";
 * modes: ``unused`` refuses an argument that the chosen mode does not use
   unless it is left at its default (the rule is stated in CONTRIBUTING.md);
-* objects: ``instance`` (an OrderBook, a TierTable, a random generator ...)
-  and ``callback``.
+* objects: ``instance`` (an OrderBook, a TierTable, ...), ``generator`` (a
+  Generator, a seed or None) and ``callback``.
 """
 
 from __future__ import annotations
@@ -63,14 +65,8 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool | np.bool_)
 
 
-def as_float_array(name: str, value: ArrayLike, *, inf: bool = False) -> NDArray[np.float64]:
-    """Convert to a float array, rejecting NaN, infinities and non-numbers.
-
-    Strings, None, booleans, ragged lists and other objects raise
-    ``ArgumentTypeError``: "NAME must be a number or an array of numbers".
-    ``inf=True`` lets +infinity through where it means "no limit" (the cap of
-    the last tier, a liquidation price that is never reached).
-    """
+def _numbers(name: str, value: Any) -> NDArray[np.float64]:
+    """``value`` as a float array, or ArgumentTypeError if it is not numbers."""
     if isinstance(value, bool | np.bool_ | str | bytes) or value is None:
         arr = None
     else:
@@ -89,6 +85,18 @@ def as_float_array(name: str, value: ArrayLike, *, inf: bool = False) -> NDArray
         raise ArgumentTypeError(
             f"{name} must be a number or an array of numbers, got {_show(value)}"
         )
+    return arr
+
+
+def as_float_array(name: str, value: ArrayLike, *, inf: bool = False) -> NDArray[np.float64]:
+    """Convert to a float array, rejecting NaN, infinities and non-numbers.
+
+    Strings, None, booleans, ragged lists and other objects raise
+    ``ArgumentTypeError``: "NAME must be a number or an array of numbers".
+    ``inf=True`` lets +infinity through where it means "no limit" (the cap of
+    the last tier, a liquidation price that is never reached).
+    """
+    arr = _numbers(name, value)
     bad = np.isnan(arr) | (arr == -np.inf) if inf else ~np.isfinite(arr)
     if bad.any():
         what = "a number or +inf (no NaN or -inf)" if inf else "finite (no NaN or infinity)"
@@ -98,6 +106,18 @@ def as_float_array(name: str, value: ArrayLike, *, inf: bool = False) -> NDArray
 
 finite = as_float_array
 """A finite number or array of numbers (any sign): the same check as ``as_float_array``."""
+
+
+def ranks(name: str, value: ArrayLike) -> NDArray[np.float64]:
+    """Numbers that only order things (ADL scores): +infinity and -infinity are
+    allowed (they rank first and last), NaN is not (it has no place in an order)."""
+    arr = _numbers(name, value)
+    bad = np.isnan(arr)
+    if bad.any():
+        raise ValueError(
+            f"{name} must be numbers or +-inf (no NaN: it has no rank), got {_first_bad(arr, bad)}"
+        )
+    return arr
 
 
 def scalar(name: str, value: ArrayLike) -> float:
@@ -194,6 +214,15 @@ def side_sign(side: Any, name: str = "side") -> NDArray[np.float64] | float:
     return np.where(long, 1.0, -1.0)
 
 
+def one_side(side: Any, name: str = "side") -> float:
+    """+1.0 for 'long', -1.0 for 'short', where one position is meant: a list of
+    sides raises ArgumentTypeError instead of NumPy's "only length-1 arrays"."""
+    s = side_sign(side, name)
+    if np.ndim(s) != 0:
+        raise ArgumentTypeError(f"{name} must be 'long' or 'short' (one side), got {_show(side)}")
+    return float(s)
+
+
 def choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
     """One of a fixed set of names (contract type, convention, definition).
 
@@ -267,6 +296,26 @@ def instance(name: str, value: Any, kind: type | tuple[type, ...], what: str) ->
     if not isinstance(value, kind):
         raise ArgumentTypeError(f"{name} must be {what}, got {_type_and_value(value)}")
     return value
+
+
+def generator(name: str, value: Any) -> np.random.Generator:
+    """A source of randomness: a ``numpy.random.Generator`` (used as it is), a
+    whole-number seed >= 0 (``numpy.random.default_rng(seed)``) or None (fresh
+    entropy). Anything else, a float, a string, a legacy ``RandomState``, raises
+    ArgumentTypeError naming the argument instead of reaching NumPy."""
+    if isinstance(value, np.random.Generator):
+        return value
+    if value is None:
+        return np.random.default_rng()
+    what = (
+        f"{name} must be a numpy.random.Generator, a whole-number seed >= 0 or None, "
+        f"got {_type_and_value(value)}"
+    )
+    if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
+        if 0 <= value <= _LARGEST_WHOLE:
+            return np.random.default_rng(int(value))
+        raise ValueError(what)
+    raise ArgumentTypeError(what)
 
 
 def callback(name: str, value: Any) -> Callable[..., Any] | None:

@@ -19,7 +19,8 @@ where they enter, the tier table and its date, contract size and units, the
 wallet under cross margin); ``--json`` prints the same as one JSON object.
 Numbers may be pasted as exchanges show them ("65,000", "20x", "0.01%"),
 sides as "buy"/"sell". Bad input exits with status 2 and one line on
-standard error naming the flag.
+standard error naming the flag, and so does a result that overflows a float
+(two absurd magnitudes): no NaN is ever printed as an answer.
 """
 
 from __future__ import annotations
@@ -104,6 +105,24 @@ def _fraction(text: str) -> float:
     return _number(t)
 
 
+def _funding_rate(text: str) -> float:
+    """A funding rate per settlement: a signed fraction strictly between -100% and 100%
+    (venues cap it at a few percent; "1" is 100%, not 1%)."""
+    value = _fraction(text)
+    if not -1 < value < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be a rate between -100% and 100% such as 0.01% or 0.0001, got {text!r}"
+        )
+    return value
+
+
+def _text(text: str) -> str:
+    """Free text (a path, a date, a symbol): anything but blank."""
+    if not str(text).strip():
+        raise argparse.ArgumentTypeError(f"must not be empty, got {text!r}")
+    return str(text).strip()
+
+
 def _rate_0_1(text: str) -> float:
     value = _fraction(text)
     if not 0 <= value < 1:
@@ -124,6 +143,21 @@ def _negative(text: str) -> str:
         except ValueError:
             return t
     return t
+
+
+_NOT_A_NUMBER = re.compile(r"^-(inf(inity)?|nan)$", re.IGNORECASE)
+
+
+def _values_of_flags(args: list[str]) -> list[str]:
+    """``--entry -inf`` as ``--entry=-inf``: argparse takes "-inf" for a flag and would
+    answer "expected one argument" instead of saying what is wrong with the value."""
+    out: list[str] = []
+    for a in args:
+        if _NOT_A_NUMBER.match(a) and out and out[-1].startswith("--") and "=" not in out[-1]:
+            out[-1] = f"{out[-1]}={a}"
+        else:
+            out.append(a)
+    return out
 
 
 _SIDES = {"long": "long", "buy": "long", "short": "short", "sell": "short"}
@@ -154,7 +188,7 @@ def _lower(choices: Callable[[], list[str]] | tuple[str, ...]) -> Callable[[str]
             return hits[0]
         if len(hits) > 1:
             raise argparse.ArgumentTypeError(f"{text!r} is ambiguous: {' or '.join(hits)}")
-        return key  # argparse then says "invalid choice" with the list
+        raise argparse.ArgumentTypeError(f"must be one of {', '.join(names)}, got {text!r}")
 
     return convert
 
@@ -186,13 +220,25 @@ _LEADING = {
 }
 
 
-def _flag_names(message: str) -> str:
+#: Names that mean a different flag in one command (the library's ``date`` of a tier table).
+_LEADING_BY_COMMAND = {
+    "liquidation-price": {
+        "source": "--tiers-file",
+        "date": "--tiers-date",
+        "symbol": "--tiers-symbol",
+    },
+    "tiers": {"date": "--date", "name": "NAME"},
+    "conventions": {"name": "NAME"},
+}
+
+
+def _flag_names(message: str, command: str | None = None) -> str:
     """Replace the library's parameter names in an error message by the CLI's flags."""
     message = message.replace("pass symbol=", "pass --tiers-symbol")
     for name, flag in _FLAGS.items():
         message = re.sub(rf"\b{name}\b", flag, message)
-    for name, flag in _LEADING.items():
-        message = re.sub(rf"^{name}(?= must| is| =|=)", flag, message)
+    for name, flag in (_LEADING | _LEADING_BY_COMMAND.get(command or "", {})).items():
+        message = re.sub(rf"^{name}(?= must| is| =|=| ')", flag, message)
     return message
 
 
@@ -373,6 +419,7 @@ def _add_maintenance_arguments(p: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--tiers-file",
+        type=_text,
         default=None,
         metavar="PATH",
         help="tier table as the exchange gives it: Binance bracket API or ccxt JSON, "
@@ -385,9 +432,14 @@ def _add_maintenance_arguments(p: argparse.ArgumentParser) -> None:
         help="maintenance amount (cum) of the bracket, with --maintenance-rate",
     )
     p.add_argument(
-        "--tiers-date", default=None, help="date of the shipped table (default: the newest)"
+        "--tiers-date",
+        type=_text,
+        default=None,
+        help="date of the shipped table (default: the newest)",
     )
-    p.add_argument("--tiers-symbol", default=None, help="symbol to pick from a --tiers-file")
+    p.add_argument(
+        "--tiers-symbol", type=_text, default=None, help="symbol to pick from a --tiers-file"
+    )
     p.add_argument(
         "--other-maintenance",
         type=_non_negative,
@@ -423,7 +475,7 @@ def _add_info_commands(sub: Any) -> None:
     tiers.add_argument(
         "name", nargs="?", type=_lower(_tier_tables), choices=_tier_tables(), metavar="NAME"
     )
-    tiers.add_argument("--date", default=None, help="the table in force at this date")
+    tiers.add_argument("--date", type=_text, default=None, help="the table in force at this date")
     tiers.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -466,7 +518,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fund.add_argument("--mark", required=True, type=_positive, help="mark price at settlement")
     fund.add_argument(
-        "--rate", required=True, type=_fraction, help="funding rate, e.g. 0.01%% or 0.0001"
+        "--rate",
+        required=True,
+        type=_funding_rate,
+        help="funding rate per settlement, e.g. 0.01%% or 0.0001 (between -100%% and 100%%)",
     )
     fund.add_argument(
         "--exchange", type=_lower(_conventions), choices=_conventions(), metavar="NAME"
@@ -492,9 +547,13 @@ def _maintenance(args: argparse.Namespace) -> Any:
     from perpmath.tiers import load_tier_table
 
     if args.tiers is not None:
+        if args.tiers_symbol is not None:
+            raise ValueError("--tiers-symbol goes with --tiers-file (the symbol to pick from it)")
         return load_tier_table(args.tiers, date=args.tiers_date)
     if args.tiers_file is not None:
         return read_tier_table(args.tiers_file, symbol=args.tiers_symbol, date=args.tiers_date)
+    if args.tiers_symbol is not None:
+        raise ValueError("--tiers-symbol goes with --tiers-file (the symbol to pick from it)")
     if args.tiers_date is not None:
         raise ValueError("--tiers-date goes with --tiers (a shipped table) or --tiers-file")
     if args.maintenance_amount is not None and args.maintenance_rate is None:
@@ -904,7 +963,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args_in = sys.argv[1:] if argv is None else list(argv)
     # "-448,164.48" is a negative number to a person; argparse only knows "-448164.48"
-    args_in = [_negative(a) if _NEGATIVE.match(a) else a for a in args_in]
+    args_in = _values_of_flags([_negative(a) if _NEGATIVE.match(a) else a for a in args_in])
     try:
         args = parser.parse_args(args_in)
         if args.version:
@@ -912,12 +971,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command is None:
             raise _UsageError(f"{PROG}: the following arguments are required: COMMAND (see --help)")
-        text, data = _COMMANDS[args.command](args)
+        text, data = _computed(args)
     except _UsageError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except (ValueError, TypeError) as err:
-        print(f"error: {_flag_names(str(err).splitlines()[0])}", file=sys.stderr)
+        print(f"error: {_flag_names(str(err).splitlines()[0], args.command)}", file=sys.stderr)
+        return 2
+    except ArithmeticError:  # OverflowError, or NumPy's FloatingPointError below
+        print(f"error: {_too_large(args)}", file=sys.stderr)
         return 2
     try:
         if getattr(args, "json", False):
@@ -927,6 +989,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader (e.g. head) stopped early
         sys.stderr.close()
     return 0
+
+
+def _computed(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    """The command's answer; a float that overflows, or a NaN anywhere in it, raises
+    ArithmeticError instead of being printed as a number."""
+    import numpy as np
+
+    with np.errstate(over="raise", invalid="raise"):
+        text, data = _COMMANDS[args.command](args)
+    if _has_nan(data):
+        raise FloatingPointError("a result is not a number")
+    return text, data
+
+
+def _has_nan(x: Any) -> bool:
+    if isinstance(x, dict):
+        return any(_has_nan(val) for val in x.values())
+    if isinstance(x, list | tuple):
+        return any(_has_nan(val) for val in x)
+    return isinstance(x, float) and math.isnan(x)
+
+
+def _too_large(args: argparse.Namespace) -> str:
+    """One line naming the largest numbers given, for a result that overflows a float."""
+    given = [
+        (abs(val), f"--{name.replace('_', '-')} {val:g}")
+        for name, val in vars(args).items()
+        if isinstance(val, float) and val != 0
+    ]
+    largest = " and ".join(flag for _, flag in sorted(given, key=lambda g: -g[0])[:2])
+    return (
+        f"the result overflows a float: {largest or 'the values given'} must be of a realistic size"
+    )
 
 
 def _finite(x: Any) -> Any:

@@ -33,6 +33,7 @@ leverage) are given for the BTC contract and can be overridden with
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sys
 from dataclasses import dataclass, field
@@ -120,7 +121,7 @@ class Convention:
         Margin currency (``"USDT"``, ``"USDC"``, ``"BTC"``, ...).
     funding:
         Name in ``perpmath.funding.FUNDING_CONVENTIONS`` of the venue's
-        funding rule, or None if not modelled.
+        funding rule, or None if not modeled.
     """
 
     name: str
@@ -210,6 +211,20 @@ class Convention:
                 table = TierTable.flat(rate, self.max_leverage, name=self.name, unit=unit)
             _TIER_CACHE[key] = table
         return _TIER_CACHE[key]
+
+    def with_changes(self, **changes: object) -> Convention:
+        """A copy with some fields changed, validated like a new record.
+
+        For a what-if that keeps the rest of a venue's rules, e.g. Binance's
+        taker fee charged inside the bankruptcy price as Bybit's inverse
+        contracts do: ``get_convention("binance_usdm").with_changes(fee_in_bankruptcy=True)``.
+        The name is kept; the record is not registered under any name.
+        """
+        names = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(changes) - names)
+        if unknown:
+            raise ValueError(f"unknown field(s) {unknown}; fields are {sorted(names)}")
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
     def summary(self) -> dict[str, object]:
         """The convention's main fields as a flat dict (one row of ``conventions_table``)."""
@@ -461,7 +476,7 @@ CONVENTIONS: dict[str, Convention] = {
                 "Maintenance requirement of XBTUSD = 0.5% x value + taker fee x value (BitMEX "
                 "support), so the 0.075% taker rate is added to the maintenance rate; "
                 "positions are marked at the Fair Price. BitMEX also reserves the next funding "
-                "payment, not modelled here."
+                "payment, not modeled here."
             ),
         ),
         Convention(

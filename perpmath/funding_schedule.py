@@ -26,6 +26,7 @@ timestamped rates, whose interval may change over time).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -44,27 +45,75 @@ __all__ = [
 _HOUR = np.timedelta64(3_600_000_000_000, "ns")
 
 
+_ISO = "ISO 8601 timestamps such as '2024-03-01T08:00Z' or '2021-05-19T16:00:00.018Z'"
+_TIME_TYPES = (str, dt.date, np.datetime64, list, tuple, np.ndarray, pd.Index, pd.Series)
+
+
 def _times(name: str, value: Any) -> NDArray[np.datetime64]:
-    """Timestamps as UTC datetime64[ns] (naive), from strings, datetimes or pandas objects."""
-    what = f"{name} must be timestamps such as '2024-03-01T08:00Z', got {value!r}"
-    if value is None or isinstance(value, bool | int | float | np.number):
-        raise v.ArgumentTypeError(what)  # a bare number is no time (seconds? days?)
+    """Timestamps as UTC datetime64[ns] (naive), from ISO 8601 strings, datetimes or
+    pandas/NumPy time objects.
+
+    Each string is read on its own as ISO 8601, so a list may mix precisions
+    (a venue's history stamps some settlements to the millisecond:
+    '2021-05-19T16:00:00.018Z' beside '2021-05-20T08:00:00Z'); a string
+    without an offset is UTC. A bad element raises ValueError naming ``name``
+    and showing the element and its index.
+    """
+    what = f"{name} must be {_ISO} (any precision)"
+    if not isinstance(value, _TIME_TYPES):  # a bare number is no time: seconds? days?
+        raise v.ArgumentTypeError(f"{what}, got {value!r}")
     try:
-        ts = pd.to_datetime(value, utc=True)
+        arr = np.asarray(value) if isinstance(value, list | tuple | np.ndarray) else None
+        if arr is not None and isinstance(value, list | tuple) and arr.dtype.kind == "U":
+            arr = np.asarray(value, dtype=object)  # NumPy would turn a number into text
+    except (TypeError, ValueError):  # ragged nesting
+        raise v.ArgumentTypeError(f"{what}, got {value!r}") from None
+    if arr is not None and arr.size == 0:
+        return np.array([], dtype="datetime64[ns]")
+    if arr is not None and arr.dtype.kind in "biufc":
+        raise v.ArgumentTypeError(f"{what}, got numbers {value!r}")
+    if arr is not None and arr.dtype.kind == "O" and any(map(_is_number, arr.ravel())):
+        raise v.ArgumentTypeError(f"{what}, got {_first_bad_time(value)}")
+    try:
+        ts = pd.to_datetime(value, utc=True, format="ISO8601")
     except TypeError as err:
-        raise v.ArgumentTypeError(what) from err
-    except ValueError as err:
-        raise ValueError(what) from err
-    if ts is None or ts is pd.NaT:
-        raise ValueError(f"{name} must be a timestamp, got {value!r}")
-    if isinstance(ts, pd.Timestamp):
-        if ts is pd.NaT:
-            raise ValueError(f"{name} must be a timestamp, got {value!r}")
-        return np.asarray(ts.tz_localize(None).to_datetime64(), dtype="datetime64[ns]")
-    idx = pd.DatetimeIndex(ts)
-    if idx.isna().any():
-        raise ValueError(f"{name} must not contain missing timestamps, got {value!r}")
-    return idx.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+        raise v.ArgumentTypeError(f"{what}, got {_first_bad_time(value)}") from err
+    except ValueError as err:  # including a date beyond the years 1677-2262 of datetime64[ns]
+        raise ValueError(f"{what}, got {_first_bad_time(value)}") from err
+    if isinstance(ts, pd.Timestamp) or ts is None or ts is pd.NaT:
+        if ts is None or ts is pd.NaT:
+            raise ValueError(f"{what}, got {value!r}")
+        ts = pd.DatetimeIndex([ts])
+        scalar = True
+    else:
+        ts, scalar = pd.DatetimeIndex(ts), False
+    if ts.isna().any():
+        i = int(np.argmax(ts.isna()))
+        raise ValueError(f"{what}, got a missing timestamp at index {i} of {value!r:.200}")
+    try:
+        out = ts.tz_localize(None).as_unit("ns").to_numpy(dtype="datetime64[ns]")
+    except (ValueError, OverflowError) as err:  # pandas keeps dates beyond the ns range
+        raise ValueError(f"{what} between the years 1677 and 2262, got {value!r:.200}") from err
+    return out.reshape(()) if scalar else out
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, bool | int | float | np.number)
+
+
+def _first_bad_time(value: Any) -> str:
+    """The first element of ``value`` that is not a timestamp, with its index."""
+    if isinstance(value, str) or not isinstance(value, list | tuple | np.ndarray | pd.Index):
+        return repr(value)
+    items = list(np.ravel(np.asarray(value, dtype=object)))
+    for i, x in enumerate(items):
+        try:
+            if _is_number(x) or x is None:
+                raise TypeError
+            pd.to_datetime(x, utc=True, format="ISO8601")
+        except (TypeError, ValueError):
+            return f"{x!r} at index {i}"
+    return f"{value!r:.200}"
 
 
 def _interval(interval_hours: ArrayLike) -> np.timedelta64:

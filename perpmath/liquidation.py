@@ -476,7 +476,8 @@ class LiquidationDetails:
     the taker rate the convention adds to that rate; ``close_fee_reserved``
     is the fee to close at the bankruptcy price the convention reserves in
     the liquidation condition. ``maintenance_margin`` is the requirement at
-    the liquidation price (at entry for conventions valuing it there).
+    the liquidation price (at entry for conventions valuing it there); 0 for
+    a position that is never liquidated (an infinite liquidation price).
     """
 
     liquidation_price: float
@@ -556,7 +557,7 @@ def liquidation_price_details(
         mm = (float(r.q * st.cs) * rate - amount) / basis_price
     else:
         n_basis = float(_notional(st.kind, r.q, np.asarray(basis_price), st.cs))
-        mm = n_basis * rate - amount if np.isfinite(raw) else float("nan")
+        mm = n_basis * rate - amount if np.isfinite(raw) else 0.0  # never liquidated: none
     settlement = "USDT" if st.kind == "linear" else "coin"
     if st.table is not None and st.table.settlement:
         settlement = st.table.settlement

@@ -157,11 +157,11 @@ VENUE_RULES: dict[str, VenueRules] = {
         sources=_BINANCE_SOURCES,
         silent_on=(
             "the clearance fee rate per contract (set fee_rate; default 0 here)",
-            "how fast the fund unwinds positions it takes over (modelled as closed in "
+            "how fast the fund unwinds positions it takes over (modeled as closed in "
             "the same step's book)",
             "what happens when the mark pushes an open position's notional past the "
             "last tier: 'Leverage and Margin of USDⓈ-M Futures' computes maintenance by "
-            "the notional's bracket and caps only opening orders (modelled as the last "
+            "the notional's bracket and caps only opening orders (modeled as the last "
             "tier's rate and amount; beyond_last_tier='raise' stops the run instead)",
         ),
     ),
@@ -193,7 +193,7 @@ VENUE_RULES: dict[str, VenueRules] = {
             "leverage of its earlier page is used)",
             "a secondary summary of the current ADL page says ADL settles at the mark when "
             "the bankruptcy price is more than 5% away from it; not confirmed on Bybit's own "
-            "page here, so not modelled (ADL at the bankruptcy price)",
+            "page here, so not modeled (ADL at the bankruptcy price)",
         ),
     ),
     "okx": VenueRules(
@@ -349,7 +349,7 @@ def _describe(r: VenueRules) -> dict[str, str]:
     return {
         "liquidation order": order,
         "margin left after the close goes to": r.leftover_margin.replace("_", " "),
-        "liquidation fee (modelled)": fee,
+        "liquidation fee (modeled)": fee,
         "backstop": backstop,
         "partial liquidation": partial,
         "ADL starts when": trigger,

@@ -330,6 +330,13 @@ def test_version_and_examples_in_every_help(capsys):
         (["--tiers-file", "/nonexistent.json"], "does not exist"),
         (["--wallet-balance", "100"], "--wallet-balance applies only with --margin-mode='cross'"),
         (["--contract", "inverse", "--tiers", "binance_usdm_btcusdt"], "is for linear contracts"),
+        # a symbol with no file to pick it from was ignored in silence
+        (["--tiers-symbol", "BTCUSDT"], "--tiers-symbol goes with --tiers-file"),
+        (["--tiers", "binance_usdm", "--tiers-symbol", "BTCUSDT"], "--tiers-symbol goes with"),
+        (["--tiers-file", ""], "argument --tiers-file: must not be empty, got ''"),
+        (["--entry", "-inf"], "argument --entry: must be a finite number, got '-inf'"),
+        # two absurd magnitudes overflow a float: refused, not printed as nan
+        (["--entry", "1e300", "--quantity", "1e300"], "overflows a float: --entry 1e+300 and"),
     ],
 )
 def test_more_bad_values_exit_2_naming_the_flag(argv, needle, capsys):
@@ -442,3 +449,137 @@ def test_negative_values_as_pasted(capsys):
     pasted = value(capsys.readouterr().out, "liquidation price")
     assert main([*argv, "--other-upnl", "-2000"]) == 0
     assert value(capsys.readouterr().out, "liquidation price") == pasted
+
+
+# --- every flag of every command fed bad values ----------------------------------------------
+# The commands and their flags are read from build_parser(), so a new flag of a known kind is
+# walked without a change here. A new command needs a valid base in WALK_BASE; a new kind of
+# value (a new type= function) needs a row in WALK_ALLOWED saying which probes it may take.
+WALK_BASE = {
+    "liquidation-price": ["--side", "long", "--entry", "96000", "--leverage", "10"],
+    "bankruptcy-price": ["--side", "long", "--entry", "96000", "--leverage", "10"],
+    "funding": ["--side", "long", "--quantity", "1", "--mark", "96000", "--rate", "0.01%"],
+    "conventions": [],
+    "tiers": [],
+}
+_CROSS = ["--margin-mode", "cross", "--wallet-balance", "1000"]
+WALK_CONTEXT = {  # flags that apply only beside another one: walked in that mode
+    "--wallet-balance": _CROSS,
+    "--other-upnl": _CROSS,
+    "--other-maintenance": _CROSS,
+    "--maintenance-amount": ["--maintenance-rate", "0.5%"],
+    "--tiers-date": ["--tiers", "binance_usdm_btcusdt"],
+    "--tiers-symbol": ["--tiers-file", "{brackets}"],
+    "--date": ["binance_usdm_btcusdt"],
+}
+WALK_PROBES = {
+    "nan": ["nan", "NaN", "-nan"],
+    "inf": ["inf", "-inf", "Infinity", "1e400"],  # 1e400 is infinity once read
+    "negative": ["-1", "-2,000"],
+    "zero": ["0", "0%"],
+    "word": ["abc", "ten"],
+    "empty": ["", "  "],
+    "huge": ["1e300"],
+}
+WALK_ALLOWED = {  # type= function -> the probes it may take (anything else exits 2)
+    "_positive": {"huge"},
+    "_leverage": {"huge"},
+    "_non_negative": {"zero", "huge"},
+    "_number": {"zero", "negative", "huge"},  # an unrealised PnL of other positions
+    "_funding_rate": {"zero", "negative"},
+    "_rate_0_1": {"zero"},
+    "_side": set(),
+    "convert": set(),  # a name from a list (exchange, tier table, contract, margin mode)
+    "_text": set(),  # in its context: no such file, no such date, no such symbol
+}
+
+
+def _walked_flags() -> list[tuple[str, str]]:
+    import argparse
+
+    from perpmath.cli import build_parser
+
+    commands = next(
+        a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)
+    ).choices
+    assert set(commands) == set(WALK_BASE), "add a valid base for the new command to WALK_BASE"
+    out = []
+    for command, sub in commands.items():
+        for action in sub._actions:
+            if action.nargs == 0:  # --help, --json: no value to spoil
+                continue
+            out.append(
+                (command, action.option_strings[0] if action.option_strings else action.metavar)
+            )
+    return out
+
+
+@pytest.mark.parametrize(("command", "flag"), _walked_flags())
+def test_every_flag_refuses_bad_values_in_one_line(command, flag, tmp_path, capsys):
+    import argparse
+    import json
+    import re
+
+    from perpmath.cli import build_parser
+
+    sub = next(
+        a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)
+    ).choices[command]
+    action = next(a for a in sub._actions if flag in (*a.option_strings, a.metavar))
+    kind = getattr(action.type, "__name__", None)
+    assert kind in WALK_ALLOWED, f"{flag} reads its value with {kind!r}: add it to WALK_ALLOWED"
+    brackets = tmp_path / "brackets.json"
+    brackets.write_text(json.dumps([{"symbol": "BTCUSDT", "brackets": [
+        {"bracket": 1, "initialLeverage": 125, "notionalCap": 50_000, "notionalFloor": 0,
+         "maintMarginRatio": 0.004, "cum": 0.0},
+        {"bracket": 2, "initialLeverage": 100, "notionalCap": 250_000, "notionalFloor": 50_000,
+         "maintMarginRatio": 0.005, "cum": 50.0},
+    ]}]))  # fmt: skip
+    # the probe comes last, so it replaces a valid value of the same flag in the base
+    base = list(WALK_BASE[command])
+    context = [a.format(brackets=brackets) for a in WALK_CONTEXT.get(flag, [])]
+    assert main([command, *base, *context]) == 0, f"the base of {flag} is not a valid call"
+    capsys.readouterr()
+    for probe_kind, probes in WALK_PROBES.items():
+        for probe in probes:
+            given = [flag, probe] if action.option_strings else [probe]
+            argv = [command, *base, *context, *given]
+            status = main(argv)
+            out, err = capsys.readouterr()
+            lines = err.strip().splitlines()
+            label = f"python -m perpmath {' '.join(map(repr, argv))}"
+            assert status in (0, 2) and len(lines) <= 1 and "Traceback" not in err, (label, err)
+            if status == 0:
+                assert probe_kind in WALK_ALLOWED[kind], f"{label} exited 0:\n{out}"
+                assert not re.search(r"\bnan\b", out, re.IGNORECASE), f"{label} printed NaN"
+                continue
+            assert out == "" and lines[0].startswith("error: "), (label, err)
+            if probe_kind not in WALK_ALLOWED[kind] and probe_kind != "huge":
+                shown = flag in lines[0] or (probe.startswith("-") and probe in lines[0])
+                assert shown, f"{label}: the error does not name {flag}: {lines[0]}"
+
+
+def test_funding_rate_is_a_fraction_per_settlement(capsys):
+    # "1" is 100% per settlement, most likely meant as 1%: refused with the forms that work
+    argv = ["funding", "--side", "long", "--quantity", "1", "--mark", "96000", "--rate"]
+    assert main([*argv, "1"]) == 2
+    assert "argument --rate: must be a rate between -100% and 100% such as 0.01%" in (
+        capsys.readouterr().err
+    )
+    assert main([*argv, "-0.75%"]) == 0
+    assert "the trader receives" in capsys.readouterr().out
+    assert main([*argv, "1e300"]) == 2
+    assert "argument --rate: must be a rate between" in capsys.readouterr().err
+    assert main(["funding", "--side", "long", "--quantity", "1e300", "--mark", "1e300",
+                 "--rate", "0.01%"]) == 2  # fmt: skip
+    assert "overflows a float: --quantity 1e+300 and --mark 1e+300" in capsys.readouterr().err
+
+
+def test_a_position_never_liquidated_has_no_nan_in_its_json(capsys):
+    import json
+
+    argv = ["liquidation-price", "--side", "short", "--entry", "96000", "--leverage", "1"]
+    assert main([*argv, "--quantity", "100", "--contract", "inverse", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["liquidation_price"] == "inf" and data["maintenance_margin"] == 0.0
+    assert '"nan"' not in json.dumps(data).lower()

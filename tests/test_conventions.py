@@ -158,3 +158,20 @@ def test_round_price_refuses_nan_instead_of_returning_it():
     assert conv.round_price(0.0, "long") == 0.0
     with pytest.raises(ValueError, match=r"^sign must be \+1 \(long\) or -1 \(short\), got 0"):
         conv.round_signed(100.0, 0)
+
+
+def test_with_changes_gives_a_validated_what_if_copy():
+    binance = get_convention("binance_usdm")
+    inside = binance.with_changes(fee_in_bankruptcy=True)
+    assert inside.fee_in_bankruptcy and not binance.fee_in_bankruptcy
+    assert inside.taker_fee == binance.taker_fee and inside.name == binance.name
+    # Bybit's USDT-contract formula with Binance's fee: BP = (EP - M/Q) / (1 - f) for a long
+    # (Bybit, "Bankruptcy Price (USDT Contract)"); 50x from 96,000, margin = initial margin
+    from perpmath.liquidation import bankruptcy_price
+
+    expected = (96_000 - 96_000 / 50) / (1 - binance.taker_fee)
+    assert bankruptcy_price("long", 96_000, 50, convention=inside) == pytest.approx(expected)
+    with pytest.raises(ValueError, match=r"unknown field\(s\) \['fee_inside'\]"):
+        binance.with_changes(fee_inside=True)
+    with pytest.raises(TypeError, match=r"^fee_in_bankruptcy must be True or False, got 'no'$"):
+        binance.with_changes(fee_in_bankruptcy="no")

@@ -77,3 +77,26 @@ def test_queue_filters_and_allocation_edge_cases():
     np.testing.assert_array_equal(adl_allocation(100, [1, 2], [2, 1]), [1, 2])
     with pytest.raises(ValueError, match="NaN"):
         adl_queue([np.nan])
+
+
+def test_infinite_scores_rank_and_bad_scores_are_named():
+    # adl_score gives -inf to a losing position past its bankruptcy price (unbounded
+    # effective leverage): it ranks last, and the queue takes it as it is
+    past = adl_score("long", [1, 1, 1], [100, 100, 80], 90, [5, 20, 5], convention="bitmex")
+    assert past[0] == -np.inf and np.isfinite(past[1:]).all()
+    np.testing.assert_array_equal(adl_queue(past, profitable_only=False), [2, 1, 0])
+    np.testing.assert_array_equal(adl_queue(past), [2])
+    np.testing.assert_array_equal(adl_queue([1.0, np.inf]), [1, 0])  # +inf first
+    np.testing.assert_array_equal(adl_allocation(1.5, [1, 1], [1.0, np.inf]), [0.5, 1.0])
+    for bad, message in (
+        ([[1.0, 2.0], [3.0]], "scores must be a number or an array of numbers"),
+        ("abc", "scores must be a number or an array of numbers"),
+        (True, "scores must be a number or an array of numbers"),
+        ([[1.0, 2.0], [3.0, 4.0]], "scores must be one-dimensional"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            adl_queue(bad)
+    with pytest.raises(TypeError, match="scores must be a number"):
+        adl_allocation(1.0, [1.0, 2.0], [0.1, object()])
+    with pytest.raises(TypeError, match="profitable_only must be True or False"):
+        adl_queue([1.0], profitable_only="no")

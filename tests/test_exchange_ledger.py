@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from perpmath.exchange import ConservationError, Ledger
@@ -39,9 +41,45 @@ def test_check_passes_within_tolerance_and_fails_loudly():
 
 def test_bad_records():
     led = Ledger(0.0)
-    with pytest.raises(ValueError, match="amount must be a finite number >= 0"):
+    with pytest.raises(ValueError, match="amount must be 0 or more"):
         led.record(0, 1, 2, -1.0, "x")
-    with pytest.raises(ValueError, match="party must be"):
+    with pytest.raises(ValueError, match=r"source must be an account number .* or one of"):
         led.record(0, "bank", 2, 1.0, "x")
     with pytest.raises(ValueError, match="deposits must be finite"):
         Ledger(float("nan"))
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        # NumPy's and int()'s messages named no argument here
+        (lambda led: led.record(2.5, 0, 1, 1.0, "x"), "step must be a whole number"),
+        (lambda led: led.record(math.nan, 0, 1, 1.0, "x"), "step must be a whole number"),
+        (lambda led: led.record(0, 0, -1, 1.0, "x"), "target must be an account number"),
+        (lambda led: led.record(0, 0, 1, "1", "x"), "amount must be a number"),
+        (lambda led: led.record(0, 0, 1, 1.0, None), "reason must be a string"),
+        (lambda led: led.record_signed(0, 0, 3, 1.0, "x"), "pool must be one of"),
+        (lambda led: led.record_signed(0, 0, "fees", [1.0], "x"), "amount must be a single"),
+        (lambda led: led.record_many(0, [0, math.nan], "fees", [1.0, 1.0], "x"), "parties must"),
+        (lambda led: led.record_many(0, [0, 1], "fees", ["a", 1.0], "x"), "amounts must be"),
+        (lambda led: led.record_many(0, [0, 1], "fees", [1.0], "x"), "parties and amounts must"),
+        (lambda led: led.net_flow(None), "party must be an account number"),
+        (lambda led: led.check(0, "balances"), "components must be a mapping"),
+        (lambda led: led.check(0, {"balances": "100"}), "components must map names to numbers"),
+        (lambda led: led.check(0, {"balances": 100.0}, gross=math.nan), "gross must be finite"),
+        (lambda led: led.tolerance(-1.0), "gross must be 0 or more"),
+        (lambda led: Ledger(-1.0), "deposits must be 0 or more"),
+        (lambda led: Ledger(100.0, absolute_tolerance=[1e-6, 1e-6]), "must be a single number"),
+    ],
+)
+def test_bad_arguments_are_named(call, message):
+    led = Ledger(100.0)
+    with pytest.raises(ValueError, match=message):
+        call(led)
+    assert len(led) == 0 and led.totals().empty  # nothing half-recorded
+
+
+def test_a_nan_gross_cannot_switch_the_check_off():
+    led = Ledger(100.0)
+    with pytest.raises(ValueError, match="gross"):
+        led.check(0, {"balances": 1e9}, gross=math.nan)  # NaN tolerance: every check passed

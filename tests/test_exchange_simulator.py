@@ -22,9 +22,12 @@ from perpmath.exchange import (
     WATERFALLS,
     ConservationError,
     Ledger,
+    PriceImpact,
     SimulationResult,
     adl_queue,
     adl_score,
+    calibrated_population,
+    execute_liquidation,
     matched_population,
     simulate_exchange,
 )
@@ -449,6 +452,35 @@ def test_bad_inputs():
         simulate_exchange(acc, [100.0], delay=-1)
     with pytest.raises(ValueError, match="book must be one of"):
         simulate_exchange(acc, [100.0], book="bottomless")
+    with pytest.raises(TypeError, match="book_params must be a mapping"):
+        simulate_exchange(acc, [100.0], book_params="tick=1")
+    with pytest.raises(ValueError, match="book_params applies only with book given as a prof"):
+        simulate_exchange(acc, [100.0], book=deep_book(100.0), book_params={"levels": 5})
+
+
+def test_bad_population_and_impact_settings_are_named():
+    # NumPy's messages ("not enough values to unpack", "'float' object is
+    # not iterable", "truth value of an array") named none of these
+    with pytest.raises(TypeError, match=r"rng must be a numpy\.random\.Generator, a whole"):
+        matched_population(2, rng=1.5)
+    with pytest.raises(TypeError, match="rng must be"):
+        matched_population(2, rng=np.random.RandomState(1))
+    with pytest.raises(ValueError, match="extra_balance must be a \\(low, high\\) pair"):
+        matched_population(2, extra_balance=[])
+    with pytest.raises(ValueError, match="extra_balance must be \\(low, high\\) with low <="):
+        matched_population(2, extra_balance=(1.0, 0.5))
+    with pytest.raises(TypeError, match="leverage_mix must be a mapping"):
+        calibrated_population(2, price=100.0, leverage_mix=[10.0, 20.0])
+    with pytest.raises(OverflowError, match="notional_spread is too large"):
+        calibrated_population(2, price=100.0, notional_spread=1e300)
+    with pytest.raises(ValueError, match="permanent must be a single number"):
+        PriceImpact(permanent=[0.3, 0.3])
+    with pytest.raises(TypeError, match="side must be 'long' or 'short' \\(one side\\)"):
+        execute_liquidation(["long", "short"], 1.0, 100.0, deep_book(100.0), leverage=10.0)
+    # a seed given as a generator, an int or None; the same seed, the same accounts
+    pd.testing.assert_frame_equal(
+        matched_population(3, rng=7), matched_population(3, rng=np.random.default_rng(7))
+    )
 
 
 def test_conservation_error_is_loud():

@@ -1,57 +1,162 @@
-"""Exercises of sections 05, 06 and 09: registered, solved by perpmath, checked, and
-their answers agree with a hand computation where one is short enough to write down."""
+"""Exercises of sections 05, 06 and 09: every kind of question in each section, hints in
+steps that never name a perpmath call, solutions accepted and wrong answers refused, and
+answers that agree with a hand computation where one is short enough to write down.
+09's questions are analysis questions: its numbers compare two runs, its choices explain."""
 
 from __future__ import annotations
 
+import inspect
+import math
+import re
+import textwrap
+
 import pytest
 
-from perpmath.exercises import _REGISTRY, check, list_exercises
+from perpmath.exercises import _REGISTRY, check, list_exercises, reveal, solution
 
-KEYS = [
-    "negative-balance-1",
-    "negative-balance-2",
-    "negative-balance-3",
-    "protection-1",
-    "protection-2",
-    "protection-3",
-    "case-study-1",
-    "case-study-2",
-    "case-study-3",
-]
+TOPICS = ("negative-balance", "protection", "case-study")
+KEYS = [k for k in list_exercises() if k.startswith(TOPICS)]
+GRADED = [k for k in KEYS if _REGISTRY[k].kind != "predict"]
+PREDICTIONS = [k for k in KEYS if _REGISTRY[k].kind == "predict"]
 
 
-def test_all_registered():
-    assert set(KEYS) <= set(list_exercises())
+def _topic(key: str) -> str:
+    return next(t for t in TOPICS if key.startswith(f"{t}-"))
+
+
+def test_each_section_has_every_kind_and_a_problem_in_two_steps():
+    for topic in TOPICS:
+        keys = [k for k in KEYS if _topic(k) == topic]
+        kinds = {_REGISTRY[k].kind for k in keys}
+        assert kinds == {"number", "choice", "predict"}, f"{topic}: only {sorted(kinds)}"
+        steps = [k for k in keys if re.search(r"-\d+[ab]$", k)]
+        assert {k[-1] for k in steps} == {"a", "b"}, f"{topic}: no problem in two steps"
+        assert len([k for k in keys if _REGISTRY[k].kind == "number"]) >= 3, topic
+
+
+@pytest.mark.parametrize("key", GRADED)
+def test_solution_accepted(key):
+    ex = _REGISTRY[key]
+    assert ex.question and ex.hint
+    result = check(key, ex.solve())
+    assert result.correct, result.message
+    assert "correct." in repr(result)
+
+
+def _wrong_for(key):
+    ex = _REGISTRY[key]
+    answer = ex.solve()
+    if ex.choices:
+        return next(letter for letter in ex.choices if letter != answer)
+    if isinstance(answer, int):
+        return answer + 1
+    return float(answer) * 1.1 + 1.0
+
+
+@pytest.mark.parametrize("key", GRADED)
+def test_wrong_answer_refused_with_a_hint_not_the_solution(key):
+    result = check(key, _wrong_for(key))
+    assert not result.correct
+    assert "Hint" in result.message or "No more hints" in result.message
+    assert "Computed by" not in result.message
 
 
 @pytest.mark.parametrize("key", KEYS)
-def test_solution_is_checked_correct_and_a_wrong_answer_is_not(key):
+def test_unanswered_is_not_correct(key):
+    assert not check(key, ...).correct
+
+
+@pytest.mark.parametrize("key", GRADED)
+def test_hints_come_in_steps_that_never_name_a_perpmath_call(key):
+    import perpmath as pm
+    import perpmath.exchange as pe
+
     ex = _REGISTRY[key]
-    assert ex.question and ex.hint
-    answer = ex.solve()
-    assert check(key, answer)
-    assert "correct" in repr(check(key, answer))
-    wrong = check(key, answer + 1 if isinstance(answer, int) else answer * 1.01 + 1)
-    assert not wrong and "Hint" in repr(wrong)
-    assert "not answered yet" in repr(check(key, ...))
+    calls = {
+        name
+        for module in (pm, pe)
+        for name in dir(module)
+        if not name.startswith("_") and "_" in name and callable(getattr(module, name))
+    } | {"with_gap", "run", "scenario", "cascade", "waterfall"}
+    for step in ex.hints:
+        named = [c for c in calls if f"{c}(" in step or f".{c}" in step]
+        assert not named, f"{key}: hint names {named}: {step}"
+    if ex.kind == "number":
+        assert len(ex.hints) >= 2, f"{key}: give hints in steps"
+
+
+@pytest.mark.parametrize("key", PREDICTIONS)
+def test_prediction_recorded_then_revealed(key):
+    ex = _REGISTRY[key]
+    truth = ex.solve()
+    assert "Prediction recorded" in repr(check(key, truth))
+    assert reveal(key).correct
+    assert ex.explanation
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_worked_solution_is_plain_code_ending_in_the_answer(key):
+    text = repr(solution(key))
+    code = textwrap.dedent(text.split("Computed by:\n", 1)[1])
+    compile(code, key, "exec")
+    assert not re.search(r"^\s*return\b", code, re.M), f"{key}: it should read like a cell"
+    last = code.rstrip().rsplit("\nanswer = ", 1)
+    assert len(last) == 2 or code.startswith("answer = "), f"{key}: it should end by setting answer"
+
+
+def test_case_study_numbers_are_analysis_not_lookups():
+    # each answer is a ratio or a difference, and most compare two runs of the venue
+    numbers = [k for k in GRADED if k.startswith("case-study") and _REGISTRY[k].kind == "number"]
+    two_runs = 0
+    for key in numbers:
+        body = inspect.getsource(_REGISTRY[key].solve).split("def ", 1)[1]
+        assert re.search(r"\S / \S| - ", body), f"{key} looks up a single value"
+        two_runs += len(re.findall(r"\brun\(", body)) >= 2
+    assert two_runs >= 3 and two_runs >= len(numbers) - 1
+
+
+@pytest.mark.parametrize(
+    "key", [k for k in KEYS if k.startswith("case-study") and _REGISTRY[k].kind == "choice"]
+)
+def test_case_study_choices_explain_a_result_and_answer_each_wrong_option(key):
+    ex = _REGISTRY[key]
+    assert ex.question.rstrip().endswith(("?", ":")) and ex.explanation
+    assert set(ex.feedback) == set(ex.choices) - {ex.solve()}, f"{key}: feedback per wrong option"
 
 
 @pytest.mark.parametrize(
     ("key", "expected"),
     [
-        # 96,000 x (1 - 1/20)
-        ("negative-balance-1", 91_200.0),
+        # the running example at 25x: 96,000 x (1 - 1/25)
+        ("negative-balance-1", 92_160.0),
         # bids 93,995, 93,985, ..., 93,855 (15 levels of 0.2 BTC): their mean
         ("negative-balance-2", 93_925.0),
-        # 10 levels of 0.2 BTC below the gap, 93,695 ... 93,605 (mean 93,650);
-        # 2 x (94,080 - 93,650)
-        ("negative-balance-3", 860.0),
+        # 15 BTC = 75 levels of 0.2 BTC, 5 to 745 USDT below the liquidation price: mean 375
+        ("negative-balance-predict-1", 375.0),
         # 12,500 - 8,000
         ("protection-1", 4_500.0),
+        # 0.5 x (94,080 - 93,500) = 290, of which the fund pays 100
+        ("protection-4a", 190.0),
+        # 190 x 6,000 / (1,000 + 3,000 + 6,000)
+        ("protection-4b", 114.0),
     ],
 )
 def test_answers_match_a_hand_computation(key, expected):
     assert _REGISTRY[key].solve() == pytest.approx(expected)
+
+
+def test_gap_problem_by_hand():
+    # the running example at 50x: Q = 1,000 x 50 / 96,000 BTC, bankruptcy price 96,000 x 0.98;
+    # the thin book's bids sit 5, 15, 25, ... USDT below the liquidation price LP. With the
+    # bids down to LP - 600 gone, the sell takes 0.2 BTC at LP - 605 and at LP - 615 and the
+    # rest at LP - 625.
+    from perpmath.example import RUNNING_EXAMPLE as ex
+
+    q, lp = 1_000 * 50 / 96_000, ex.liquidation_price(50)
+    fill = (0.2 * (lp - 605) + 0.2 * (lp - 615) + (q - 0.4) * (lp - 625)) / q
+    assert _REGISTRY["negative-balance-4a"].solve() == pytest.approx(fill)
+    assert _REGISTRY["negative-balance-4b"].solve() == pytest.approx(q * (fill - 94_080))
+    assert _REGISTRY["negative-balance-4b"].solve() < 0  # a debt
 
 
 def test_adl_exercise_by_hand():
@@ -65,9 +170,24 @@ def test_adl_exercise_by_hand():
     assert _REGISTRY["protection-2"].solve() == scores.index(max(scores)) == 1
 
 
-def test_case_study_answers_compare_runs():
-    # section 09: feedback multiplies liquidations; a small fund keeps the mark higher;
-    # the vault takes a share (between 0 and 1) of what Hyperliquid-style rules liquidate
+def test_case_study_answers_agree_with_the_section():
+    from perpmath.exercises.case_study import run
+
+    # feedback multiplies liquidations; a small fund keeps the mark higher; the vault
+    # takes a share (between 0 and 1) of what Hyperliquid-style rules liquidate
     assert _REGISTRY["case-study-1"].solve() > 4
     assert _REGISTRY["case-study-2"].solve() > 0
     assert 0 < _REGISTRY["case-study-3"].solve() < 1
+    # Binance-style rules sell more and push the mark lower than Hyperliquid's
+    assert _REGISTRY["case-study-5a"].solve() > 5_000
+    assert _REGISTRY["case-study-5b"].solve() > 3
+    # the prediction: a 5% fund gives a lower mark than a 1% fund
+    deeper = (
+        run("binance", True).history["mark"].min()
+        - run("binance", True, 0.05).history["mark"].min()
+    )
+    assert _REGISTRY["case-study-predict-1"].solve() == "c" and deeper > 500
+    # the fund is empty before step 70, where the step's liquidations sell nothing
+    cascade = run("binance", True)
+    assert cascade.fund.loc[69] < 1.0 and cascade.history.loc[70, "sold"] == 0
+    assert math.isfinite(_REGISTRY["case-study-5a"].solve())

@@ -107,7 +107,7 @@ def test_no_settlement_held_gives_an_empty_frame_and_zero():
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        (dict(entry_time="soon"), "entry_time must be timestamps"),
+        (dict(entry_time="soon"), "entry_time must be ISO 8601 timestamps"),
         (dict(exit_time="2024-02-01"), "exit_time must not be before entry_time"),
         (dict(rates=[1e-4]), "rates must hold one rate per settlement time"),
         (dict(mark_prices=-1.0), "mark_prices must be greater than 0"),
@@ -134,9 +134,55 @@ def test_bad_input(kwargs, match):
 def test_times_must_be_timestamps_and_interval_hours_belongs_to_pro_rata():
     t = funding_times("2024-03-01", "2024-03-02")
     # a bare number read as nanoseconds since 1970
-    with pytest.raises(TypeError, match=r"^entry_time must be timestamps such as"):
+    with pytest.raises(TypeError, match=r"^entry_time must be ISO 8601 timestamps such as"):
         settlement_weights(5, "2024-03-02", t)
     with pytest.raises(ValueError, match=r"^interval_hours applies only with rule='pro_rata'"):
         settlement_weights("2024-03-01", "2024-03-02", t, interval_hours=float("nan"))
     with pytest.raises(ValueError, match=r"^interval_hours must be a single number"):
         funding_times("2024-03-01", "2024-03-02", interval_hours=[8.0, 4.0])
+
+
+def test_timestamps_of_any_iso_precision_mix_in_one_list():
+    # Binance USDⓈ-M BTCUSDT funding history (course/data, Binance public market data)
+    # stamps some settlements to the millisecond and others not; the first string's
+    # format used to be imposed on the rest, refusing the list with a message about
+    # timestamps in general
+    times = ["2021-05-19T16:00:00.018Z", "2021-05-20T00:00Z", "2021-05-20T08:00:00Z"]
+    w = settlement_weights("2021-05-19T10:00Z", "2021-05-20T10:00Z", times)
+    assert w.tolist() == [1.0, 1.0, 1.0]
+    reordered = ["2021-05-19T16:00:00Z", "2021-05-20T00:00:00.005Z", "2021-05-20 08:00"]
+    assert settlement_weights("2021-05-19", "2021-05-21", reordered).tolist() == [1.0, 1.0, 1.0]
+    # to the nanosecond, with an offset, or a date alone: each element is read on its own
+    w = settlement_weights(
+        "2021-05-19T16:00:00.000000001Z",
+        "2021-05-20T08:00:00+08:00",  # = 00:00 UTC: that settlement is not held
+        ["2021-05-19T16:00:00Z", "2021-05-19T16:00:00.000000002Z", "2021-05-20"],
+    )
+    assert w.tolist() == [0.0, 1.0, 0.0]
+    f = funding_over_period(
+        "short", 0.1, "2021-05-19T10:00Z", "2021-05-20T10:00Z", times, [-9e-4, 1e-4, 1e-4], 96_000
+    )
+    assert f.attrs["settlements"] == 3
+
+
+@pytest.mark.parametrize(
+    ("times", "error", "shown"),
+    [
+        (
+            ["2021-05-19T16:00:00.018Z", "2021-05-19T24:30Z"],
+            ValueError,
+            "'2021-05-19T24:30Z' at index 1",
+        ),
+        (["2021-05-19T16:00Z", "19/05/2021 16:00"], ValueError, "'19/05/2021 16:00' at index 1"),
+        (["2021-05-19T16:00Z", None], ValueError, "a missing timestamp at index 1"),
+        (["2021-05-19T16:00Z", 1621440000], TypeError, "1621440000 at index 1"),
+        ([1621440000018, 1621468800005], TypeError, "got numbers"),
+        (["3000-01-01T00:00Z"], ValueError, "between the years 1677 and 2262"),
+    ],
+)
+def test_a_bad_timestamp_is_shown_with_its_index(times, error, shown):
+    with pytest.raises(error) as err:
+        settlement_weights("2021-05-19", "2021-05-21", times)
+    text = str(err.value)
+    assert text.startswith("times must be ISO 8601 timestamps such as '2024-03-01T08:00Z'")
+    assert shown in text

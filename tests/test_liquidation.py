@@ -868,3 +868,11 @@ def test_octobot_inverse_position_table():
 def test_bankruptcy_price_names_its_keyword_only_quantity():
     with pytest.raises(TypeError, match=r"takes quantity by name"):
         bankruptcy_price("long", 96_000, 10, 2)
+
+
+def test_details_of_a_position_never_liquidated_hold_no_nan():
+    # an inverse short at 1x never reaches its liquidation price (infinite); the requirement
+    # at that price is 0, where it used to be NaN
+    d = liquidation_price_details("short", 96_000, 1, 100, contract="inverse")
+    assert d.liquidation_price == np.inf and d.maintenance_margin == 0.0
+    assert not any(isinstance(x, float) and np.isnan(x) for x in d.as_dict().values())

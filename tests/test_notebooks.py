@@ -11,14 +11,13 @@ import pytest
 COURSE = Path(__file__).resolve().parents[1] / "course"
 NOTEBOOKS = sorted(COURSE.glob("[0-9][0-9]_*.ipynb"))
 IGNORE = "# NBVAL_IGNORE_OUTPUT"
-# Sections that follow the conventions of CONTRIBUTING.md "Notebooks" in full (narrative
+# Every section follows the conventions of CONTRIBUTING.md "Notebooks" in full (narrative
 # assertions, the running example, Try/Notice lines, recap, reading, links to neighbors).
-# 05, 06 and 09 adopt them when they are rebuilt; add them here then.
-V2 = [p for p in NOTEBOOKS if p.name[:2] not in {"05", "06", "09"}]
+V2 = NOTEBOOKS
 # British spellings the course does not use (it writes US English).
 BRITISH = re.compile(
     r"\b(realis|unrealis|socialis|organis|recognis|annualis|summaris|minimis|maximis|"
-    r"colour|behaviour|favour|modelling|labelled|neighbour|centre)\w*",
+    r"colour|behaviour|favour|modelling|modelled|labelled|neighbour|centre)\w*",
     re.IGNORECASE,
 )
 
@@ -187,7 +186,10 @@ def test_every_prediction_is_revealed_after_it_is_made(path: Path):
 
 @pytest.mark.parametrize("path", V2, ids=lambda p: p.name)
 def test_us_spelling(path: Path):
-    for text in _markdown(_load(path)) + [_src(c) for c in _code(_load(path))]:
+    """In the prose, the code and what the code prints (tables from perpmath included)."""
+    nb = _load(path)
+    texts = _markdown(nb) + [_src(c) for c in _code(nb)] + [_text_outputs(c) for c in _code(nb)]
+    for text in texts:
         found = BRITISH.findall(text)
         assert not found, f"{path.name}: British spelling {found}"
 
@@ -198,20 +200,39 @@ def test_glossary_and_guide_use_us_spelling():
         assert not found, f"{doc.name}: British spelling {found}"
 
 
+def _unescaped(markdown: str) -> str:
+    """Markdown text as read: a dollar sign is escaped (\\$) so that it is not taken for math."""
+    return markdown.replace("\\$", "$")
+
+
+def test_dollar_signs_in_claims_are_escaped_so_they_do_not_render_as_math():
+    for path in NOTEBOOKS:
+        for text in _markdown(_load(path)):
+            for line in text.splitlines():
+                if re.match(r"^(#+ Claim \d+:|\| \d+ \|)", line):
+                    assert not re.search(r"(?<!\\)\$\d", line), f"{path.name}: {line}"
+
+
 def test_each_claim_is_checked_once_in_its_section_and_indexed_in_00():
     from perpmath.claims import CLAIMS
 
-    headings = {}
+    headings, statements = {}, {}
     for path in V2:
         for text in _markdown(_load(path)):
-            for n in re.findall(r"^#+ Claim (\d+):", text, re.M):
+            for n, said in re.findall(r"^#+ Claim (\d+): (.*)$", text, re.M):
                 headings.setdefault(int(n), []).append(path.name)
+                statements[int(n)] = _unescaped(said)
     welcome = "\n".join(_markdown(_load(COURSE / "00_welcome.ipynb")))
     for claim in CLAIMS:
         row = re.search(rf"^\| {claim.number} \| (.*) \| \[.*\]\((.*)\) \|$", welcome, re.M)
         assert row, f"00's claims index has no row for claim {claim.number}"
         assert row.group(2) == claim.notebook, f"claim {claim.number} links to {row.group(2)}"
-        assert row.group(1) == claim.statement, f"claim {claim.number}: {row.group(1)!r}"
+        said = _unescaped(row.group(1))
+        assert said == claim.statement, f"claim {claim.number}: {row.group(1)!r}"
+        assert statements.get(claim.number) == claim.statement, (
+            f"the heading of claim {claim.number} should read 'Claim {claim.number}: "
+            f"{claim.statement}', got {statements.get(claim.number)!r}"
+        )
         assert (COURSE / claim.notebook).exists(), claim.notebook
         if any(p.name == claim.notebook for p in V2):
             assert headings.get(claim.number) == [claim.notebook], (

@@ -1,4 +1,4 @@
-"""Figures of sections 05, 06 and 09: each returns a titled Figure with labelled axes,
+"""Figures of sections 05, 06 and 09: each returns a titled Figure with labeled axes,
 and refuses input it cannot draw."""
 
 from __future__ import annotations
@@ -258,3 +258,45 @@ def test_plots_accept_results_without_events():
 def test_bankruptcy_levels_match_the_engine():
     out = execute_liquidation("long", 1.0, 96_000, thin_book(94_500), leverage=50)
     assert out.bankruptcy_price == pytest.approx(bankruptcy_price("long", 96_000, 50))
+
+
+def test_liquidations_by_side_counts_each_side_and_names_adl_by_the_bankrupt_side():
+    from perpmath.plots.case_study import liquidations_by_side
+
+    population = matched_population(40, entry_price=96_000, leverage=(5.0, 75.0), rng=3)
+    path = flash_crash_path(96_000, 30, crash_at=5, drop=0.08, crash_steps=3, recovery=0.0)[0]
+    result = simulate_exchange(population, path, book="thin", insurance_fund=50.0)
+    times = pd.date_range("2025-10-10 12:00", periods=len(path), freq="5min", tz="UTC")
+    summary = liquidations_by_side(result, times)
+    e = result.events
+    assert summary["longs liquidated"] == int((e["side"] == "long").sum()) > 0
+    assert summary["shorts liquidated"] == int((e["side"] == "short").sum())
+    # a fall bankrupts longs: ADL closes shorts for them, never longs
+    assert result.adl["quantity"].sum() > 0
+    assert summary["ADL: shorts closed for bankrupt longs (BTC)"] == pytest.approx(
+        result.adl["quantity"].sum()
+    )
+    assert summary["ADL: longs closed for bankrupt shorts (BTC)"] == 0
+    empty = result.fund.index[result.fund < 1.0]
+    expected = f"{times[int(empty[0])]:%H:%M}" if len(empty) else None
+    assert summary["fund empty at (UTC)"] == expected
+    assert summary["mark above the real close, at most (USDT)"] == 0  # no feedback
+    with pytest.raises(ValueError, match="times must have one entry per step"):
+        liquidations_by_side(result, times[:-1])
+
+
+def test_time_axes_give_minutes_when_a_step_has_a_length():
+    population = matched_population(20, entry_price=96_000, leverage=(5.0, 75.0), rng=3)
+    path = flash_crash_path(96_000, 20, crash_at=5, drop=0.08, crash_steps=3, recovery=0.0)[0]
+    result = simulate_exchange(population, path, book="thin", insurance_fund=50.0)
+    for fig in (
+        plot_fund_balance({"run": result}, step_minutes=5.0),
+        plot_ledger_check(result, step_minutes=5.0),
+    ):
+        _labelled(fig)
+        assert fig.axes[0].get_xlabel() == "time (minutes)"
+        assert fig.axes[0].lines[0].get_xdata()[-1] == pytest.approx(5.0 * (len(path) - 1))
+    assert plot_fund_balance(result).axes[0].get_xlabel() == "step"
+    for bad in (0.0, -1.0, float("nan")):
+        with pytest.raises(ValueError, match="step_minutes"):
+            plot_fund_balance(result, step_minutes=bad)

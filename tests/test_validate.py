@@ -248,3 +248,32 @@ def test_unused_refuses_anything_but_the_default():
         v.unused("bid", 100.0, None, applies="convention='deribit_futures'")
     with pytest.raises(ValueError, match=r"got \[1\.0, 2\.0\]"):
         v.unused("band", [1.0, 2.0], 0.05, applies="outlier_rule='exclude' or 'cap'")
+
+
+def test_ranks_lets_infinities_order_but_refuses_nan():
+    assert v.ranks("scores", [1.0, math.inf, -math.inf]).tolist() == [1.0, math.inf, -math.inf]
+    with pytest.raises(ValueError, match=r"^scores must be numbers or \+-inf .*got nan at index 1"):
+        v.ranks("scores", [1.0, math.nan])
+    with pytest.raises(TypeError, match=r"^scores must be a number or an array of numbers"):
+        v.ranks("scores", ["a", "b"])
+
+
+def test_one_side_is_one_position():
+    assert v.one_side("Short") == -1.0 and isinstance(v.one_side("long"), float)
+    with pytest.raises(TypeError, match=r"^side must be 'long' or 'short' \(one side\)"):
+        v.one_side(["long", "short"])
+    with pytest.raises(ValueError, match=r"^side must be 'long' or 'short', got 'up'"):
+        v.one_side("up")
+
+
+def test_generator_takes_a_generator_a_seed_or_none():
+    g = np.random.default_rng(3)
+    assert v.generator("rng", g) is g
+    assert v.generator("rng", 3).random() == np.random.default_rng(3).random()
+    assert v.generator("rng", np.int64(3)).random() == np.random.default_rng(3).random()
+    assert isinstance(v.generator("rng", None), np.random.Generator)
+    for bad in (2.5, 3.0, "7", True, [1, 2], np.random.RandomState(1)):
+        with pytest.raises(TypeError, match=r"^rng must be a numpy\.random\.Generator, a whole"):
+            v.generator("rng", bad)
+    with pytest.raises(ValueError, match=r"^rng must be .* seed >= 0 or None, got int -1"):
+        v.generator("rng", -1)

@@ -64,6 +64,14 @@ SECTION_TERMS = [
     "leveraged token",
     "rollover",
     "Monte Carlo",
+    "liquidation cascade",
+    "liquidator vault",
+    "backstop",
+    "deleveraging",
+    "price impact",
+    "resilience",
+    "pro-rata ADL",
+    "open interest",
 ]
 
 

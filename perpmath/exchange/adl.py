@@ -193,10 +193,12 @@ def adl_queue(
 ) -> NDArray[np.intp]:
     """Indices of positions in ADL order (first = closed first): by score,
     highest first, ties by index. With ``profitable_only`` (default) only
-    positions whose ``pnl`` (or score, when pnl is not given) is > 0 queue."""
-    sc = np.atleast_1d(np.asarray(scores, dtype=float))
-    if np.isnan(sc).any():
-        raise ValueError("scores must not contain NaN")
+    positions whose ``pnl`` (or score, when pnl is not given) is > 0 queue.
+    A score may be +inf or -inf (``adl_score`` of a position past its
+    bankruptcy price): it ranks first or last; NaN is refused."""
+    sc = np.atleast_1d(v.ranks("scores", scores))
+    if sc.ndim != 1:
+        raise ValueError(f"scores must be one-dimensional (one per position), got shape {sc.shape}")
     order = np.lexsort((np.arange(sc.size), -sc))
     if v.flag("profitable_only", profitable_only):
         if pnl is None:
@@ -218,10 +220,10 @@ def adl_allocation(
     less than ``quantity``, everything in it is closed."""
     q = v.scalar("quantity", v.positive("quantity", quantity))
     sz = np.atleast_1d(v.non_negative("sizes", sizes))
-    n_scores = np.atleast_1d(np.asarray(scores, dtype=float)).size
-    if n_scores != sz.size:
-        raise ValueError(f"scores must have one value per size ({sz.size}), got {n_scores}")
-    order = adl_queue(scores, **queue_options)
+    sc = np.atleast_1d(v.ranks("scores", scores))
+    if sc.shape != sz.shape:
+        raise ValueError(f"scores must have one value per size ({sz.size}), got {sc.size}")
+    order = adl_queue(sc, **queue_options)
     take = np.zeros(sz.size)
     before = np.cumsum(sz[order]) - sz[order]
     take[order] = np.clip(q - before, 0.0, sz[order])
@@ -253,7 +255,7 @@ def _capped_shares(total: float, weights: NDArray, caps: NDArray) -> NDArray:
         if left <= 1e-12 * max(total, 1.0) or not free.any():
             break
         share = np.where(free, weights, 0.0)
-        share = left * share / share.sum()
+        share = left * (share / share.sum())
         room = caps - out
         over = free & (share >= room)
         if not over.any():
@@ -342,7 +344,7 @@ def compare_adl_policies(
     haircuts: 1 = one account pays all), the haircut-weighted effective
     leverage of the winners hit, notional closed.
     """
-    s = float(v.side_sign(side))
+    s = v.one_side(side)
     q = np.atleast_1d(v.positive("quantity", quantity))
     e = np.atleast_1d(v.positive("entry_price", entry_price))
     w = np.atleast_1d(v.non_negative("margin", margin))

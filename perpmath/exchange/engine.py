@@ -108,7 +108,7 @@ def execute_liquidation(
     at that price is ``taken_over`` by the insurance fund at BP (the
     position passes to the fund, which must then unwind it).
     """
-    s = float(v.side_sign(side))
+    s = v.one_side(side)
     q = v.scalar("quantity", v.positive("quantity", quantity))
     ep = v.scalar("entry_price", v.positive("entry_price", entry_price))
     if margin is None:

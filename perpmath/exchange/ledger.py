@@ -41,6 +41,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from perpmath import _validate as v
+
 __all__ = ["PARTIES", "ConservationError", "Ledger"]
 
 PARTIES: dict[str, int] = {
@@ -60,26 +62,46 @@ class ConservationError(AssertionError):
     """Money was created or destroyed: the ledger identity does not hold."""
 
 
-def _code(party: str | int) -> int:
-    if isinstance(party, str):
-        if party not in PARTIES:
-            raise ValueError(
-                f"party must be an account number or one of {list(PARTIES)}, got {party!r}"
-            )
-        return PARTIES[party]
-    if int(party) != party or party < 0:
-        raise ValueError(f"account number must be a whole number >= 0, got {party!r}")
-    return int(party)
+_WHOLE = frozenset({int, np.int64, np.int32, np.intp})
+_REAL = frozenset({float, np.float64})
 
 
-def _tolerance(name: str, value: float) -> float:
-    """A tolerance: a finite number >= 0 (NaN would make every check pass)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    x = float(value)
-    if not np.isfinite(x) or x < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return x
+def _code(party: str | int, name: str = "party", *, accounts: bool = True) -> int:
+    """The code of a party: an account number (a whole number >= 0) or a pool's
+    name; with ``accounts=False`` only a pool's name."""
+    code = PARTIES.get(party) if type(party) is str else None
+    if code is not None:
+        return code
+    if accounts and type(party) in _WHOLE and party >= 0:  # the common cases, checked fast
+        return int(party)
+    what = f"one of {list(PARTIES)}"
+    if accounts:
+        what = f"an account number (a whole number >= 0) or {what}"
+        if not isinstance(party, str):
+            try:
+                return v.integer(name, party, 0)
+            except v.ArgumentTypeError:
+                raise v.ArgumentTypeError(f"{name} must be {what}, got {party!r}") from None
+            except ValueError:
+                raise ValueError(f"{name} must be {what}, got {party!r}") from None
+    error = ValueError if isinstance(party, str) else v.ArgumentTypeError
+    raise error(f"{name} must be {what}, got {party!r}")
+
+
+def _amount(name: str, value: float, *, signed: bool = False) -> float:
+    """One finite amount (>= 0 unless ``signed``); tolerances too (NaN would make
+    every check pass)."""
+    if type(value) in _REAL:  # the common case, checked fast
+        if math.isfinite(value) and (signed or value >= 0):
+            return float(value)
+    check = v.finite if signed else v.non_negative
+    return v.scalar(name, check(name, value))
+
+
+def _step(step: int) -> int:
+    if type(step) in _WHOLE and step >= 0:  # the common case, checked fast
+        return int(step)
+    return v.integer("step", step, 0)
 
 
 def party_name(code: int) -> str:
@@ -101,11 +123,9 @@ class Ledger:
         absolute_tolerance: float = 1e-6,
         relative_tolerance: float = 1e-12,
     ) -> None:
-        if not np.isfinite(deposits):
-            raise ValueError(f"deposits must be finite, got {deposits!r}")
-        self.deposits = float(deposits)
-        self.absolute_tolerance = _tolerance("absolute_tolerance", absolute_tolerance)
-        self.relative_tolerance = _tolerance("relative_tolerance", relative_tolerance)
+        self.deposits = _amount("deposits", deposits)
+        self.absolute_tolerance = _amount("absolute_tolerance", absolute_tolerance)
+        self.relative_tolerance = _amount("relative_tolerance", relative_tolerance)
         self._chunks: list[tuple[np.ndarray, ...]] = []
         self._rows: list[tuple[int, int, int, float, str]] = []
         self._totals: list[tuple[int, dict[str, float], float, float]] = []
@@ -115,59 +135,67 @@ class Ledger:
     def record(
         self, step: int, source: str | int, target: str | int, amount: float, reason: str
     ) -> None:
-        """Append one transfer of ``amount`` (>= 0; zero amounts are skipped)."""
-        a = float(amount)
-        if not np.isfinite(a) or a < 0:
-            raise ValueError(f"amount must be a finite number >= 0, got {amount!r}")
+        """Append one transfer of ``amount`` (>= 0; zero amounts are skipped).
+
+        ``source`` and ``target``: an account number or a pool's name (PARTIES)."""
+        st = _step(step)
+        a = _amount("amount", amount)
+        s, t = _code(source, "source"), _code(target, "target")
+        v.text("reason", reason, empty=True)
         if a == 0.0:
             return
-        s, t = _code(source), _code(target)
-        self._rows.append((int(step), s, t, a, reason))
+        self._rows.append((st, s, t, a, reason))
         for code, sign in ((s, -1.0), (t, 1.0)):
             if code < 0:
                 self._flows[code] = self._flows.get(code, 0.0) + sign * a
 
     def record_signed(
-        self, step: int, party: str | int, pool: str | int, amount: float, reason: str
+        self, step: int, party: str | int, pool: str, amount: float, reason: str
     ) -> None:
-        """A transfer of ``amount`` from ``pool`` to ``party`` (negative: the other way)."""
-        if amount >= 0:
-            self.record(step, pool, party, amount, reason)
+        """A transfer of ``amount`` from ``pool`` (a pool's name) to ``party`` (an
+        account number or a pool's name); a negative amount flows the other way."""
+        a = _amount("amount", amount, signed=True)
+        _code(party, "party")  # named here: record() would call it source or target
+        _code(pool, "pool", accounts=False)
+        if a >= 0:
+            self.record(step, pool, party, a, reason)
         else:
-            self.record(step, party, pool, -amount, reason)
+            self.record(step, party, pool, -a, reason)
 
     def record_many(
         self,
         step: int,
         parties: ArrayLike,
-        pool: str | int,
+        pool: str,
         amounts: ArrayLike,
         reason: str,
     ) -> None:
         """Many transfers between accounts and one ``pool``, vectorized:
         amount > 0 flows from ``pool`` to the party, amount < 0 the other way
         (zero amounts are skipped)."""
-        par = np.asarray(parties, dtype=np.int64).ravel()
-        amt = np.asarray(amounts, dtype=float).ravel()
+        st = _step(step)
+        raw = parties if isinstance(parties, np.ndarray) else None
+        if raw is not None and raw.dtype.kind in "iu" and (raw.size == 0 or raw.min() >= 0):
+            par = raw.astype(np.int64, copy=False).ravel()  # the engine's ids, checked fast
+        else:
+            par = v.integers("parties", parties, 0).ravel()
+        amt = v.as_float_array("amounts", amounts).ravel()
         if par.shape != amt.shape:
             raise ValueError(
                 f"parties and amounts must have the same length, got {par.size} and {amt.size}"
             )
-        if not np.isfinite(amt).all():
-            raise ValueError("amounts must be finite")
+        p = _code(pool, "pool", accounts=False)
+        v.text("reason", reason, empty=True)
         keep = amt != 0
         par, amt = par[keep], amt[keep]
         if not par.size:
             return
-        if (par < 0).any():
-            raise ValueError("parties must be account numbers (>= 0)")
-        p = _code(pool)
         pool_arr = np.full(par.size, p)
         src = np.where(amt > 0, pool_arr, par)
         dst = np.where(amt > 0, par, pool_arr)
         self._chunks.append(
             (
-                np.full(par.size, int(step)),
+                np.full(par.size, st),
                 src,
                 dst,
                 np.abs(amt),
@@ -179,7 +207,7 @@ class Ledger:
     # --- queries --------------------------------------------------------
     def net_flow(self, party: str | int) -> float:
         """Money received minus money sent by ``party`` over the whole ledger."""
-        code = _code(party)
+        code = _code(party, "party")
         if code < 0:
             return self._flows.get(code, 0.0)
         total = sum(a for _, src, dst, a, _ in self._rows if dst == code)
@@ -232,8 +260,9 @@ class Ledger:
 
     # --- conservation ---------------------------------------------------
     def tolerance(self, gross: float = 0.0) -> float:
-        """absolute + relative x (|deposits| + gross)."""
-        return self.absolute_tolerance + self.relative_tolerance * (abs(self.deposits) + abs(gross))
+        """absolute + relative x (|deposits| + gross); ``gross`` is a finite amount >= 0."""
+        g = _amount("gross", gross)
+        return self.absolute_tolerance + self.relative_tolerance * (abs(self.deposits) + g)
 
     def check(self, step: int, components: Mapping[str, float], *, gross: float = 0.0) -> float:
         """Check sum(components) == deposits within the tolerance and store the row.
@@ -241,10 +270,17 @@ class Ledger:
         Returns the difference (sum - deposits); raises ConservationError
         naming the step, every component and the difference otherwise.
         """
-        total = math.fsum(components.values())
-        diff = total - self.deposits
-        self._totals.append((int(step), dict(components), total, diff))
+        st = _step(step)
+        v.instance("components", components, Mapping, "a mapping of names to amounts")
+        try:
+            total = math.fsum(components.values())
+        except TypeError:
+            raise v.ArgumentTypeError(
+                f"components must map names to numbers, got {dict(components)!r:.200}"
+            ) from None
         tol = self.tolerance(gross)
+        diff = total - self.deposits
+        self._totals.append((st, dict(components), total, diff))
         if not np.isfinite(diff) or abs(diff) > tol:
             detail = ", ".join(f"{k}={float(x):.6f}" for k, x in components.items())
             raise ConservationError(

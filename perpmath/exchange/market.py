@@ -41,7 +41,7 @@ basis). The parameters are settings of a teaching model, not estimates.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,9 +69,9 @@ class PriceImpact:
     mark_smoothing: float = 0.5
 
     def __post_init__(self) -> None:
-        v.in_range("resilience", self.resilience, 0.0, 1.0, high_inclusive=True)
-        v.in_range("permanent", self.permanent, 0.0, 1.0, high_inclusive=True)
-        v.in_range("mark_smoothing", self.mark_smoothing, 0.0, 1.0, high_inclusive=True)
+        for name in ("resilience", "permanent", "mark_smoothing"):
+            x = v.in_range(name, getattr(self, name), 0.0, 1.0, high_inclusive=True)
+            v.scalar(name, x)
         if self.mark_smoothing == 0:
             raise ValueError(
                 "mark_smoothing must be greater than 0, got 0.0 (the mark would freeze)"
@@ -98,6 +98,10 @@ def book_source(
     book: Any, book_params: dict[str, Any] | None, m0: float, oi0: float
 ) -> Callable[[float, int], OrderBook]:
     """A function (center price, step) -> OrderBook from the ``book`` argument."""
+    if book_params is not None:
+        if isinstance(book, OrderBook) or callable(book):
+            v.unused("book_params", book_params, None, applies="book given as a profile name")
+        v.instance("book_params", book_params, Mapping, "a mapping of make_book's parameters")
     if isinstance(book, OrderBook):
         base = book
         return lambda mark, step: base.shifted(mark)

@@ -41,6 +41,7 @@ what it rests on:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -69,21 +70,26 @@ LEVERAGE_MIX: dict[float, float] = {
 
 
 def whole_number(name: str, value: Any, low: int) -> int:
-    """An integer argument: a whole, finite number >= ``low`` (inf and NaN refused)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise TypeError(f"{name} must be a whole number, got {type(value).__name__}")
-    x = float(value)
-    if not np.isfinite(x) or x != int(x) or x < low:
-        raise ValueError(f"{name} must be a whole number >= {low}, got {value!r}")
-    return int(x)
+    """An integer argument: a whole, finite number >= ``low`` (inf and NaN refused;
+    ``_validate.integer``)."""
+    return v.integer(name, value, low)
 
 
 def _generator(rng: Any) -> np.random.Generator:
     """``rng`` itself if it is a Generator, else one seeded with it (a whole number
-    >= 0, or None for fresh entropy)."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    return np.random.default_rng(None if rng is None else v.integer("rng", rng, 0))
+    >= 0, or None for fresh entropy); anything else raises naming ``rng``."""
+    return v.generator("rng", rng)
+
+
+def _range(name: str, value: Any) -> tuple[float, float]:
+    """A (low, high) pair of numbers >= 0 with low <= high."""
+    pair = v.non_negative(name, value)
+    if pair.shape != (2,):
+        raise ValueError(f"{name} must be a (low, high) pair of numbers, got {value!r}")
+    lo, hi = float(pair[0]), float(pair[1])
+    if hi < lo:
+        raise ValueError(f"{name} must be (low, high) with low <= high, got {value!r}")
+    return lo, hi
 
 
 def matched_population(
@@ -130,8 +136,8 @@ def matched_population(
 
     lev = draw("leverage", leverage, 2 * n)
     q = np.repeat(draw("quantity", quantity, n), 2)
-    lo, hi = (float(x) for x in v.non_negative("extra_balance", extra_balance))
-    extra = g.uniform(lo, max(lo, hi), 2 * n)
+    lo, hi = _range("extra_balance", extra_balance)
+    extra = g.uniform(lo, hi, 2 * n)
     isolated = g.random(2 * n) < share
     margin = q * e / lev
     return pd.DataFrame(
@@ -150,8 +156,7 @@ def matched_population(
 
 def account_arrays(accounts: pd.DataFrame) -> dict[str, NDArray]:
     """Validated per-account arrays of an accounts table (see simulate_exchange)."""
-    if not isinstance(accounts, pd.DataFrame):
-        raise TypeError(f"accounts must be a pandas DataFrame, got {type(accounts).__name__}")
+    v.instance("accounts", accounts, pd.DataFrame, "a pandas DataFrame of accounts")
     if len(accounts) == 0:
         raise ValueError("accounts must hold at least one account, got an empty table")
     missing = [c for c in ("side", "quantity", "entry_price", "balance") if c not in accounts]
@@ -239,6 +244,8 @@ def calibrated_population(
     g = _generator(rng)
     p = v.scalar("price", v.positive("price", price))
     up = v.scalar("run_up", v.in_range("run_up", run_up, 0.0, 10.0))
+    if leverage_mix is not None:
+        v.instance("leverage_mix", leverage_mix, Mapping, "a mapping of leverage -> share")
     mix = LEVERAGE_MIX if leverage_mix is None else dict(leverage_mix)
     if not mix:
         raise ValueError("leverage_mix must hold at least one leverage, got an empty mix")
@@ -254,7 +261,12 @@ def calibrated_population(
     path = p * np.exp(walk - walk[-1])  # ends exactly at price
     k = g.integers(0, steps, n)
     entry = np.round(path[k], 2)
-    qty = med * np.exp(spread * g.standard_normal(n)) / entry
+    with np.errstate(over="ignore", under="ignore"):
+        qty = med * np.exp(spread * g.standard_normal(n)) / entry
+    if not (np.isfinite(qty) & (qty > 0)).all():
+        raise OverflowError(
+            f"notional_spread is too large: {spread!r} draws notionals beyond a float's range"
+        )
     mmr = v.scalar("maintenance", v.in_range("maintenance", maintenance, 0.0, 1.0))
     high = np.maximum.accumulate(path[::-1])[::-1][k]  # worst price after entry, for shorts
     low = np.minimum.accumulate(path[::-1])[::-1][k]  # and for longs

@@ -224,7 +224,9 @@ def _impact(feedback: bool | PriceImpact) -> PriceImpact | None:
     if isinstance(feedback, PriceImpact):
         return feedback
     if not isinstance(feedback, bool | np.bool_):
-        raise TypeError(f"feedback must be True, False or a PriceImpact, got {feedback!r}")
+        raise v.ArgumentTypeError(
+            f"feedback must be True, False or a PriceImpact, got {feedback!r}"
+        )
     return PriceImpact() if feedback else None
 
 

@@ -20,6 +20,7 @@ from perpmath.exchange import SimulationResult
 from perpmath.plots.style import PALETTE, format_price_axis, new_figure
 
 __all__ = [
+    "liquidations_by_side",
     "plot_book_depth",
     "plot_cascade",
     "plot_feedback_comparison",
@@ -32,6 +33,40 @@ def _result(result: SimulationResult) -> SimulationResult:
     if not isinstance(result, SimulationResult):
         raise ValueError(f"result must be a SimulationResult, got {type(result).__name__}")
     return result
+
+
+def liquidations_by_side(result: SimulationResult, times: ArrayLike) -> dict[str, object]:
+    """One run of a replay in a few numbers, long side against short side.
+
+    ``times``: the clock of the path, one entry per step (e.g. the real bars'
+    timestamps). Returns the longs and the shorts liquidated, the time the
+    insurance fund was first below 1 USDT (``None`` if it never was), the
+    quantity ADL closed on each side (BTC: longs closed for bankrupt shorts,
+    and shorts closed for bankrupt longs) and the largest distance of the
+    venue's mark above the outside price (USDT; 0 without feedback).
+    """
+    r = _result(result)
+    clock = pd.Series(pd.to_datetime(np.asarray(times)))
+    if len(clock) != len(r.history):
+        raise ValueError(
+            f"times must have one entry per step of the run ({len(r.history)}), got {len(clock)}"
+        )
+    e = r.events
+    bankrupt_side = e.drop_duplicates(["step", "account"]).set_index(["step", "account"])["side"]
+    adl_side = bankrupt_side.reindex(pd.MultiIndex.from_frame(r.adl[["step", "liquidated"]]))
+    empty = r.fund.index[r.fund < 1.0]
+    return {
+        "longs liquidated": int((e["side"] == "long").sum()),
+        "shorts liquidated": int((e["side"] == "short").sum()),
+        "fund empty at (UTC)": f"{clock[int(empty[0])]:%H:%M}" if len(empty) else None,
+        "ADL: longs closed for bankrupt shorts (BTC)": float(
+            r.adl["quantity"].to_numpy()[adl_side.to_numpy() == "short"].sum()
+        ),
+        "ADL: shorts closed for bankrupt longs (BTC)": float(
+            r.adl["quantity"].to_numpy()[adl_side.to_numpy() == "long"].sum()
+        ),
+        "mark above the real close, at most (USDT)": float(r.history["impact"].max()),
+    }
 
 
 def plot_cascade(

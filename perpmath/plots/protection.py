@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from perpmath import _validate as v
 from perpmath.exchange import SimulationResult
 from perpmath.plots.style import PALETTE, format_price_axis, new_figure
 
@@ -137,6 +138,15 @@ def plot_regime_comparison(
     return fig
 
 
+def _time_axis(step_minutes: float | None) -> tuple[str, float]:
+    """The label of the time axis and the minutes per step (1 when steps have no length)."""
+    if step_minutes is None:
+        return "step", 1.0
+    return "time (minutes)", float(
+        v.scalar("step_minutes", v.positive("step_minutes", step_minutes))
+    )
+
+
 def _as_results(results: SimulationResult | Mapping[str, SimulationResult]) -> dict:
     if isinstance(results, SimulationResult):
         return {"": results}
@@ -154,21 +164,24 @@ def plot_fund_balance(
     results: SimulationResult | Mapping[str, SimulationResult],
     *,
     title: str = "Mark price and insurance fund",
+    step_minutes: float | None = None,
 ) -> Figure:
     """Mark price (left) and the insurance fund after each step (right), one
     line per regime (distinct line styles, since regimes agree until the
-    fund is first drawn on)."""
+    fund is first drawn on). ``step_minutes`` gives the time axis in minutes
+    (the length a scenario gives one step); without it the axis counts steps."""
     runs = _as_results(results)
-    fig, (ax_m, ax_f) = new_figure(title, "step", "mark price (USDT)", figsize=(11.0, 4.3), ncols=2)
+    unit, scale = _time_axis(step_minutes)
+    fig, (ax_m, ax_f) = new_figure(title, unit, "mark price (USDT)", figsize=(11.0, 4.3), ncols=2)
     first = next(iter(runs.values())).history
-    ax_m.plot(first["step"], first["mark"], color=PALETTE["black"], linewidth=1.3)
+    ax_m.plot(first["step"] * scale, first["mark"], color=PALETTE["black"], linewidth=1.3)
     format_price_axis(ax_m, "y", "$")
     ax_m.set_title("mark price")
     styles = ["-", "--", ":", "-.", (0, (5, 1, 1, 1))]
     for i, (name, r) in enumerate(runs.items()):
         h = r.history
         ax_f.plot(
-            h["step"],
+            h["step"] * scale,
             h["fund"].clip(lower=0.0),
             linewidth=2.6 - 0.4 * (i % 4),
             linestyle=styles[i % len(styles)],
@@ -193,7 +206,7 @@ def plot_adl_victims(
 
     Left: quantity closed (BTC); right: what closing at the bankrupt
     position's price instead of the mark cost each of them (USDT; negative
-    means the close was in their favour). At most ``top`` accounts.
+    means the close was in their favor). At most ``top`` accounts.
     """
     if not isinstance(result, SimulationResult):
         raise ValueError(f"result must be a SimulationResult, got {type(result).__name__}")
@@ -233,15 +246,18 @@ def plot_ledger_check(
     result: SimulationResult,
     *,
     title: str = "The ledger balances at every step",
+    step_minutes: float | None = None,
 ) -> Figure:
     """Left: change of each pool since the start (traders' balances, unrealized
     PnL, insurance fund, fees, venue). Right: their sum minus the deposits,
-    the conservation check, which stays at rounding level."""
+    the conservation check, which stays at rounding level. ``step_minutes``
+    gives the time axis in minutes; without it the axis counts steps."""
     if not isinstance(result, SimulationResult):
         raise ValueError(f"result must be a SimulationResult, got {type(result).__name__}")
     h = result.history
+    unit, scale = _time_axis(step_minutes)
     fig, (ax_c, ax_d) = new_figure(
-        title, "step", "change since step 0 (USDT)", figsize=(11.0, 4.3), ncols=2
+        title, unit, "change since the start (USDT)", figsize=(11.0, 4.3), ncols=2
     )
     pools = {
         "traders' balances": "balances",
@@ -251,12 +267,12 @@ def plot_ledger_check(
         "venue": "venue",
     }
     for label, col in pools.items():
-        ax_c.plot(h["step"], h[col] - h[col].iloc[0], linewidth=1.5, label=label)
+        ax_c.plot(h["step"] * scale, h[col] - h[col].iloc[0], linewidth=1.5, label=label)
     ax_c.axhline(0.0, color=PALETTE["grey"], linewidth=0.8)
     format_price_axis(ax_c, "y", "")
     ax_c.legend(fontsize=8, loc="best")
     ax_c.set_title("money moves between pools")
-    ax_d.plot(h["step"], h["difference"], color=PALETTE["black"], linewidth=1.3)
+    ax_d.plot(h["step"] * scale, h["difference"], color=PALETTE["black"], linewidth=1.3)
     ax_d.set_ylabel("sum of pools - deposits (USDT)")
     ax_d.set_title(f"largest gap {float(h['difference'].abs().max()):.1e} USDT")
     bound = max(float(h["difference"].abs().max()) * 2, 1e-6)
