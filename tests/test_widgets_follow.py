@@ -4,14 +4,17 @@ that show exactly what a fresh figure would, and a readable output before a kern
 from __future__ import annotations
 
 import base64
+from io import BytesIO
 
 import ipywidgets as w
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
+from PIL import Image
 
 from perpmath.plots.style import new_figure
 from perpmath.widgets._common import Explorer, controls_of, explorer, named
+from perpmath.widgets._layers import png_of_canvas
 from perpmath.widgets._reuse import reuse
 from perpmath.widgets.funding import funding_explorer
 from perpmath.widgets.leverage import leverage_explorer
@@ -80,6 +83,32 @@ def test_figure_redrawn_in_place_shows_what_a_fresh_one_would(name):
         assert box._view.shown is first or isinstance(box._view.shown, Figure)
         assert _content(box._view.shown) == _content(fresh), f"{name} at {control}={value}"
     assert bytes(box.image.value).startswith(b"\x89PNG"), "the Image widget holds a PNG"
+
+
+@pytest.mark.parametrize("name", sorted(DRAGS))
+def test_layered_redraw_shows_the_pixels_of_a_full_draw(name):
+    make, control, values = DRAGS[name]
+    box = make()
+    layered = 0
+    for value in values:
+        controls_of(box)[control].value = value
+        layered += box._view.layers.key is not None
+        shown = box._view.shown
+        sent = np.asarray(Image.open(BytesIO(bytes(box.image.value))).convert("RGB"))
+        shown.canvas.draw()  # everything again, the way matplotlib draws a figure
+        full = np.asarray(shown.canvas.buffer_rgba())[:, :, :3]
+        assert sent.shape == full.shape
+        assert np.array_equal(sent, full), f"{name} at {control}={value}"
+    assert layered, f"{name}: no redraw used the static layer"
+
+
+def test_png_of_canvas_is_a_png_of_the_canvas():
+    fig, ax = new_figure("t", "x", "y")
+    ax.plot([0, 1], [0, 1])
+    fig.canvas.draw()
+    image = Image.open(BytesIO(png_of_canvas(fig)))
+    assert image.format == "PNG" and image.mode == "RGB"
+    assert np.array_equal(np.asarray(image), np.asarray(fig.canvas.buffer_rgba())[:, :, :3])
 
 
 @pytest.mark.parametrize("name", ["spot", "leverage", "margin", "liquidation", "stop_gap"])

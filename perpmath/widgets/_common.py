@@ -13,10 +13,14 @@ How the figure keeps up with a drag:
   intermediate positions instead of queueing them;
 - the figure is sent as PNG bytes into an ``Image`` (one message), not
   re-displayed into an output area (clear, display, several messages); the
-  PNG is written with light compression at ``EXPLORER_DPI``;
+  PNG is drawn at ``EXPLORER_DPI`` and written unfiltered at zlib level 1
+  (``perpmath.widgets._layers.png_of_canvas``);
 - the figure on screen is redrawn in place (``perpmath.widgets._reuse``): the
   new figure's data, labels and limits are copied into the old one, whose
   ticks and layout already exist, whenever the two have the same structure;
+- only what a control can change is drawn again (``perpmath.widgets._layers``):
+  the frame, ticks and labels are kept as a cached static layer while the
+  axes stay fixed;
 - explorers fix their axes (``fixed_axes``), so a change moves the lines, not
   the scale.
 
@@ -40,6 +44,7 @@ import ipywidgets as w
 from IPython.display import display
 from matplotlib.figure import Figure
 
+from perpmath.widgets._layers import Layers, png_of_canvas
 from perpmath.widgets._reuse import reuse
 
 __all__ = [
@@ -89,19 +94,25 @@ class _FigureView:
     """The figure on screen: redrawn in place when a new one has the same structure.
 
     The first figure of a structure is laid out by its constrained layout
-    engine once; the engine is then switched off so later draws keep those
-    positions (explorers fix their axes, so labels keep their size).
+    engine once, at ``EXPLORER_DPI``; the engine is then switched off so later
+    draws keep those positions (explorers fix their axes, so labels keep their
+    size), and :class:`~perpmath.widgets._layers.Layers` redraws only what a
+    control can change over the cached frame, ticks and labels.
     """
 
     def __init__(self) -> None:
         self.shown: Figure | None = None
+        self.layers: Layers | None = None
 
     def png(self, fig: Figure) -> bytes:
-        if reuse(self.shown, fig):
-            return figure_png(self.shown)
-        data = figure_png(fig)
+        if self.layers is not None and reuse(self.shown, fig):
+            self.layers.draw()
+            return png_of_canvas(self.shown)
+        fig.set_dpi(EXPLORER_DPI)
+        fig.canvas.draw()
+        data = png_of_canvas(fig)
         fig.set_layout_engine(None)
-        self.shown = fig
+        self.shown, self.layers = fig, Layers(fig)
         return data
 
 
