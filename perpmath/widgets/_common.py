@@ -36,6 +36,7 @@ first figure as ``image/png`` for viewers without widgets (GitHub, nbviewer).
 from __future__ import annotations
 
 import base64
+import functools
 import html
 from collections.abc import Callable, Iterable, Mapping
 from io import BytesIO
@@ -55,6 +56,7 @@ __all__ = [
     "figure_png",
     "fixed_axes",
     "leverage_slider",
+    "memo",
     "named",
     "side_toggle",
     "usdt_amount",
@@ -62,6 +64,9 @@ __all__ = [
 
 EXPLORER_DPI = 90
 """Resolution of explorer figures (pixels per inch): an 8 x 4.5 in figure is 720 x 405 px."""
+
+MEMO_SIZE = 128
+"""How many results an explorer's :func:`memo` keeps (0 keeps none: every change recomputes)."""
 
 #: Called with the tuple of items each redraw shows (tests read explorers through it).
 SHOWN_LISTENERS: list[Callable[[tuple], None]] = []
@@ -74,6 +79,15 @@ def figure_png(fig: Figure, dpi: float = EXPLORER_DPI) -> bytes:
     buffer = BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
+
+
+def memo(compute: Callable[..., object]) -> Callable[..., object]:
+    """``compute`` remembering its last ``MEMO_SIZE`` results, by (hashable) arguments.
+
+    Explorers whose redraw runs a simulation wrap it so that a control dragged
+    back over positions it has passed shows them at once.
+    """
+    return functools.lru_cache(maxsize=MEMO_SIZE)(compute) if MEMO_SIZE else compute
 
 
 def fixed_axes(fig: Figure, limits: Mapping[int, Mapping[str, tuple[float, float]]]) -> Figure:
