@@ -9,11 +9,13 @@ from io import BytesIO
 import ipywidgets as w
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
 from perpmath.plots.style import new_figure
 from perpmath.widgets._common import Explorer, controls_of, explorer, named
+from perpmath.widgets._glyphs import SUPPORTED, GlyphCachingCanvas
 from perpmath.widgets._layers import png_of_canvas
 from perpmath.widgets._reuse import reuse
 from perpmath.widgets.case_study import case_study_explorer
@@ -104,11 +106,27 @@ def test_layered_redraw_shows_the_pixels_of_a_full_draw(name):
         layered += box._view.layers.key is not None
         shown = box._view.shown
         sent = np.asarray(Image.open(BytesIO(bytes(box.image.value))).convert("RGB"))
-        shown.canvas.draw()  # everything again, the way matplotlib draws a figure
-        full = np.asarray(shown.canvas.buffer_rgba())[:, :, :3]
+        canvas = shown.canvas
+        FigureCanvasAgg(shown).draw()  # everything again, the way matplotlib draws a figure
+        full = np.asarray(shown.canvas.buffer_rgba())[:, :, :3].copy()
+        shown.set_canvas(canvas)
         assert sent.shape == full.shape
         assert np.array_equal(sent, full), f"{name} at {control}={value}"
     assert layered, f"{name}: no redraw used the static layer"
+
+
+def test_glyph_caching_canvas_draws_the_pixels_of_a_plain_canvas():
+    assert SUPPORTED, "the pinned matplotlib lacks what GlyphCachingCanvas overrides"
+    fig, ax = new_figure("Liquidation at $87,623 (穿仓)", "price (USDT)", "equity (USDT)")
+    ax.plot([0, 1], [0, 1], label="entry $96,000")
+    ax.text(0.5, 0.5, "rotated 30°", rotation=30)
+    ax.legend()
+    FigureCanvasAgg(fig).draw()
+    plain = np.asarray(fig.canvas.buffer_rgba()).copy()
+    GlyphCachingCanvas(fig)
+    for _ in range(2):  # the first draw fills the caches, the second reads them
+        fig.canvas.draw()
+        assert np.array_equal(np.asarray(fig.canvas.buffer_rgba()), plain)
 
 
 def test_png_of_canvas_is_a_png_of_the_canvas():

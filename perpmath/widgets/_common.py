@@ -38,6 +38,7 @@ from __future__ import annotations
 import base64
 import functools
 import html
+import time
 from collections.abc import Callable, Iterable, Mapping
 from io import BytesIO
 
@@ -45,6 +46,7 @@ import ipywidgets as w
 from IPython.display import display
 from matplotlib.figure import Figure
 
+from perpmath.widgets._glyphs import GlyphCachingCanvas
 from perpmath.widgets._layers import Layers, png_of_canvas
 from perpmath.widgets._reuse import reuse
 
@@ -70,6 +72,10 @@ MEMO_SIZE = 128
 
 #: Called with the tuple of items each redraw shows (tests read explorers through it).
 SHOWN_LISTENERS: list[Callable[[tuple], None]] = []
+
+#: When a list, each redraw appends its (start, rendered, drawn, sent) times in
+#: epoch milliseconds (``benchmarks/explorer_latency.py --split`` reads them).
+REDRAW_TIMES: list[tuple[float, float, float, float]] | None = None
 
 _FROZEN_NOTE = "run this notebook to explore (the controls need a running kernel)"
 
@@ -122,6 +128,7 @@ class _FigureView:
         if self.layers is not None and reuse(self.shown, fig):
             self.layers.draw()
             return png_of_canvas(self.shown)
+        GlyphCachingCanvas(fig)
         fig.set_dpi(EXPLORER_DPI)
         fig.canvas.draw()
         data = png_of_canvas(fig)
@@ -178,10 +185,12 @@ class Explorer(w.VBox):
 
     def redraw(self, _change: object = None) -> None:
         """Call ``render`` with the current values and show the result."""
+        started = time.time()
         try:
             shown = self.render(**self.values())
         except ValueError as err:
             shown = f"Not possible with these settings: {err}"
+        rendered = drawn = time.time()
         items = shown if isinstance(shown, tuple) else (shown,)
         for listener in SHOWN_LISTENERS:
             listener(items)
@@ -189,6 +198,7 @@ class Explorer(w.VBox):
         others = [i for i in items if not isinstance(i, (Figure, str))]
         if figures:
             png = self._view.png(figures[0])
+            drawn = time.time()
             self._first_png = self._first_png or png
             width = str(int.from_bytes(png[16:20], "big"))  # from the PNG header
             if self.image.width != width:  # a fixed width: a new PNG needs no new layout
@@ -203,6 +213,8 @@ class Explorer(w.VBox):
                 self.output.clear_output(wait=True)
                 for item in [*figures[1:], *others]:
                     display(item)
+        if REDRAW_TIMES is not None:
+            REDRAW_TIMES.append((started * 1e3, rendered * 1e3, drawn * 1e3, time.time() * 1e3))
 
     def _repr_mimebundle_(self, **kwargs) -> dict:
         """The widget view, plus a one-line text and the first figure for static viewers."""
