@@ -168,8 +168,8 @@ def _measure(page, repeats: int) -> list[dict]:
     return presses
 
 
-def main(repeats: int = 15, fresh: bool = False, split: bool = False) -> None:
-    names = sorted(explorers())
+def main(repeats: int = 15, fresh: bool = False, split: bool = False, only: str = "") -> None:
+    names = sorted(n for n in explorers() if only in n)
     rows, parts = [], {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -189,7 +189,8 @@ def main(repeats: int = 15, fresh: bool = False, split: bool = False) -> None:
                         log = json.loads((folder / "redraw_times.json").read_text())
                         split_presses = [_parts(p, log) for p in presses]
                         parts[name] = [
-                            statistics.median(c) for c in zip(*filter(None, split_presses), strict=True)
+                            statistics.median(c)
+                            for c in zip(*filter(None, split_presses), strict=True)
                         ]
                     page.evaluate("() => window.jupyterapp.commands.execute('kernelmenu:shutdown')")
                     page.close()
@@ -212,4 +213,5 @@ if __name__ == "__main__":
         int(numbers[0]) if numbers else 15,
         fresh="--fresh" in sys.argv,
         split="--split" in sys.argv,
+        only=next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--only=")), ""),
     )

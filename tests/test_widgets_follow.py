@@ -13,7 +13,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from perpmath.plots.style import new_figure
+from perpmath.plots import style
+from perpmath.plots.style import new_figure, prepare_figure
 from perpmath.widgets._common import Explorer, controls_of, explorer, named
 from perpmath.widgets._glyphs import SUPPORTED, GlyphCachingCanvas
 from perpmath.widgets._layers import png_of_canvas
@@ -127,6 +128,21 @@ def test_glyph_caching_canvas_draws_the_pixels_of_a_plain_canvas():
     for _ in range(2):  # the first draw fills the caches, the second reads them
         fig.canvas.draw()
         assert np.array_equal(np.asarray(fig.canvas.buffer_rgba()), plain)
+
+
+def test_a_spare_figure_draws_as_a_fresh_one():
+    def drawn() -> np.ndarray:
+        fig, (left, right) = new_figure("t", "x", "y", figsize=(9.0, 4.0), ncols=2)
+        left.plot([0, 1], [0, 1])
+        right.plot([0, 1], [1, 0])
+        fig.canvas.draw()
+        return np.asarray(fig.canvas.buffer_rgba()).copy()
+
+    fresh = drawn()
+    prepare_figure(((9.0, 4.0), 2, 1))
+    assert ((9.0, 4.0), 2, 1) in style._SPARES
+    assert np.array_equal(drawn(), fresh)
+    assert ((9.0, 4.0), 2, 1) not in style._SPARES  # a spare is used once
 
 
 def test_png_of_canvas_is_a_png_of_the_canvas():

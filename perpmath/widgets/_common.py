@@ -35,6 +35,7 @@ first figure as ``image/png`` for viewers without widgets (GitHub, nbviewer).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import functools
 import html
@@ -46,6 +47,7 @@ import ipywidgets as w
 from IPython.display import display
 from matplotlib.figure import Figure
 
+from perpmath.plots.style import prepare_figure
 from perpmath.widgets._glyphs import GlyphCachingCanvas
 from perpmath.widgets._layers import Layers, png_of_canvas
 from perpmath.widgets._reuse import reuse
@@ -108,6 +110,17 @@ def fixed_axes(fig: Figure, limits: Mapping[int, Mapping[str, tuple[float, float
         if "y" in axes_limits:
             ax.set_ylim(*axes_limits["y"])
     return fig
+
+
+def _prepare_next(fig: Figure) -> None:
+    """Once the kernel is free, build a blank figure like ``fig`` for the next redraw."""
+    shape = getattr(fig, "perpmath_shape", None)
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # no event loop (a script, a test): nothing waits for the kernel
+        return
+    if shape is not None:
+        loop.call_soon(prepare_figure, shape)
 
 
 class _FigureView:
@@ -213,6 +226,8 @@ class Explorer(w.VBox):
                 self.output.clear_output(wait=True)
                 for item in [*figures[1:], *others]:
                     display(item)
+        if figures:
+            _prepare_next(figures[0])
         if REDRAW_TIMES is not None:
             REDRAW_TIMES.append((started * 1e3, rendered * 1e3, drawn * 1e3, time.time() * 1e3))
 
