@@ -4,16 +4,25 @@ Starts JupyterLab from ``.venv`` on loopback with one throwaway notebook per
 explorer of ``perpmath.widgets`` (a course notebook shows one or two), opens
 each in Debian's headless Chromium (Playwright), runs it, and presses
 ArrowRight on the explorer's first slider REPEATS times (alternating with
-ArrowLeft). Each time is
-measured in the page: from the keydown event to the first animation frame
-after the explorer's image has its new PNG decoded (the next paint shows it).
-A press waits for the previous figure, so the times do not overlap. Prints
-the median and the slowest press per explorer; the goal is 100 ms or less.
+ArrowLeft). Each time is measured in the page: from the keydown event to the
+first animation frame after the explorer's image has its new PNG decoded (the
+next paint shows it). A press waits for the previous figure, so the times do
+not overlap. Prints the median and the slowest press per explorer; the goal
+is 100 ms or less.
 
-Run: .venv/bin/python benchmarks/explorer_latency.py [REPEATS]
-Seen here (2 cores shared with other builds, load average 2-4, REPEATS 9):
-medians 119-222 ms, stop_gap 119, leverage 125, margin 198, liquidation_fill
-222; a trivial 2 x 1 in figure in the same pipeline: 61 ms.
+Options: ``--split`` also splits each press into its parts (to the kernel,
+render, draw+png, send, to the browser, decode, paint; the kernel logs its
+side through ``perpmath.widgets._common.REDRAW_TIMES``); ``--fresh`` turns
+off the explorers' memory of settings already computed, so that 05, 06 and 09
+run their computation on every press (alternating presses otherwise revisit
+remembered settings); ``--only=TEXT`` measures the explorers whose name
+contains TEXT.
+
+Run: .venv/bin/python benchmarks/explorer_latency.py [REPEATS] [--split] [--fresh]
+Seen here (2 cores shared with other builds, REPEATS 9): before the static
+layer, glyph cache, unfiltered PNG and spare figures (load average 3-3.6),
+medians 90-289 ms; after them, see the README ("Explorers that follow the
+hand"), which gives the numbers and the load they were measured at.
 """
 
 from __future__ import annotations
