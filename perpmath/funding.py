@@ -178,6 +178,7 @@ def _convention(name: str) -> FundingConvention:
     return FUNDING_CONVENTIONS[v.choice("convention", name, _NAMES)]
 
 
+@v.no_overflow
 def premium_index(impact_bid: ArrayLike, impact_ask: ArrayLike, index_price: ArrayLike) -> v.Float:
     """Premium index from the impact bid/ask prices and the index (a fraction).
 
@@ -206,6 +207,7 @@ def premium_index(impact_bid: ArrayLike, impact_ask: ArrayLike, index_price: Arr
     return v.result((np.maximum(0.0, bid - idx) - np.maximum(0.0, idx - ask)) / idx)
 
 
+@v.no_overflow
 def average_premium_index(samples: ArrayLike, convention: str = "binance") -> v.Float:
     """Average of premium-index samples over one funding interval (last axis).
 
@@ -225,6 +227,7 @@ def average_premium_index(samples: ArrayLike, convention: str = "binance") -> v.
     return v.result(p.mean(axis=-1))
 
 
+@v.no_overflow
 def funding_interest_rate(
     quote_rate: ArrayLike, base_rate: ArrayLike, intervals_per_day: ArrayLike = 3
 ) -> v.Float:
@@ -301,6 +304,7 @@ def _rate_parts(
     }
 
 
+@v.no_overflow
 def funding_rate(
     premium_index: ArrayLike,
     interest_rate: ArrayLike = 0.0001,
@@ -353,6 +357,7 @@ class FundingRateDetails:
     convention: str
 
 
+@v.no_overflow
 def funding_rate_details(
     premium_index: ArrayLike,
     interest_rate: ArrayLike = 0.0001,
@@ -379,6 +384,7 @@ def funding_rate_details(
     return FundingRateDetails(capped=bool(capped) if capped.ndim == 0 else capped, **out)
 
 
+@v.no_overflow
 def dydx_funding_cap(
     initial_margin_fraction: ArrayLike,
     maintenance_fraction: ArrayLike,
@@ -403,6 +409,7 @@ def dydx_funding_cap(
     return v.result(k * (imf - imf * frac))
 
 
+@v.no_overflow
 def dydx_funding_rate(
     premium: ArrayLike,
     initial_margin_fraction: ArrayLike,
@@ -438,6 +445,7 @@ def dydx_funding_rate(
     return v.result(np.clip(p + d, -limit, limit) / 8.0)
 
 
+@v.no_overflow
 def kraken_funding_rate(
     premium: ArrayLike, realisation_hours: ArrayLike, cap: ArrayLike | None = None
 ) -> v.Float:
@@ -464,6 +472,7 @@ def kraken_funding_rate(
     return v.result(rate)
 
 
+@v.no_overflow
 def kraken_absolute_funding_rate(relative_rate: ArrayLike, price: ArrayLike) -> v.Float:
     """Absolute funding rate: relative rate x price (USD per unit of the base per hour).
 
@@ -478,6 +487,7 @@ def kraken_absolute_funding_rate(relative_rate: ArrayLike, price: ArrayLike) -> 
     return v.result(r * p)
 
 
+@v.no_overflow
 def funding_payment(
     side: str | ArrayLike,
     quantity: ArrayLike,
@@ -506,6 +516,7 @@ def funding_payment(
     return v.result(s * value * r)
 
 
+@v.no_overflow
 def funding_settlements(hours: ArrayLike, interval_hours: ArrayLike = 8.0) -> v.Float:
     """Number of funding settlements in a holding period of ``hours``.
 
@@ -519,6 +530,7 @@ def funding_settlements(hours: ArrayLike, interval_hours: ArrayLike = 8.0) -> v.
     return v.result(np.floor(h / n + 1e-9))
 
 
+@v.no_overflow
 def annualized_funding_rate(rate: ArrayLike, interval_hours: ArrayLike = 8.0) -> v.Float:
     """Simple annualisation: rate x (24 / interval) x 365 (a fraction per year).
 
@@ -534,6 +546,7 @@ def annualized_funding_rate(rate: ArrayLike, interval_hours: ArrayLike = 8.0) ->
     return v.result(r * 24.0 / n * 365.0)
 
 
+@v.no_overflow
 def funding_share_of_margin(
     rate: ArrayLike, leverage: ArrayLike, settlements: ArrayLike = 1
 ) -> v.Float:
@@ -552,6 +565,7 @@ def funding_share_of_margin(
     return v.result(r * n * lev)
 
 
+@v.no_overflow
 def accumulated_funding(
     side: str | ArrayLike,
     quantity: ArrayLike,
@@ -583,6 +597,7 @@ def accumulated_funding(
     return v.result(np.cumsum(each, axis=-1))
 
 
+@v.no_overflow
 def funding_over_time(
     side: str,
     entry_price: float,
@@ -679,6 +694,7 @@ def funding_over_time(
     return frame.reset_index(drop=True)
 
 
+@v.no_overflow
 def holding_events(
     days: float,
     instrument: str = "perpetual",

@@ -51,6 +51,7 @@ def _lev(leverage: ArrayLike) -> NDArray[np.float64]:
     return lev
 
 
+@v.no_overflow
 def leveraged_token_nav(prices: ArrayLike, leverage: ArrayLike, nav0: float = 1.0) -> v.Float:
     """NAV of a token rebalanced to ``leverage`` at every price step (last axis = time).
 
@@ -68,6 +69,7 @@ def leveraged_token_nav(prices: ArrayLike, leverage: ArrayLike, nav0: float = 1.
     return v.result(start * out)
 
 
+@v.no_overflow
 def realized_variance(prices: ArrayLike) -> v.Float:
     """Cumulative realised variance along the last axis: running sum of (ln S_{k+1} / S_k)^2."""
     p = _paths(prices)
@@ -77,6 +79,7 @@ def realized_variance(prices: ArrayLike) -> v.Float:
     )
 
 
+@v.no_overflow
 def avellaneda_zhang_ratio(
     index_ratio: ArrayLike, leverage: ArrayLike, variance: ArrayLike
 ) -> v.Float:
@@ -106,6 +109,7 @@ def _finite(out: NDArray[np.float64]) -> NDArray[np.float64]:
     return out
 
 
+@v.no_overflow
 def volatility_drag(leverage: ArrayLike, sigma: ArrayLike, days: ArrayLike) -> v.Float:
     """Share of NAV lost to rebalancing when the index ends where it started.
 

@@ -202,13 +202,10 @@ def _table_notional(st: _Setup, q: Arr, price: Arr) -> Arr:
 def _bankruptcy(s: Any, e: Arr, q: Arr, m: Arr, kind: str, cs: Arr, fee: float) -> Arr:
     """Bankruptcy price for margin ``m`` (margin = loss + fee x notional at BP)."""
     if kind == "linear":
-        with np.errstate(divide="ignore", invalid="ignore"):
-            bp = (e - s * m / q) / (1.0 - s * fee)
-        return np.maximum(bp, 0.0)
-    num = q * cs * (s + fee)
-    denom = m + s * q * cs / e
-    ok = num * denom > 0  # otherwise an inverse short whose equity never reaches 0: inf
-    return np.where(ok, num / np.where(ok, denom, 1.0), np.inf)
+        bp = (e - s * m / q) / (1.0 - s * fee)
+        return np.maximum(v.not_overflowed(bp), 0.0)
+    # a ratio that is not positive: an inverse short whose equity never reaches 0, inf
+    return v.ratio_or_inf(q * cs * (s + fee), m + s * q * cs / e)
 
 
 def _solve(
@@ -228,7 +225,7 @@ def _solve(
             lp = (m + cum - reserve - s * q * e) / (q * rate - s * q)
         else:
             lp = e - s * (m + cum - reserve - q * e * rate) / q
-        return np.maximum(lp, 0.0)
+        return np.maximum(v.not_overflowed(lp), 0.0)
     cs = st.cs
     usd_cum = cum if st.usd_table else 0.0  # amounts in USD of contracts (Kraken)
     coin_cum = 0.0 if st.usd_table else cum
@@ -240,8 +237,7 @@ def _solve(
         denom = m + coin_cum + usd_cum / e - reserve + s * q * cs / e - q * cs * rate / e
     # a positive ratio is a price; otherwise a short is never liquidated (inf) and a
     # long is liquidated at any price (inf too, rejected by _check_not_liquidated)
-    ok = num * denom > 0
-    return np.where(ok, num / np.where(ok, denom, 1.0), np.inf)
+    return v.ratio_or_inf(num, denom)
 
 
 def _search_tiers(
@@ -360,6 +356,7 @@ def _compute(
     return _Result(lp, bp, tier, rate, amount, m_liq, m_bank, reserve, n_entry, q, st)
 
 
+@v.no_overflow(inf=True)
 def liquidation_price(
     side: str | ArrayLike,
     entry_price: ArrayLike,
@@ -506,11 +503,13 @@ class LiquidationDetails:
     maintenance_basis: str
     convention: str | None
 
+    @v.no_overflow(inf=True)  # the prices of a position never liquidated
     def as_dict(self) -> dict[str, Any]:
         """The details as a plain dict (for JSON or a table)."""
         return asdict(self)
 
 
+@v.no_overflow(inf=True)
 def liquidation_price_details(
     side: str,
     entry_price: float,
@@ -647,6 +646,7 @@ def _check_not_liquidated(s: Any, e: Arr, lp: Arr, mode: str) -> None:
         )
 
 
+@v.no_overflow(inf=True)
 def bankruptcy_price(
     side: str | ArrayLike,
     entry_price: ArrayLike,
@@ -704,6 +704,7 @@ def bankruptcy_price(
     return v.result(_bankruptcy(s, e, q, m_bank, st.kind, st.cs, st.fee_b))
 
 
+@v.no_overflow(inf=True)
 def hedge_liquidation_price(
     wallet_balance: ArrayLike,
     long_quantity: ArrayLike,
@@ -785,8 +786,7 @@ def hedge_liquidation_price(
         else:
             num = cs * (ql * mr_l + qs * mr_s + ql - qs)
             den = m + cum_l + cum_s + ql * cs / el - qs * cs / es
-        ok = den != 0
-        out = np.where(ok, num / np.where(ok, den, 1.0), np.inf)
+        out = v.ratio_or_inf(num, den, ok=den != 0)
         return np.where(out > 0, out, 0.0)
 
     def inside(qty: Arr, price: Arr, k: int) -> NDArray[np.bool_]:
@@ -810,6 +810,7 @@ def hedge_liquidation_price(
     return v.result(lp)
 
 
+@v.no_overflow(inf=True)
 def distance_to_liquidation(
     side: str | ArrayLike,
     entry_price: ArrayLike,
@@ -829,6 +830,7 @@ def distance_to_liquidation(
     return v.result(np.abs(lp - e) / e)
 
 
+@v.no_overflow(inf=True)
 def distance_to_bankruptcy(
     side: str | ArrayLike,
     entry_price: ArrayLike,
@@ -846,6 +848,7 @@ def distance_to_bankruptcy(
     return v.result(np.abs(bp - e) / e)
 
 
+@v.no_overflow(inf=True)
 def liquidation_price_after(
     side: str | ArrayLike,
     entry_price: ArrayLike,

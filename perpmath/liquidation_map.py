@@ -60,6 +60,7 @@ class LiquidationMap:
         """Middle price of each bin."""
         return (self.edges[:-1] + self.edges[1:]) / 2
 
+    @v.no_overflow
     def to_frame(self) -> pd.DataFrame:
         """One row per bin: low, high, long and short notional (USDT)."""
         return pd.DataFrame(
@@ -93,6 +94,7 @@ def _side_signs(sides: ArrayLike) -> NDArray[np.float64]:
     return np.asarray(v.side_sign(arr), dtype=float)
 
 
+@v.no_overflow
 def liquidation_map(
     sides: ArrayLike,
     entries: ArrayLike,
@@ -184,6 +186,7 @@ def liquidation_map(
     )
 
 
+@v.no_overflow
 def random_population(
     n: int,
     *,

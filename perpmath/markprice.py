@@ -93,6 +93,7 @@ INDEX_OUTLIER_RULES = ("none", "exclude", "cap")
 MARK_PRICE_CONVENTIONS = ("binance", "bybit", "bitmex", "okx", "deribit_futures")
 
 
+@v.no_overflow
 def price_index(
     prices: ArrayLike,
     weights: ArrayLike | None = None,
@@ -167,6 +168,7 @@ def price_index(
     return v.result(out)
 
 
+@v.no_overflow
 def moving_average_basis(
     bid: ArrayLike, ask: ArrayLike, index: ArrayLike, window: int = 30
 ) -> v.Float:
@@ -194,6 +196,7 @@ def moving_average_basis(
     return v.result((c - shifted) / counts)
 
 
+@v.no_overflow
 def funding_basis_price(
     index: ArrayLike,
     funding_rate: ArrayLike,
@@ -214,6 +217,7 @@ def funding_basis_price(
     return v.result(i * (1 + r * t / interval))
 
 
+@v.no_overflow
 def mark_price(
     index: ArrayLike,
     *,
@@ -296,6 +300,7 @@ class MarkPriceDetails:
     chosen: str
 
 
+@v.no_overflow
 def mark_price_details(
     index: float,
     *,
@@ -341,6 +346,7 @@ def mark_price_details(
     return MarkPriceDetails(float(index), p1, p2, last, mark, chosen)
 
 
+@v.no_overflow
 def hyperliquid_ema(samples: ArrayLike, durations: ArrayLike, timescale: float = 150.0) -> v.Float:
     """Hyperliquid's time-weighted EMA, updated sample by sample (last axis).
 
@@ -369,6 +375,7 @@ def hyperliquid_ema(samples: ArrayLike, durations: ArrayLike, timescale: float =
     return v.result(out)
 
 
+@v.no_overflow
 def hyperliquid_mark_price(
     oracle_price: ArrayLike,
     ema_basis: ArrayLike,
@@ -449,6 +456,7 @@ class WickDemo:
         return {k: float(self.frame[k].max()) for k in ("index", "last", "mark")}
 
 
+@v.no_overflow
 def wick_demo(
     side: str = "long",
     entry_price: float = 96_000.0,

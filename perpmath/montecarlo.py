@@ -67,12 +67,14 @@ MONITORING = ("discrete", "continuous")
 _ERF = np.vectorize(math.erf, otypes=[float])
 
 
+@v.no_overflow
 def normal_cdf(x: ArrayLike) -> v.Float:
     """Standard normal distribution function Phi(x) = (1 + erf(x / sqrt 2)) / 2."""
     arr = v.as_float_array("x", x)
     return v.result(0.5 * (1.0 + _ERF(arr / math.sqrt(2.0))))
 
 
+@v.no_overflow
 def first_passage_probability(
     barrier_ratio: ArrayLike, sigma: ArrayLike, days: ArrayLike, *, mu: ArrayLike = 0.0
 ) -> v.Float:
@@ -116,6 +118,7 @@ def first_passage_probability(
     return v.result(np.clip(first + second, 0.0, 1.0))
 
 
+@v.no_overflow
 def liquidation_barrier(
     side: str,
     leverage: ArrayLike,
@@ -138,6 +141,7 @@ def liquidation_barrier(
     return v.result(lp / e)
 
 
+@v.no_overflow
 def liquidation_probability_closed_form(
     side: str,
     leverage: ArrayLike,
@@ -169,6 +173,7 @@ def liquidation_probability_closed_form(
     return first_passage_probability(ratio, sigma, days, mu=mu)
 
 
+@v.no_overflow
 def sampling_error(probability: ArrayLike, n_paths: ArrayLike) -> v.Float:
     """Standard error of a Monte Carlo probability: sqrt(p (1 - p) / n)."""
     p = v.in_range("probability", probability, 0.0, 1.0, high_inclusive=True)
@@ -327,6 +332,7 @@ def _run(
     return surv / n_p, np.asarray(shape, dtype=int), n_s, n_p
 
 
+@v.no_overflow
 def liquidation_probability(
     side: str,
     leverage: ArrayLike,
@@ -388,6 +394,7 @@ def liquidation_probability(
     return v.result((1.0 - surv[:, -1]).reshape(tuple(shape)))
 
 
+@v.no_overflow
 def survival_curve(
     side: str,
     leverage: ArrayLike,
@@ -446,6 +453,7 @@ def survival_curve(
     return frame
 
 
+@v.no_overflow
 def liquidation_probability_grid(
     side: str,
     leverages: ArrayLike,

@@ -147,6 +147,7 @@ class OrderBook:
     def is_empty(self) -> bool:
         return not (self.bid_prices.size or self.ask_prices.size)
 
+    @v.no_overflow
     def depth(self, side: str, *, within: float | None = None) -> float:
         """Total resting size on ``side`` ('bid'/'ask'), optionally within a
         fraction ``within`` of the best price on that side (e.g. 0.01 = 1%)."""
@@ -159,6 +160,7 @@ class OrderBook:
         keep = prices >= best * (1 - w) if key == "bid" else prices <= best * (1 + w)
         return float(sizes[keep].sum())
 
+    @v.no_overflow
     def side_levels(self, side: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """(prices, sizes) of 'bid' or 'ask', best first."""
         key = v.choice("side", side, ("bid", "ask"))
@@ -166,6 +168,7 @@ class OrderBook:
             return self.bid_prices, self.bid_sizes
         return self.ask_prices, self.ask_sizes
 
+    @v.no_overflow
     def to_frame(self) -> pd.DataFrame:
         """One row per level: side ('bid'/'ask'), price, size, cumulative size
         from the best price, and notional (price x size)."""
@@ -186,6 +189,7 @@ class OrderBook:
         return pd.concat(rows, ignore_index=True)
 
     # --- transformations (return new books) -----------------------------
+    @v.no_overflow
     def with_gap(self, side: str, start: float, end: float) -> OrderBook:
         """Remove every level of ``side`` with price between ``start`` and ``end``
         (inclusive, either order): a gap between two ticks. A sell order
@@ -200,6 +204,7 @@ class OrderBook:
             return OrderBook(p[keep], s[keep], self.ask_prices, self.ask_sizes)
         return OrderBook(self.bid_prices, self.bid_sizes, p[keep], s[keep])
 
+    @v.no_overflow
     def without_levels(self, side: str, count: int, *, start: int = 0) -> OrderBook:
         """Remove ``count`` consecutive levels of ``side`` starting at level
         index ``start`` (0 = best): a gap measured in levels."""
@@ -213,6 +218,7 @@ class OrderBook:
             return OrderBook(p[keep], s[keep], self.ask_prices, self.ask_sizes)
         return OrderBook(self.bid_prices, self.bid_sizes, p[keep], s[keep])
 
+    @v.no_overflow
     def shifted(self, new_mid: float) -> OrderBook:
         """The same book moved so that its mid is ``new_mid`` (every level
         multiplied by new_mid / mid; sizes unchanged)."""
@@ -220,11 +226,13 @@ class OrderBook:
         k = m / self.mid
         return OrderBook(self.bid_prices * k, self.bid_sizes, self.ask_prices * k, self.ask_sizes)
 
+    @v.no_overflow
     def scaled(self, factor: float) -> OrderBook:
         """Every size multiplied by ``factor`` (> 0): a deeper or thinner copy."""
         f = v.scalar("factor", v.positive("factor", factor))
         return OrderBook(self.bid_prices, self.bid_sizes * f, self.ask_prices, self.ask_sizes * f)
 
+    @v.no_overflow
     def after(self, fill: Fill) -> OrderBook:
         """The book left once ``fill`` has consumed its levels."""
         return v.instance("fill", fill, Fill, "a Fill from market_order_fill").book_after
@@ -276,6 +284,7 @@ class Fill:
     def complete(self) -> bool:
         return self.unfilled == 0.0
 
+    @v.no_overflow
     def cost_vs(self, reference_price: float) -> float:
         """Money lost against executing everything at ``reference_price``:
         s x (VWAP - reference) x filled (s = +1 buy, -1 sell); positive = worse."""
@@ -284,6 +293,7 @@ class Fill:
         return s * (self.notional - ref * self.filled)
 
 
+@v.no_overflow
 def market_order_fill(
     book: OrderBook,
     side: str,
@@ -399,6 +409,7 @@ def _grid(mid: float, tick: float, levels: int, spread: float) -> tuple[NDArray,
     return bids[bids > 0], asks
 
 
+@v.no_overflow
 def deep_book(
     mid: float,
     *,
@@ -414,6 +425,7 @@ def deep_book(
     return OrderBook(bids, np.full(bids.size, sz), asks, np.full(asks.size, sz))
 
 
+@v.no_overflow
 def thin_book(
     mid: float,
     *,
@@ -427,6 +439,7 @@ def thin_book(
     return deep_book(mid, tick=tick, levels=levels, size=size, spread=spread)
 
 
+@v.no_overflow
 def thinning_book(
     mid: float,
     *,
@@ -469,6 +482,7 @@ DEPTH_PROFILES: dict[str, Callable[..., OrderBook]] = {
 """Named depth profiles: name -> function(mid, **parameters) -> OrderBook."""
 
 
+@v.no_overflow
 def make_book(profile: str, mid: float, **params: Any) -> OrderBook:
     """Build a book from a named profile ('deep', 'thin', 'thinning') with
     explicit parameters passed to that profile's function."""
@@ -476,6 +490,7 @@ def make_book(profile: str, mid: float, **params: Any) -> OrderBook:
     return DEPTH_PROFILES[name](mid, **params)
 
 
+@v.no_overflow
 def delayed_execution_price(
     path: ArrayLike, trigger_step: int | ArrayLike, delay: int | ArrayLike
 ) -> v.Float:

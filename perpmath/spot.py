@@ -102,6 +102,7 @@ def _threshold_prices(
     return np.where(k >= 0, cand[np.arange(s.size), np.maximum(k, 0)], np.nan)
 
 
+@v.no_overflow
 def spot_vs_perpetual(
     prices: ArrayLike,
     capital: float,
@@ -212,6 +213,7 @@ def spot_vs_perpetual(
     return frame
 
 
+@v.no_overflow
 def scripted_path(
     anchors: Sequence[float] = (96_000.0, 101_000.0, 84_000.0, 99_000.0),
     steps_per_leg: int = 60,
@@ -249,6 +251,7 @@ def scripted_path(
     return path * np.exp(shocks)
 
 
+@v.no_overflow
 def account_equity_path(account: Account, marks: Mapping[str, ArrayLike]) -> pd.DataFrame:
     """Equity of an account along a path of marks, with liquidations that stick.
 

@@ -82,6 +82,7 @@ _COLUMNS = [
 ]
 
 
+@v.no_overflow
 def liquidation_trace(
     side: str,
     entry_price: float,

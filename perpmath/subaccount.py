@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 
+@v.no_overflow
 def impact_notional(
     initial_margin_fraction: ArrayLike, impact_margin: ArrayLike = 500.0
 ) -> v.Float:
@@ -63,6 +64,7 @@ def impact_notional(
     return v.result(m / imf)
 
 
+@v.no_overflow
 def maintenance_margin_fraction(
     initial_margin_fraction: ArrayLike, maintenance_fraction: ArrayLike
 ) -> v.Float:
@@ -81,6 +83,7 @@ def maintenance_margin_fraction(
     return v.result(imf * mf)
 
 
+@v.no_overflow
 def open_interest_initial_margin_fraction(
     base_fraction: ArrayLike,
     open_notional: ArrayLike,
@@ -129,6 +132,7 @@ class SubaccountMargin:
     liquidatable: bool
     per_position_maintenance: tuple[float, ...]
 
+    @v.no_overflow
     def as_dict(self) -> dict[str, Any]:
         """The values as a plain dict."""
         return asdict(self)
@@ -172,6 +176,7 @@ def _positions(
     return size, price, imf, mf
 
 
+@v.no_overflow
 def subaccount_margin(
     quote_balance: float,
     sizes: ArrayLike,
@@ -209,6 +214,7 @@ def subaccount_margin(
     )
 
 
+@v.no_overflow(inf=True)
 def subaccount_bankruptcy_price(
     quote_balance: float,
     sizes: ArrayLike,

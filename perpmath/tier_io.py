@@ -250,6 +250,7 @@ def _parse_csv(text: str) -> list[dict[str, Any]]:
     return rows
 
 
+@v.no_overflow(inf=True)
 def read_tier_table(
     source: str | Path | dict[str, Any] | list[Any],
     *,

@@ -77,6 +77,7 @@ class LiquidationOutcome:
         return self.deficit > 0
 
 
+@v.no_overflow
 def execute_liquidation(
     side: str,
     quantity: float,

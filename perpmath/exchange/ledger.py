@@ -132,6 +132,7 @@ class Ledger:
         self._flows: dict[int, float] = {}
 
     # --- recording ------------------------------------------------------
+    @v.no_overflow
     def record(
         self, step: int, source: str | int, target: str | int, amount: float, reason: str
     ) -> None:
@@ -149,6 +150,7 @@ class Ledger:
             if code < 0:
                 self._flows[code] = self._flows.get(code, 0.0) + sign * a
 
+    @v.no_overflow
     def record_signed(
         self, step: int, party: str | int, pool: str, amount: float, reason: str
     ) -> None:
@@ -162,6 +164,7 @@ class Ledger:
         else:
             self.record(step, party, pool, -a, reason)
 
+    @v.no_overflow
     def record_many(
         self,
         step: int,
@@ -205,6 +208,7 @@ class Ledger:
         self._flows[p] = self._flows.get(p, 0.0) - float(amt.sum())
 
     # --- queries --------------------------------------------------------
+    @v.no_overflow
     def net_flow(self, party: str | int) -> float:
         """Money received minus money sent by ``party`` over the whole ledger."""
         code = _code(party, "party")
@@ -219,6 +223,7 @@ class Ledger:
     def __len__(self) -> int:
         return len(self._rows) + sum(c[0].size for c in self._chunks)
 
+    @v.no_overflow
     def to_frame(self) -> pd.DataFrame:
         """All transfers: columns step, source, target, amount, reason (sorted by step)."""
         parts = []
@@ -259,11 +264,13 @@ class Ledger:
         return frame.sort_values("step", kind="stable").reset_index(drop=True)
 
     # --- conservation ---------------------------------------------------
+    @v.no_overflow
     def tolerance(self, gross: float = 0.0) -> float:
         """absolute + relative x (|deposits| + gross); ``gross`` is a finite amount >= 0."""
         g = _amount("gross", gross)
         return self.absolute_tolerance + self.relative_tolerance * (abs(self.deposits) + g)
 
+    @v.no_overflow
     def check(self, step: int, components: Mapping[str, float], *, gross: float = 0.0) -> float:
         """Check sum(components) == deposits within the tolerance and store the row.
 
@@ -289,6 +296,7 @@ class Ledger:
             )
         return diff
 
+    @v.no_overflow
     def totals(self) -> pd.DataFrame:
         """One row per checked step: every component, their sum, deposits, difference."""
         rows = [
