@@ -402,7 +402,6 @@ class TierTable:
             return v.result(n * rates[idx])
         return v.result(n * rates[idx] - amounts[idx])
 
-    @v.no_overflow
     def check_leverage(self, notional: ArrayLike, leverage: ArrayLike) -> None:
         """Raise ValueError if ``leverage`` exceeds the tier's maximum for ``notional``."""
         lev = v.leverage(leverage)

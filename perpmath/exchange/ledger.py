@@ -132,7 +132,6 @@ class Ledger:
         self._flows: dict[int, float] = {}
 
     # --- recording ------------------------------------------------------
-    @v.no_overflow
     def record(
         self, step: int, source: str | int, target: str | int, amount: float, reason: str
     ) -> None:
@@ -150,7 +149,6 @@ class Ledger:
             if code < 0:
                 self._flows[code] = self._flows.get(code, 0.0) + sign * a
 
-    @v.no_overflow
     def record_signed(
         self, step: int, party: str | int, pool: str, amount: float, reason: str
     ) -> None:
@@ -164,7 +162,6 @@ class Ledger:
         else:
             self.record(step, party, pool, -a, reason)
 
-    @v.no_overflow
     def record_many(
         self,
         step: int,
