@@ -298,20 +298,23 @@ def _compute(
     side: str | ArrayLike,
     entry_price: ArrayLike,
     leverage: ArrayLike | None,
-    quantity: ArrayLike,
-    maintenance: TierTable | ArrayLike | None,
-    contract: str | None,
-    margin: ArrayLike | None,
-    convention: str | Convention | None,
-    margin_mode: str,
-    wallet_balance: ArrayLike | None,
-    other_maintenance: ArrayLike,
-    other_unrealized_pnl: ArrayLike,
-    contract_size: ArrayLike | None,
-    taker_fee: float | None,
-    maintenance_amount: ArrayLike | None,
+    quantity: ArrayLike = 1.0,
+    *,
+    maintenance: TierTable | ArrayLike | None = None,
+    maintenance_amount: ArrayLike | None = None,
+    contract: str | None = None,
+    margin: ArrayLike | None = None,
+    convention: str | Convention | None = None,
+    margin_mode: str = "isolated",
+    wallet_balance: ArrayLike | None = None,
+    other_maintenance: ArrayLike = 0.0,
+    other_unrealized_pnl: ArrayLike = 0.0,
+    contract_size: ArrayLike | None = None,
+    taker_fee: float | None = None,
     with_bankruptcy: bool = False,
 ) -> _Result:
+    """Every value behind a liquidation price: ``liquidation_price``'s arguments
+    (but ``mark_price``), and the bankruptcy price too if ``with_bankruptcy``."""
     s = v.side_sign(side)
     e = v.positive("entry_price", entry_price)
     lev = None if leverage is None else v.leverage(leverage)
@@ -424,23 +427,9 @@ def liquidation_price(
     Sources: Binance USDⓈ-M and COIN-M liquidation price pages (see module
     docstring); each convention's page (``get_convention(name).source``).
     """
-    r = _compute(
-        side,
-        entry_price,
-        leverage,
-        quantity,
-        maintenance,
-        contract,
-        margin,
-        convention,
-        margin_mode,
-        wallet_balance,
-        other_maintenance,
-        other_unrealized_pnl,
-        contract_size,
-        taker_fee,
-        maintenance_amount,
-    )
+    args = dict(locals())  # the arguments, by name, as _compute takes them
+    del args["mark_price"]
+    r = _compute(**args)
     lp = r.lp
     if mark_price is not None:
         _check_mark(v.side_sign(side), lp, mark_price)
@@ -530,24 +519,7 @@ def liquidation_price_details(
         raise v.ArgumentTypeError(f"side must be a single 'long' or 'short', got {side!r}")
     lp = float(liquidation_price(side, entry_price, leverage, quantity, **kwargs))
     kwargs.pop("mark_price", None)
-    r = _compute(
-        side,
-        entry_price,
-        leverage,
-        quantity,
-        kwargs.get("maintenance"),
-        kwargs.get("contract"),
-        kwargs.get("margin"),
-        kwargs.get("convention"),
-        kwargs.get("margin_mode", "isolated"),
-        kwargs.get("wallet_balance"),
-        kwargs.get("other_maintenance", 0.0),
-        kwargs.get("other_unrealized_pnl", 0.0),
-        kwargs.get("contract_size"),
-        kwargs.get("taker_fee"),
-        kwargs.get("maintenance_amount"),
-        with_bankruptcy=True,
-    )
+    r = _compute(side, entry_price, leverage, quantity, **kwargs, with_bankruptcy=True)
     st = r.st
     raw = float(r.lp)
     rate, amount = float(r.rate), float(r.amount)
@@ -762,22 +734,38 @@ def hedge_liquidation_price(
         ql, qs, cs = ql * cs, qs * cs, np.ones(())
     if np.any((ql == 0) & (qs == 0)):
         raise ValueError("long_quantity and short_quantity must not both be 0")
-    m = wb - tmm + upnl
+    brackets = _hedge_brackets(kind, maintenance)
+    lp = _hedge_search(kind, wb - tmm + upnl, ql, el, qs, es, cs, brackets)
+    return v.result(lp)
+
+
+_Brackets = tuple[Arr, Arr, Arr, Arr, str]
+
+
+def _hedge_brackets(kind: str, maintenance: TierTable | ArrayLike | None) -> _Brackets:
+    """Rates, amounts, floors and caps of the brackets a hedge-mode leg can fall in,
+    and the table's name; a single rate (default 0.004) is one bracket, "flat"."""
     if isinstance(maintenance, TierTable):
         if _check_table(kind, maintenance):
             raise ValueError(
                 f"tier table {maintenance.name} counts contracts in USD (margin valued at "
                 "entry); hedge mode takes a table in the position's notional unit"
             )
-        rates, amounts = maintenance.maintenance_rate, maintenance.maintenance_amount
-        floors, caps, name = maintenance.floor, maintenance.cap, maintenance.name
-    else:
-        rate = DEFAULT_MAINTENANCE_RATE if maintenance is None else maintenance
-        r = v.in_range("maintenance", rate, 0.0, 1.0)
-        if r.ndim:
-            raise ValueError("maintenance must be a single rate or a TierTable here")
-        rates, amounts = np.array([float(r)]), np.array([0.0])
-        floors, caps, name = np.array([0.0]), np.array([np.inf]), "flat"
+        t = maintenance
+        return t.maintenance_rate, t.maintenance_amount, t.floor, t.cap, t.name
+    rate = DEFAULT_MAINTENANCE_RATE if maintenance is None else maintenance
+    r = v.in_range("maintenance", rate, 0.0, 1.0)
+    if r.ndim:
+        raise ValueError("maintenance must be a single rate or a TierTable here")
+    return np.array([float(r)]), np.array([0.0]), np.array([0.0]), np.array([np.inf]), "flat"
+
+
+def _hedge_search(
+    kind: str, m: Arr, ql: Arr, el: Arr, qs: Arr, es: Arr, cs: Arr, brackets: _Brackets
+) -> Arr:
+    """The shared price for each pair of brackets (long leg, short leg), kept where
+    both legs' notionals at that price lie in their brackets."""
+    rates, amounts, floors, caps, name = brackets
 
     def solve(mr_l: float, cum_l: float, mr_s: float, cum_s: float) -> Arr:
         if kind == "linear":
@@ -807,7 +795,7 @@ def hedge_liquidation_price(
             f"the notional at the liquidation price exceeds the largest tier of {name}; "
             "reduce the position sizes"
         )
-    return v.result(lp)
+    return lp
 
 
 @v.no_overflow(inf=True)
@@ -911,27 +899,12 @@ def liquidation_price_after(
         kwargs.get("taker_fee"),
     )
     close = e if close_price is None else v.positive("close_price", close_price)
-    if st.kind == "linear":
-        realized = s * red * st.size * (close - e)
-    else:
-        realized = s * red * st.cs * (1.0 / e - 1.0 / close)
+    realized = _realized_pnl(st, s, red, e, close)
     q_after = q - red
     if mode == "isolated":
         v.unused("wallet_balance", wallet_balance, None, applies="margin_mode='cross'")
-        if margin is None and lev is None:
-            raise ValueError("an isolated position needs leverage or margin= (its margin)")
-        m0 = (
-            _notional(st.kind, q * st.size, e, st.cs) / lev
-            if margin is None
-            else v.positive("margin", margin)
-        )
-        m1 = m0 * (q_after / q) if release_margin else m0 + realized
-        m1 = m1 + add
-        if np.any(m1 <= 0):
-            raise ValueError(
-                "the margin left after the change must be greater than 0; add_margin "
-                f"{float(np.min(add)):,.2f} takes out more than the position holds"
-            )
+        m0 = _isolated_margin(st, e, q, lev, margin)
+        m1 = _margin_after(m0, q_after / q if release_margin else None, realized, add)
         return liquidation_price(side, e, lev, q_after, margin=m1, margin_mode="isolated", **kwargs)
     if wallet_balance is None:
         raise ValueError("margin_mode='cross' needs wallet_balance= (the cross wallet balance)")
@@ -942,3 +915,32 @@ def liquidation_price_after(
     return liquidation_price(
         side, e, lev, q_after, margin_mode="cross", wallet_balance=wb, **kwargs
     )
+
+
+def _isolated_margin(st: _Setup, e: Arr, q: Arr, lev: Arr | None, margin: ArrayLike | None) -> Arr:
+    """The isolated margin: ``margin`` if given, else the initial margin notional / leverage."""
+    if margin is None and lev is None:
+        raise ValueError("an isolated position needs leverage or margin= (its margin)")
+    if margin is None:
+        return _notional(st.kind, q * st.size, e, st.cs) / lev
+    return v.positive("margin", margin)
+
+
+def _margin_after(m0: Arr, kept: Arr | None, realized: Arr, add: Arr) -> Arr:
+    """Isolated margin after the change: the share ``kept`` of it (margin released in
+    proportion to the size closed), or all of it plus the realised PnL (``kept`` None),
+    plus ``add``; it must stay above 0."""
+    m1 = (m0 * kept if kept is not None else m0 + realized) + add
+    if np.any(m1 <= 0):
+        raise ValueError(
+            "the margin left after the change must be greater than 0; add_margin "
+            f"{float(np.min(add)):,.2f} takes out more than the position holds"
+        )
+    return m1
+
+
+def _realized_pnl(st: _Setup, s: Any, red: Arr, e: Arr, close: Arr) -> Arr:
+    """PnL realised by closing ``red`` contracts at ``close`` (contracts.unrealized_pnl)."""
+    if st.kind == "linear":
+        return s * red * st.size * (close - e)
+    return s * red * st.cs * (1.0 / e - 1.0 / close)
