@@ -58,7 +58,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from perpmath import _validate as v
 from perpmath.contracts import notional as _notional
@@ -655,23 +655,7 @@ def funding_over_time(
     paid = np.asarray(funding_payment(side, q, marks, r), dtype=float)
     cum = np.cumsum(paid)
     left = m0 - cum
-    if isinstance(maintenance, TierTable):
-        mm_entry = float(maintenance.maintenance_margin(q * e))
-    else:
-        mm_entry = q * e * v.scalar("maintenance", v.in_range("maintenance", maintenance, 0, 1))
-    alive = left > mm_entry
-    n_ok = r.size if alive.all() else int(np.argmin(alive))
-    liq = np.full(r.shape, np.nan)
-    if n_ok:
-        liq[:n_ok] = _liquidation_price(
-            side, e, lev, q, maintenance=maintenance, margin=left[:n_ok]
-        )
-    crossed = s * (marks[:n_ok] - liq[:n_ok]) <= 0
-    if crossed.any():
-        n_end = int(np.argmax(crossed)) + 1
-    else:
-        n_end = n_ok
-    liquidated = n_end < r.size or bool(crossed.any())
+    liq, n_end, liquidated = _liquidation_prices(side, s, e, lev, q, maintenance, marks, left)
     frame = pd.DataFrame(
         {
             "settlement": np.arange(1, r.size + 1),
@@ -692,6 +676,36 @@ def funding_over_time(
     frame.attrs["interval_hours"] = float(hours)
     frame.attrs["convention"] = convention
     return frame.reset_index(drop=True)
+
+
+def _liquidation_prices(
+    side: str,
+    s: float,
+    e: float,
+    lev: float,
+    q: float,
+    maintenance: TierTable | float,
+    marks: NDArray[np.float64],
+    left: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], int, bool]:
+    """Liquidation price with the margin ``left`` after each settlement, the number of
+    rows to keep (up to and including the settlement that liquidates) and whether the
+    position is liquidated: at a mark past its liquidation price, or once the margin
+    left no longer covers the maintenance margin at the entry (NaN from there on)."""
+    if isinstance(maintenance, TierTable):
+        mm_entry = float(maintenance.maintenance_margin(q * e))
+    else:
+        mm_entry = q * e * v.scalar("maintenance", v.in_range("maintenance", maintenance, 0, 1))
+    alive = left > mm_entry
+    n_ok = left.size if alive.all() else int(np.argmin(alive))
+    liq = np.full(left.shape, np.nan)
+    if n_ok:
+        liq[:n_ok] = _liquidation_price(
+            side, e, lev, q, maintenance=maintenance, margin=left[:n_ok]
+        )
+    crossed = s * (marks[:n_ok] - liq[:n_ok]) <= 0
+    n_end = int(np.argmax(crossed)) + 1 if crossed.any() else n_ok
+    return liq, n_end, n_end < left.size or bool(crossed.any())
 
 
 @v.no_overflow

@@ -499,20 +499,7 @@ def wick_demo(
     wick_length = v.integer("wick_length", wick_length, minimum=1)
     window = v.integer("window", window, minimum=1)
     wick_start = v.integer("wick_start", wick_start, 0, n_seconds - 1)
-    v.instance("venues", venues, tuple | list, "a list of venue names")
-    for k, name in enumerate(venues):
-        v.text(f"venues[{k}]", name)
-    if len(venues) < 3:
-        raise ValueError(f"venues must name at least 3 spot venues, got {len(venues)}")
-    if spot_wick_venue is not None:
-        spot_wick_venue = v.integer("spot_wick_venue", spot_wick_venue, 0, len(venues) - 1)
-    spread = v.scalar("spread", v.non_negative("spread", spread))
-    widest = 2.0 / (len(venues) - 1)
-    if spread >= widest:
-        raise ValueError(
-            f"spread must be smaller than {widest:g} so that every one of the {len(venues)} "
-            f"venues quotes a price above 0, got {spread!r}"
-        )
+    spot_wick_venue, spread = _spot_venues(venues, spot_wick_venue, spread)
     funding_rate = v.scalar("funding_rate", funding_rate)
     hours_to_funding = v.scalar(
         "hours_to_funding",
@@ -542,12 +529,32 @@ def wick_demo(
         )
     )
     frame = pd.DataFrame(spot, columns=list(venues))
-    frame["index"] = index
-    frame["last"] = last
-    frame["mark"] = mark
+    frame["index"], frame["last"], frame["mark"] = index, last, mark
     frame.index = pd.Index(t, name="second")
     if s > 0:
         on_last, on_mark = bool(last.min() <= lp), bool(mark.min() <= lp)
     else:
         on_last, on_mark = bool(last.max() >= lp), bool(mark.max() >= lp)
     return WickDemo(frame, side.strip().lower(), e, lev, lp, on_last, on_mark)
+
+
+def _spot_venues(
+    venues: tuple[str, ...] | list[str], spot_wick_venue: int | None, spread: float
+) -> tuple[int | None, float]:
+    """The wick demo's spot venues checked: at least 3 names, the venue that wicks
+    (or None) one of them, and a spread that keeps every venue's quote above 0."""
+    v.instance("venues", venues, tuple | list, "a list of venue names")
+    for k, name in enumerate(venues):
+        v.text(f"venues[{k}]", name)
+    if len(venues) < 3:
+        raise ValueError(f"venues must name at least 3 spot venues, got {len(venues)}")
+    if spot_wick_venue is not None:
+        spot_wick_venue = v.integer("spot_wick_venue", spot_wick_venue, 0, len(venues) - 1)
+    spread = v.scalar("spread", v.non_negative("spread", spread))
+    widest = 2.0 / (len(venues) - 1)
+    if spread >= widest:
+        raise ValueError(
+            f"spread must be smaller than {widest:g} so that every one of the {len(venues)} "
+            f"venues quotes a price above 0, got {spread!r}"
+        )
+    return spot_wick_venue, spread

@@ -344,11 +344,7 @@ def market_order_fill(
             f"quantity {q:g} is larger than the {book_side} side of the book{where} "
             f"({total:g} available); pass allow_partial=True to fill what exists"
         )
-    take = np.clip(q - (cum - avail), 0.0, avail)
-    # q - (cum - avail) rounds like the cumulative sum (about 1e-16 x cum): a level
-    # the order uses up can keep a crumb such as 5.55e-17. It is exhausted: take it all.
-    used_up = (take > 0) & (avail - take <= _EXHAUSTED * cum)
-    take[used_up] = avail[used_up]
+    take, used_up = _taken(q, avail, cum)
     filled = float(take.sum()) if total < q else q
     used = take > 0
     notional = float(np.dot(take, prices))
@@ -362,14 +358,6 @@ def market_order_fill(
         after = OrderBook(prices, left, book.ask_prices, book.ask_sizes)
     else:
         after = OrderBook(book.bid_prices, book.bid_sizes, prices, left)
-    levels = pd.DataFrame(
-        {
-            "price": prices[used],
-            "size": take[used],
-            "cumulative_size": np.cumsum(take[used]),
-            "notional": prices[used] * take[used],
-        }
-    )
     return Fill(
         side=key,
         requested=q,
@@ -382,8 +370,31 @@ def market_order_fill(
         notional=notional,
         slippage_vs_best=s * (vwap - best) / best,
         slippage_vs_mid=s * (vwap - mid) / mid,
-        levels=levels,
+        levels=_levels_taken(prices[used], take[used]),
         book_after=after,
+    )
+
+
+def _taken(q: float, avail: NDArray[np.float64], cum: NDArray[np.float64]) -> tuple[Any, Any]:
+    """Size taken at each level by an order of ``q``, best first, and which levels it
+    uses up (``cum`` is the cumulative size available)."""
+    take = np.clip(q - (cum - avail), 0.0, avail)
+    # q - (cum - avail) rounds like the cumulative sum (about 1e-16 x cum): a level
+    # the order uses up can keep a crumb such as 5.55e-17. It is exhausted: take it all.
+    used_up = (take > 0) & (avail - take <= _EXHAUSTED * cum)
+    take[used_up] = avail[used_up]
+    return take, used_up
+
+
+def _levels_taken(prices: NDArray[np.float64], take: NDArray[np.float64]) -> pd.DataFrame:
+    """The levels a fill used: price, size taken, cumulative size and notional."""
+    return pd.DataFrame(
+        {
+            "price": prices,
+            "size": take,
+            "cumulative_size": np.cumsum(take),
+            "notional": prices * take,
+        }
     )
 
 
