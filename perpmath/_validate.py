@@ -20,7 +20,8 @@ The kinds of check, each in one place:
   one position is meant), ``contract_type``,
   ``text`` (free text such as a symbol), ``flag`` (True or False only);
 * shapes: ``same_length`` and ``broadcastable`` name both arguments instead
-  of NumPy's "operands could not be broadcast";
+  of NumPy's "operands could not be broadcast"; ``first_where`` gives the
+  values of the first offending element for a message;
 * modes: ``unused`` refuses an argument that the chosen mode does not use
   unless it is left at its default (the rule is stated in CONTRIBUTING.md);
 * objects: ``instance`` (an OrderBook, a TierTable, ...), ``generator`` (a
@@ -343,6 +344,15 @@ def _type_and_value(value: Any) -> str:
     if len(text) > 60:
         text = text[:57] + "..."
     return f"{type(value).__name__} {text}"
+
+
+def first_where(mask: ArrayLike, *arrays: ArrayLike) -> tuple[float, ...]:
+    """The elements of ``arrays`` (broadcast together) at the first index where
+    ``mask`` holds: the values a message about the first offending element shows."""
+    arrs = np.broadcast_arrays(*arrays)
+    shape = arrs[0].shape
+    i = tuple(np.argwhere(np.broadcast_to(mask, shape))[0]) if len(shape) else ()
+    return tuple(float(a[i]) for a in arrs)
 
 
 def same_length(name_a: str, a: ArrayLike, name_b: str, b: ArrayLike) -> None:

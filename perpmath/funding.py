@@ -198,11 +198,9 @@ def premium_index(impact_bid: ArrayLike, impact_ask: ArrayLike, index_price: Arr
     v.broadcastable(impact_bid=bid, impact_ask=ask, index_price=idx)
     bad = bid > ask
     if np.any(bad):
-        b, a = np.broadcast_arrays(bid, ask)
-        k = tuple(np.argwhere(np.broadcast_to(bad, b.shape))[0]) if b.ndim else ()
+        b, a = v.first_where(bad, bid, ask)
         raise ValueError(
-            f"impact_bid must not exceed impact_ask, got impact_bid {float(b[k])!r} "
-            f"above impact_ask {float(a[k])!r}"
+            f"impact_bid must not exceed impact_ask, got impact_bid {b!r} above impact_ask {a!r}"
         )
     return v.result((np.maximum(0.0, bid - idx) - np.maximum(0.0, idx - ask)) / idx)
 

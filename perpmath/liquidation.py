@@ -443,11 +443,10 @@ def _check_mark(s: Any, lp: Arr, mark_price: ArrayLike) -> None:
     v.broadcastable(position=lp, mark_price=mark)
     past = np.where(np.asarray(s) > 0, mark <= lp, mark >= lp)
     if np.any(past):
-        mb, lb = np.broadcast_arrays(mark, lp)
-        i = tuple(np.argwhere(np.broadcast_to(past, lb.shape))[0]) if lb.ndim else ()
+        mb, lb = v.first_where(past, mark, lp)
         raise ValueError(
-            f"mark_price {mb[i]:,.2f} is already at or past the liquidation price "
-            f"{lb[i]:,.2f}: the position would be liquidated now"
+            f"mark_price {mb:,.2f} is already at or past the liquidation price "
+            f"{lb:,.2f}: the position would be liquidated now"
         )
 
 

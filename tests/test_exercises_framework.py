@@ -3,6 +3,9 @@ request, multiple choice with feedback, and predictions recorded before they are
 
 from __future__ import annotations
 
+import re
+import textwrap
+
 import numpy as np
 import pytest
 
@@ -195,3 +198,15 @@ def test_registration_errors():
 
 def test_every_kind_is_named():
     assert set(exr.KINDS) == {"number", "choice", "predict"}
+
+
+@pytest.mark.parametrize("key", exr.list_exercises())
+def test_worked_solution_is_plain_code_ending_in_the_answer(key):
+    # every section's exercises: solution(key) prints the solver as a learner's cell
+    text = repr(solution(key))
+    code = textwrap.dedent(text.split("Computed by:\n", 1)[1])
+    compile(code, key, "exec")
+    assert not re.search(r"^\s*return\b", code, re.M), f"{key}: it should read like a cell"
+    last = code.rstrip().rsplit("\nanswer = ", 1)
+    assert len(last) == 2 or code.startswith("answer = "), f"{key}: it should end by setting answer"
+    assert "_pair" not in code and "RUNNING_EXAMPLE._" not in code
