@@ -95,18 +95,9 @@ def avellaneda_zhang_ratio(
     lev = _lev(leverage)
     var = v.non_negative("variance", variance)
     v.broadcastable(index_ratio=ratio, leverage=lev, variance=var)
-    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+    with np.errstate(under="ignore"):
         out = ratio**lev * np.exp(-(lev**2 - lev) / 2.0 * var)
-    return v.result(_finite(out))
-
-
-def _finite(out: NDArray[np.float64]) -> NDArray[np.float64]:
-    if not np.all(np.isfinite(out)):
-        raise OverflowError(
-            "the result exceeds the largest float: index_ratio, leverage, sigma, days and "
-            "variance must be of a realistic size"
-        )
-    return out
+    return v.result(out)  # beyond a float: no_overflow names the arguments
 
 
 @v.no_overflow
@@ -123,7 +114,6 @@ def volatility_drag(leverage: ArrayLike, sigma: ArrayLike, days: ArrayLike) -> v
     sig = v.non_negative("sigma", sigma)
     t = v.non_negative("days", days) / DAYS_PER_YEAR
     v.broadcastable(leverage=lev, sigma=sig, days=t)
-    with np.errstate(over="ignore", invalid="ignore"):
-        k, var = (lev**2 - lev) / 2.0, sig**2 * t
-        out = -np.expm1(-np.where((k == 0) | (var == 0), 0.0, k * var))
-    return v.result(_finite(out))
+    k, var = (lev**2 - lev) / 2.0, sig**2 * t
+    out = -np.expm1(-np.where((k == 0) | (var == 0), 0.0, k * var))
+    return v.result(out)  # beyond a float: no_overflow names the arguments

@@ -100,18 +100,14 @@ def first_passage_probability(
         raise ValueError("barrier_ratio must differ from 1 (a barrier at the start is hit at once)")
     never = ratio == 0  # a GBM price never reaches 0
     b = np.log(np.where(never, 0.5, ratio))
-    with np.errstate(over="ignore", invalid="ignore"):
-        nu = m - 0.5 * np.square(sig)
-        st = sig * np.sqrt(t)
-        down = b < 0
-        sgn = np.where(down, 1.0, -1.0)
-        z1, z2 = sgn * (b - nu * t) / st, sgn * (b + nu * t) / st
-        expo = np.clip(2.0 * nu * b / sig**2, -700.0, 700.0)
-    if not (np.isfinite(z1).all() and np.isfinite(z2).all() and np.isfinite(expo).all()):
-        raise OverflowError(
-            "sigma, mu and days are too large to evaluate the first-passage law in floating "
-            "point: they must be of a realistic size"
-        )
+    nu = m - 0.5 * np.square(sig)
+    st = sig * np.sqrt(t)
+    down = b < 0
+    sgn = np.where(down, 1.0, -1.0)
+    # checked before the clips below could hide an overflow: no_overflow names the arguments
+    z1 = v.not_overflowed(sgn * (b - nu * t) / st)
+    z2 = v.not_overflowed(sgn * (b + nu * t) / st)
+    expo = np.clip(v.not_overflowed(2.0 * nu * b / sig**2), -700.0, 700.0)
     first = np.asarray(normal_cdf(z1))
     second = np.exp(expo) * np.asarray(normal_cdf(z2))
     first, second = np.where(never, 0.0, first), np.where(never, 0.0, second)

@@ -196,14 +196,11 @@ def subaccount_margin(
     size, price, imf, mf = _positions(
         sizes, oracle_prices, initial_margin_fractions, maintenance_fractions
     )
-    with np.errstate(over="ignore", invalid="ignore"):
-        value = np.abs(size) * price
-        tnc = qb + float((size * price).sum())
-        imr = float((value * imf).sum())
-        mm_each = value * imf * mf
-        mmr = float(mm_each.sum())
-    if not np.isfinite([tnc, imr, mmr]).all():
-        raise OverflowError("sizes, oracle_prices and quote_balance must be of a realistic size")
+    value = np.abs(size) * price  # a sum beyond a float: no_overflow names the arguments
+    tnc = qb + float((size * price).sum())
+    imr = float((value * imf).sum())
+    mm_each = value * imf * mf
+    mmr = float(mm_each.sum())
     return SubaccountMargin(
         account_value=tnc,
         initial_margin_requirement=imr,
@@ -214,7 +211,7 @@ def subaccount_margin(
     )
 
 
-@v.no_overflow(inf=True)
+@v.no_overflow
 def subaccount_bankruptcy_price(
     quote_balance: float,
     sizes: ArrayLike,
@@ -263,8 +260,5 @@ def subaccount_bankruptcy_price(
         )
     mm_i = state.per_position_maintenance[market]
     s = float(np.sign(size[market]))
-    with np.errstate(over="ignore", invalid="ignore"):
-        bp = float(price[market] - s * state.account_value * mm_i / (tmmr * abs(size[market])))
-    if not np.isfinite(bp):
-        raise OverflowError("sizes, oracle_prices and quote_balance must be of a realistic size")
-    return bp
+    # beyond a float: no_overflow names the arguments out of scale
+    return float(price[market] - s * state.account_value * mm_i / (tmmr * abs(size[market])))
