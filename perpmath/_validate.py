@@ -518,7 +518,7 @@ def _non_finite(value: Any, inf_ok: bool, seen: set[int]) -> str | None:
         if value.dtype.kind not in "fc":
             return None
         bad = np.isnan(value) if inf_ok else ~np.isfinite(value)
-        return f"{value[bad].ravel()[0]!r} in an array" if bad.any() else None
+        return f"{value[bad].ravel()[0].item()!r} in an array" if bad.any() else None
     if id(value) in seen:
         return None
     seen.add(id(value))
@@ -565,8 +565,7 @@ def _overflow_message(func: Callable[..., Any], args: Any, kwargs: Any, where: s
                 given.update(value)
             else:
                 given[name] = value
-    named = out_of_scale(given)
-    who = " and ".join(named) if named else "the values given"
+    who = out_of_scale(given) or "the values given"
     at = f" (it holds {where})" if where else ""
     return (
         f"{who} must be of a realistic size: the result of {func.__qualname__} "
@@ -574,12 +573,14 @@ def _overflow_message(func: Callable[..., Any], args: Any, kwargs: Any, where: s
     )
 
 
-def out_of_scale(values: Mapping[str, Any], most: int = 4) -> list[str]:
-    """``"NAME VALUE"`` for the numeric values farthest out of scale, farthest first.
+def out_of_scale(values: Mapping[str, Any], most: int = 4) -> str:
+    """``"NAME VALUE, NAME VALUE and NAME VALUE"``: the numeric values farthest out
+    of scale, farthest first ("" if none is a number).
 
     A value's scale is the largest |log10 |x||: 1e300 and 1e-300 are as far.
     Those beyond 1e15 (or below 1e-15) are all named, up to ``most``; if none
-    is, the two farthest. Non-numeric values are passed over.
+    is, the two farthest. Non-numeric values are passed over. The CLI names
+    its flags with it.
     """
     scored = []
     for name, value in values.items():
@@ -588,7 +589,8 @@ def out_of_scale(values: Mapping[str, Any], most: int = 4) -> list[str]:
             scored.append((found[0], name, found[1]))
     scored.sort(key=lambda row: -row[0])
     far = [row for row in scored if row[0] >= _OUT_OF_SCALE] or scored[:2]
-    return [f"{name} {shown}" for _, name, shown in far[:most]]
+    names = [f"{name} {shown}" for _, name, shown in far[:most]]
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 2 else names)
 
 
 def _farthest(value: Any) -> tuple[float, str] | None:
