@@ -1,28 +1,33 @@
 #!/usr/bin/env python3
-"""Set up the course environment and launch it, or run every test.
+"""perpmath: the course's commands. Only the Python standard library is used here.
 
-    python3 run.py lab     install (first time only) and open the course in JupyterLab
-    python3 run.py test    install (first time only) and run lint, unit tests and nbval
+For readers and learners:
+  python3 run.py lab [JUPYTERLAB ARGS ...]
+        install the learner environment (first run only) and open the course in
+        JupyterLab, in my-course/ (your copy of course/, made once and never
+        overwritten: the tracked notebooks stay clean). Extra arguments go to
+        JupyterLab unchanged, e.g. --port=8890 or --no-browser.
+  python3 run.py site       build the course as an offline HTML site (_build/site)
 
-Maintainers also have ``python3 run.py execute [NOTEBOOK ...]``, which
-re-executes the course notebooks in place so their stored outputs are current,
-``python3 run.py site``, which builds the course as an offline HTML site in
-``_build/site`` (``scripts/build_site.py``), ``python3 run.py exercises``,
-which regenerates the exercise notebooks in ``course/exercises``, and
-``python run.py server-config``, which merges ``jupyter-config/`` into the
-Jupyter configuration of the environment of the Python running it (Binder's
-``postBuild`` calls it; ``.venv`` gets it on every run).
+For maintainers and instructors:
+  python3 run.py test [PYTEST ARGS ...]
+        install the learner and the test environment (first run only) and run
+        lint, unit tests, strict nbval, and the browser, site, Binder and
+        JupyterHub tests (Debian's chromium and the npm configurable-http-proxy
+        are installed when missing)
+  python3 run.py execute [NOTEBOOK ...]    re-execute course notebooks in place
+  python3 run.py exercises                 regenerate course/exercises/
+  python3 run.py publish OWNER/NAME [--ref TAG]
+        rewrite every Binder, nbgitpuller and Voila link to the published repository
+  python3 run.py wheelhouse   download every pinned wheel into wheelhouse/; later
+        installs then use it and need no network (for a room without one)
+  python3 run.py server-config
+        merge jupyter-config/ into the Jupyter configuration of the Python running
+        it (binder/postBuild; .venv gets it on every run)
 
-The tests include an end-to-end test in a real browser (JupyterLab driven by
-Playwright in Debian's ``chromium``). When ``/usr/bin/chromium`` is missing
-and this runs as root (as CI does), ``test`` installs it with apt-get first;
-otherwise that test is skipped with a message saying how to install it.
-
-Both create a virtual environment in ``.venv`` from the pinned
-``binder/requirements.txt`` (the same pins Binder builds from) and reuse it
-while the pins are unchanged, so only the first run downloads anything.
-Only the Python standard library is used here, so a machine with Python 3.11
-or newer needs nothing else.
+The learner environment is binder/requirements.txt (what Binder installs);
+the test environment adds tests/requirements.txt on top. Both go to .venv and
+are reused while their pins are unchanged. Python 3.11 or newer is needed.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -39,94 +46,168 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
-STAMP = VENV / ".perpmath-installed"
 PINS = ROOT / "binder" / "requirements.txt"
+TEST_PINS = ROOT / "tests" / "requirements.txt"
+LEARNER_STAMP = VENV / ".perpmath-learner"
+TEST_STAMP = VENV / ".perpmath-test"
+WHEELHOUSE = ROOT / "wheelhouse"
+WORKDIR = ROOT / "my-course"
+HUB_NODE = VENV / "hub-proxy"
+PROXY_VERSION = "5.1.0"  # configurable-http-proxy, the npm package JupyterHub's proxy is
+SERVER_CONFIG = ROOT / "jupyter-config" / "jupyter_server_config.json"
+LAB_OVERRIDES = ROOT / "jupyter-config" / "lab-overrides.json"
+VOILA_TEMPLATE = ROOT / "jupyter-config" / "voila-template"
+# Test suites that numpy, pandas and matplotlib ship inside their wheels; no learner runs them.
+BUNDLED_TESTS = ("pandas/tests", "numpy/*/tests", "numpy/tests", "matplotlib/tests")
 
 
 def _say(message: str) -> None:
     print(f"[run.py] {message}", flush=True)
 
 
-def _fingerprint() -> str:
+def _fingerprint(*paths: Path) -> str:
     digest = hashlib.sha256()
-    for path in (PINS, ROOT / "pyproject.toml"):
+    for path in paths:
         digest.update(path.read_bytes())
     digest.update(sys.version.encode())
     return digest.hexdigest()
 
 
 def _run(*args: str | Path, **kwargs) -> None:
-    result = subprocess.run([str(a) for a in args], cwd=ROOT, **kwargs)
+    result = subprocess.run([str(a) for a in args], cwd=kwargs.pop("cwd", ROOT), **kwargs)
     if result.returncode != 0:
         sys.exit(result.returncode)
 
 
-def ensure_environment() -> None:
-    """Create .venv and install the pinned requirements unless already done."""
-    if sys.version_info < (3, 11):  # noqa: UP036 (run.py may be started by an older Python)
-        sys.exit(f"perpmath needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
-    wanted = _fingerprint()
-    if STAMP.exists() and STAMP.read_text() == wanted and PYTHON.exists():
-        install_server_config(VENV)
-        _say("environment .venv is up to date")
-        return
-    if not PYTHON.exists():
-        _say("creating virtual environment in .venv")
-        _run(sys.executable, "-m", "venv", VENV)
-    _say("installing the pinned requirements (first run: about a minute)")
-    _run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    # The pins end with a line '.' that installs the repository itself (as
-    # Binder needs); locally it is installed editable so changes apply at once.
-    lines = ["-e ." if line.strip() == "." else line for line in PINS.read_text().splitlines()]
+def _pip_install(requirements: list[str], *, compile_: bool = True) -> None:
+    """pip install these requirement lines into .venv (from wheelhouse/ when it exists)."""
+    source = []
+    if (WHEELHOUSE / "README.txt").exists():
+        _say(f"installing from {WHEELHOUSE.name}/ only (no network)")
+        source = ["--no-index", "--find-links", str(WHEELHOUSE)]
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
-        handle.write("\n".join(lines) + "\n")
+        handle.write("\n".join(requirements) + "\n")
     try:
-        _run(PYTHON, "-m", "pip", "install", "--quiet", "-r", handle.name)
+        flags = [] if compile_ else ["--no-compile"]
+        _run(PYTHON, "-m", "pip", "install", "--quiet", *flags, *source, "-r", handle.name)
     finally:
         os.unlink(handle.name)
+
+
+def _drop_bundled_tests() -> None:
+    """Delete the test suites numpy, pandas and matplotlib ship (about 70 MB nobody runs)."""
+    for site in VENV.glob("lib/python3*/site-packages"):
+        for pattern in BUNDLED_TESTS:
+            for folder in site.glob(pattern):
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def ensure_environment(tests: bool = False) -> None:
+    """Create .venv with the learner set (and the test set when ``tests``) unless done."""
+    if sys.version_info < (3, 11):  # noqa: UP036 (run.py may be started by an older Python)
+        sys.exit(f"perpmath needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+    learner = _fingerprint(PINS, ROOT / "pyproject.toml", ROOT / "serving" / "pyproject.toml")
+    if not (LEARNER_STAMP.exists() and LEARNER_STAMP.read_text() == learner and PYTHON.exists()):
+        if not PYTHON.exists():
+            _say("creating virtual environment in .venv")
+            _run(sys.executable, "-m", "venv", VENV)
+        _say("installing the learner environment, binder/requirements.txt (first run: ~1 min)")
+        if not (WHEELHOUSE / "README.txt").exists():
+            _run(PYTHON, "-m", "pip", "install", "--quiet", "--no-compile", "--upgrade", "pip")
+        # The pins end with local lines ('./serving', '.') that Binder installs as
+        # they are; here they are editable so that changes apply at once.
+        lines = [
+            f"-e {line.strip()}" if line.strip() in (".", "./serving") else line
+            for line in PINS.read_text().splitlines()
+            if "# Binder only" not in line
+        ]
+        # Modules compile on first import; compiling every file up front costs ~130 MB.
+        _pip_install(lines, compile_=False)
+        _drop_bundled_tests()
+        TEST_STAMP.unlink(missing_ok=True)
+        LEARNER_STAMP.write_text(learner)
+    if tests:
+        wanted = _fingerprint(TEST_PINS, PINS)
+        if not (TEST_STAMP.exists() and TEST_STAMP.read_text() == wanted):
+            _say("installing the test environment on top, tests/requirements.txt")
+            _pip_install(TEST_PINS.read_text().splitlines())
+            TEST_STAMP.write_text(wanted)
     install_server_config(VENV)
-    STAMP.write_text(wanted)
-    _say("environment ready")
+    _say("environment .venv is ready")
 
 
-SERVER_CONFIG = ROOT / "jupyter-config" / "jupyter_server_config.json"
+def _merge(base: dict, update: dict) -> dict:
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def _merge_json(target: Path, update: dict) -> None:
+    current = json.loads(target.read_text()) if target.exists() else {}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(_merge(current, update), indent=2) + "\n")
 
 
 def install_server_config(prefix: Path) -> None:
-    """Merge jupyter-config/jupyter_server_config.json into PREFIX/etc/jupyter.
+    """Merge jupyter-config/ into the Jupyter configuration under PREFIX.
 
-    It makes Voila serve the dashboard through perpmath.kernel_client. Keys
-    already in that file are kept unless this one sets them; running it again
-    changes nothing. binder/postBuild runs it for Binder's environment.
+    ``jupyter_server_config.json`` goes to PREFIX/etc/jupyter (Voila's kernel
+    client from ``serving/sliced_poll.py`` and the extensions it loads);
+    ``lab-overrides.json`` to PREFIX/share/jupyter/lab/settings/overrides.json
+    (JupyterLab asks no question about news or updates), and Voila's offline
+    page template ``perpmath`` (``voila-template/``) to
+    PREFIX/share/jupyter/voila/templates. Keys already there are
+    kept unless these files set them; running it again changes nothing.
+    binder/postBuild runs it for Binder's environment.
     """
+    prefix = Path(prefix)
+    _merge_json(
+        prefix / "etc" / "jupyter" / "jupyter_server_config.json",
+        json.loads(SERVER_CONFIG.read_text()),
+    )
+    _merge_json(
+        prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json",
+        json.loads(LAB_OVERRIDES.read_text()),
+    )
+    template = prefix / "share" / "jupyter" / "voila" / "templates" / "perpmath"
+    template.mkdir(parents=True, exist_ok=True)
+    for name in ("conf.json", "index.html.j2"):
+        shutil.copy(VOILA_TEMPLATE / name, template / name)
 
-    def merge(base: dict, update: dict) -> dict:
-        for key, value in update.items():
-            if isinstance(value, dict) and isinstance(base.get(key), dict):
-                merge(base[key], value)
-            else:
-                base[key] = value
-        return base
 
-    target = Path(prefix) / "etc" / "jupyter" / "jupyter_server_config.json"
-    current = json.loads(target.read_text()) if target.exists() else {}
-    merged = merge(current, json.loads(SERVER_CONFIG.read_text()))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(merged, indent=2) + "\n")
+def working_copy() -> Path:
+    """my-course/: the learner's copy of course/, made once; later runs add new files only.
+
+    Nothing in it is tracked by git, so autosave never changes the course itself
+    and ``git pull`` never conflicts with a learner's answers.
+    """
+    source = ROOT / "course"
+    for path in sorted(source.rglob("*")):
+        if ".ipynb_checkpoints" in path.parts or path.is_dir():
+            continue
+        target = WORKDIR / path.relative_to(source)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+    return WORKDIR
 
 
 def lab_command(extra: list[str]) -> list[str]:
-    """The JupyterLab command line of ``run.py lab``.
+    """The JupyterLab command line of ``run.py lab``: ``extra`` arguments come last.
 
     It serves the repository root, as Binder does, so the same paths work in
     both (the dashboard app is /voila/render/course/dashboard.ipynb), and opens
-    the welcome notebook.
+    the welcome notebook of the working copy (my-course/).
     """
     args = [
         str(BIN / "jupyter"),
         "lab",
         f"--ServerApp.root_dir={ROOT}",
-        "--LabApp.default_url=/lab/tree/course/00_welcome.ipynb",
+        f"--LabApp.default_url=/lab/tree/{WORKDIR.name}/00_welcome.ipynb",
+        "--LabApp.news_url=None",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         args.append("--allow-root")
@@ -134,8 +215,14 @@ def lab_command(extra: list[str]) -> list[str]:
 
 
 def lab(extra: list[str]) -> None:
+    copy = working_copy()
+    # Trusted: their stored outputs show, and Voila's preview asks nothing.
+    notebooks = [*sorted(copy.glob("*.ipynb")), ROOT / "course" / "dashboard.ipynb"]
+    subprocess.run(
+        [str(BIN / "jupyter"), "trust", *map(str, notebooks)], cwd=ROOT, capture_output=True
+    )
     args = lab_command(extra)
-    _say("starting JupyterLab (stop it with Ctrl-C)")
+    _say(f"starting JupyterLab on your copy {copy.name}/ (stop it with Ctrl-C)")
     os.chdir(ROOT)
     os.execv(args[0], args)
 
@@ -143,29 +230,48 @@ def lab(extra: list[str]) -> None:
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-def ensure_chromium() -> None:
-    """Install Debian's chromium for the browser test when missing and allowed to (root)."""
-    if CHROMIUM.exists():
-        return
+def _apt_install(package: str, why: str) -> None:
     is_root = hasattr(os, "geteuid") and os.geteuid() == 0
     if not is_root or not Path("/usr/bin/apt-get").exists():
-        _say(f"{CHROMIUM} not found: the browser test will be skipped (install 'chromium')")
+        _say(f"{package} is not installed: {why} (install the Debian package '{package}')")
         return
-    _say("installing Debian's chromium for the browser test (about 20 s)")
+    _say(f"installing Debian's {package}: {why}")
     quiet = {
         "stdout": subprocess.DEVNULL,
         "env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
     }
     _run("apt-get", "update", "-qq", **quiet)
-    _run("apt-get", "install", "-y", "-qq", "chromium", **quiet)
+    _run("apt-get", "install", "-y", "-qq", package, **quiet)
+
+
+def ensure_test_tools() -> None:
+    """Debian's chromium for the browser tests; JupyterHub's proxy from npm."""
+    if not CHROMIUM.exists():
+        _apt_install("chromium", "the browser and site tests drive it")
+    proxy = HUB_NODE / "node_modules" / ".bin" / "configurable-http-proxy"
+    if not proxy.exists() and shutil.which("npm"):
+        _say(f"installing configurable-http-proxy {PROXY_VERSION} from npm into {HUB_NODE}")
+        HUB_NODE.mkdir(parents=True, exist_ok=True)
+        _run(
+            "npm",
+            "install",
+            "--silent",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            HUB_NODE,
+            f"configurable-http-proxy@{PROXY_VERSION}",
+        )
+    elif not proxy.exists():
+        _say("npm not found: the JupyterHub test will be skipped (install node and npm)")
 
 
 def test(extra: list[str]) -> None:
-    lint = ["perpmath", "tests", "benchmarks", "scripts", "run.py"]
+    lint = ["perpmath", "tests", "benchmarks", "scripts", "serving", "workshop", "run.py"]
     _say("lint: ruff check and ruff format --check over " + " ".join(lint))
     _run(BIN / "ruff", "check", *lint)
     _run(BIN / "ruff", "format", "--check", *lint)
-    ensure_chromium()
+    ensure_test_tools()
     _say("pytest: unit tests, then strict nbval over every notebook in course/")
     _run(
         PYTHON,
@@ -196,8 +302,8 @@ def execute(notebooks: list[str]) -> None:
         "--execute",
         "--inplace",
         "--ExecutePreprocessor.timeout=600",
-        # nbclient's asynchronous client can miss a reply; see perpmath/kernel_client.py.
-        "--ExecutePreprocessor.kernel_manager_class=perpmath.kernel_client.SlicedPollKernelManager",
+        # nbclient's asynchronous client can miss a reply; see serving/sliced_poll.py.
+        "--ExecutePreprocessor.kernel_manager_class=sliced_poll.SlicedPollKernelManager",
         *targets,
         env={**os.environ, "PYTHONHASHSEED": "0"},
     )
@@ -213,26 +319,125 @@ def exercises(extra: list[str]) -> None:
     _run(PYTHON, ROOT / "scripts" / "make_exercises.py", *extra)
 
 
+def wheelhouse(extra: list[str]) -> None:
+    """Download every pinned wheel (learner and test sets) into wheelhouse/ for offline use."""
+    WHEELHOUSE.mkdir(exist_ok=True)
+    pins = [
+        line
+        for path in (PINS, TEST_PINS)
+        for line in path.read_text().splitlines()
+        if "==" in line.split("#")[0]
+    ]
+    pins += ["setuptools>=68", "pip"]  # to build perpmath and serving/ without the index
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
+        handle.write("\n".join(pins) + "\n")
+    try:
+        _run(PYTHON, "-m", "pip", "download", "--quiet", "-d", WHEELHOUSE, "-r", handle.name)
+    finally:
+        os.unlink(handle.name)
+    (WHEELHOUSE / "README.txt").write_text(
+        "Wheels of binder/requirements.txt and tests/requirements.txt, from\n"
+        "`python3 run.py wheelhouse`. While this file exists, run.py installs from\n"
+        "this folder only (pip --no-index). Delete the folder to use the index again.\n"
+    )
+    size = sum(p.stat().st_size for p in WHEELHOUSE.iterdir()) / 1e6
+    _say(f"{len(list(WHEELHOUSE.glob('*.whl')))} wheels, {size:.0f} MB in {WHEELHOUSE}")
+
+
+# Files whose links name the published repository.
+PUBLISHED_FILES = (
+    "README.md",
+    "course/dashboard.ipynb",
+    "workshop/instructor_guide.md",
+    "workshop/jupyterhub.md",
+)
+_SLUG = r"[\w.-]+"
+
+
+def published_links(text: str, owner: str, name: str, ref: str) -> str:
+    """``text`` with every link to the repository pointed at OWNER/NAME at REF.
+
+    Rewrites Binder launch links (``mybinder.org/v2/gh/O/N/REF?urlpath=...``),
+    nbgitpuller links (``repo=https://github.com/O/N&branch=REF&urlpath=lab/tree/N/...``;
+    without ``branch`` for ``HEAD``, the default branch), hub Voila links
+    (``voila/render/N/course/...``) and ``git clone`` / ``repo2docker`` lines
+    (``https://github.com/O/N``), whether they hold the placeholders
+    ``OWNER/REPO`` or an earlier publication.
+    """
+    branch = "" if ref == "HEAD" else f"&branch={ref}"
+    text = re.sub(
+        rf"(https://mybinder\.org/v2/gh/){_SLUG}/{_SLUG}/{_SLUG}\?",
+        lambda m: f"{m.group(1)}{owner}/{name}/{ref}?",
+        text,
+    )
+    text = re.sub(
+        rf"(repo=https://github\.com/){_SLUG}/{_SLUG}(?:&branch={_SLUG})?"
+        rf"(&urlpath=(?:lab/tree|voila/render)/){_SLUG}/",
+        lambda m: f"{m.group(1)}{owner}/{name}{branch}{m.group(2)}{name}/",
+        text,
+    )
+    text = re.sub(
+        rf"(/(?:voila/render|lab/tree)/){_SLUG}(/course/)",
+        lambda m: f"{m.group(1)}{name}{m.group(2)}",
+        text,
+    )
+    return re.sub(
+        rf"((?:git clone|repo2docker)\b[^\n]*?https://github\.com/){_SLUG}/{_SLUG}\b",
+        lambda m: f"{m.group(1)}{owner}/{name}",
+        text,
+    )
+
+
+def publish(extra: list[str]) -> None:
+    """Point every Binder, nbgitpuller and Voila link at OWNER/NAME (and --ref TAG)."""
+    usage = "usage: python3 run.py publish OWNER/NAME [--ref TAG]"
+    if not extra or not re.fullmatch(rf"{_SLUG}/{_SLUG}", extra[0]):
+        sys.exit(usage)
+    owner, name = extra[0].split("/")
+    ref = "HEAD"
+    if extra[1:2] == ["--ref"] and len(extra) == 3 and re.fullmatch(_SLUG, extra[2]):
+        ref = extra[2]
+    elif len(extra) != 1:
+        sys.exit(usage)
+    for rel in PUBLISHED_FILES:
+        path = ROOT / rel
+        if not path.exists():
+            continue
+        before = path.read_text(encoding="utf-8")
+        after = published_links(before, owner, name, ref)
+        if after != before:
+            path.write_text(after, encoding="utf-8")
+            _say(f"{rel}: links now open {owner}/{name} at {ref}")
+    _say("commit the change; Binder builds the image on the first click of a new ref")
+
+
 def _kernel_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     return {**env, "PYTHONHASHSEED": "0"}
 
 
+LEARNER_COMMANDS = {"lab": lab, "site": site}
+MAINTAINER_COMMANDS = {"execute": execute, "exercises": exercises, "wheelhouse": wheelhouse}
+
+
 def main(argv: list[str]) -> None:
-    commands = {
-        "lab": lab,
-        "test": test,
-        "execute": execute,
-        "site": site,
-        "exercises": exercises,
-    }
-    if argv[:1] == ["server-config"]:  # binder/postBuild: this interpreter's environment
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(__doc__)
+        sys.exit(0 if argv else 2)
+    command, rest = argv[0], argv[1:]
+    if command == "server-config":  # binder/postBuild: this interpreter's environment
         install_server_config(Path(sys.prefix))
-        return
-    if not argv or argv[0] not in commands:
-        sys.exit(__doc__)
-    ensure_environment()
-    commands[argv[0]](argv[1:])
+    elif command == "publish":  # text only: needs no environment
+        publish(rest)
+    elif command == "test":
+        ensure_environment(tests=True)
+        test(rest)
+    elif command in LEARNER_COMMANDS or command in MAINTAINER_COMMANDS:
+        ensure_environment()
+        {**LEARNER_COMMANDS, **MAINTAINER_COMMANDS}[command](rest)
+    else:
+        print(__doc__, file=sys.stderr)
+        sys.exit(f"unknown command {command!r}")
 
 
 if __name__ == "__main__":

@@ -1,15 +1,17 @@
 """How long each explorer takes to redraw after a control moves, and where the time goes.
 
-Every explorer in ``perpmath.widgets`` is built once, then redrawn REPEATS
-times. Each redraw is timed twice: as the computation and figure building
-alone (what ``render`` does), and with the PNG encoding a notebook front end
-asks the kernel for (IPython's display formatter, as in a live kernel). The
-ratio between the two shows how much of an update is matplotlib drawing
-pixels rather than perpmath computing.
+Every explorer in ``perpmath.widgets`` is built once, then timed REPEATS
+times two ways: ``render`` alone (perpmath computing and matplotlib building
+the figure) and a whole ``redraw`` (render, PNG into the Image widget, text),
+which is what the kernel does for each slider position. The ratio shows how
+much of an update is drawing pixels rather than computing.
 
 Run: .venv/bin/python benchmarks/bench_explorers.py [REPEATS]
-Seen here on a quiet 2-core machine: 9-54 ms to compute, 111-231 ms with the
-PNG (3.6-14x the computation). Sliders therefore redraw on release.
+Before the explorers followed a drag (figures re-displayed into an output
+area, PNG at 100 dpi, layout solved on each draw): 9-54 ms to compute,
+111-231 ms with the PNG. Redrawn in place into an Image widget (2026-12, same
+machine, busy): 40-85 ms per redraw, 6-33 ms of it ``render``. The end-to-end
+time in a browser is measured by ``benchmarks/explorer_latency.py``.
 """
 
 from __future__ import annotations
@@ -25,10 +27,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from IPython.core.interactiveshell import InteractiveShell
-
 import perpmath.widgets as widgets
-from perpmath.widgets import _common
 
 
 def explorers() -> dict[str, object]:
@@ -44,31 +43,26 @@ def explorers() -> dict[str, object]:
     return found
 
 
-def median_redraw(box, repeats: int) -> float:
+def median_ms(action, repeats: int) -> float:
     times = []
     for _ in range(repeats):
         started = time.perf_counter()
-        box.redraw()
+        action()
         times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    return statistics.median(times) * 1e3
 
 
 def main(repeats: int = 5) -> None:
-    formatter = InteractiveShell.instance().display_formatter
-    quiet = {"print": lambda *args, **kwargs: None}
     rows = []
     for name, make in explorers().items():
-        _common.display = lambda item: None  # computation and figure only
-        _common.print = quiet["print"]
         box = make()
-        compute = median_redraw(box, repeats)
-        _common.display = formatter.format  # plus the PNG a front end receives
-        total = median_redraw(box, repeats)
+        values = box.values()
+        compute = median_ms(lambda box=box, values=values: box.render(**values), repeats)
+        total = median_ms(box.redraw, repeats)
         rows.append((total, compute, name))
-    del _common.print
-    print(f"{'explorer':45} {'compute':>9} {'with PNG':>9} {'ratio':>6}")
+    print(f"{'explorer':45} {'render':>9} {'redraw':>9} {'ratio':>6}")
     for total, compute, name in sorted(rows, reverse=True):
-        print(f"{name:45} {compute * 1e3:7.0f} ms {total * 1e3:7.0f} ms {total / compute:6.1f}")
+        print(f"{name:45} {compute:6.0f} ms {total:6.0f} ms {total / compute:6.1f}")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ Every kernel is shut down after each load.
 
 ``--plain`` overrides the server configuration back to jupyter_client's
 ``AsyncKernelClient`` (Voila as shipped); the default uses the configuration
-that ``python3 run.py`` installs, ``perpmath.kernel_client.SlicedPollKernelClient``.
+that ``python3 run.py`` installs, ``sliced_poll.SlicedPollKernelClient``.
 
 Run: .venv/bin/python benchmarks/voila_first_render.py [--loads 30] [--busy 2] [--plain]
 Seen here (2 cores, --busy 2): plain hung on its first load in each of 3 runs

@@ -30,12 +30,12 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
-
-from perpmath.kernel_client import SlicedPollKernelManager
+from sliced_poll import SlicedPollKernelManager
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "course"
 SITE_SRC = ROOT / "site"
+CJK_FONT = ROOT / "perpmath" / "plots" / "fonts" / "NotoSansCJKsc-course.otf"
 DEFAULT_OUT = ROOT / "_build" / "site"
 TITLE = "perpmath: leverage, liquidation and negative balance in perpetual futures"
 
@@ -92,7 +92,7 @@ async def _execute(path: Path, gate: asyncio.Semaphore) -> nbformat.NotebookNode
             nb,
             timeout=900,
             kernel_name="python3",
-            kernel_manager_class=SlicedPollKernelManager,  # see perpmath.kernel_client
+            kernel_manager_class=SlicedPollKernelManager,  # see sliced_poll
             store_widget_state=True,
             resources={"metadata": {"path": str(path.parent)}},
         )
@@ -195,6 +195,7 @@ def build(
     if out.exists():
         shutil.rmtree(out)
     shutil.copytree(SITE_SRC / "vendor", out / "vendor")
+    shutil.copy(CJK_FONT, out / "vendor" / CJK_FONT.name)  # the Chinese terms, offline
 
     entries = [
         {

@@ -10,14 +10,22 @@ from perpmath.widgets import _common
 
 
 class Screen:
-    """Stands in for a notebook's output area (outside a kernel an Output widget
-    captures nothing): records what each redraw displays and prints."""
+    """Stands in for a person looking at the explorers: records the figures and
+    tables each redraw shows, and prints its text (read back with capsys)."""
 
     def __init__(self, monkeypatch, capsys):
         self.shown: list[object] = []
         self.capsys = capsys
         self.text = ""
-        monkeypatch.setattr(_common, "display", self.shown.append)
+        monkeypatch.setattr(_common, "SHOWN_LISTENERS", [self._record])
+        monkeypatch.setattr(_common, "display", lambda item: None)
+
+    def _record(self, items: tuple) -> None:
+        for item in items:
+            if isinstance(item, str):
+                print(item)
+            else:
+                self.shown.append(item)
 
     def state(self) -> tuple:
         """The printed text and a fingerprint of every displayed figure or table."""

@@ -283,11 +283,15 @@ def _clear_restart_run_all(page, rel: str) -> dict:
 
 
 def _output_signature(explorer) -> str:
-    """What the explorer's output area shows (text and images), to detect a redraw."""
-    return explorer.locator(".widget-output").first.evaluate(
-        """(node) => node.innerText + '|' +
-             Array.from(node.querySelectorAll('img'))
-                  .map(i => i.src.length + i.src.slice(-64)).join(',') +
+    """What the explorer shows (figure, text, tables), to detect a redraw.
+
+    The figure is a PNG in an Image widget, whose src is a fresh blob URL on
+    every redraw; the text is in an HTML widget, tables in the Output widget.
+    """
+    return explorer.evaluate(
+        """(node) => Array.from(node.querySelectorAll('.widget-html, .widget-output'))
+                          .map(n => n.innerText).join('/') + '|' +
+             Array.from(node.querySelectorAll('img')).map(i => i.src).join(',') +
              '|' + node.querySelectorAll('table td').length"""
     )
 
@@ -360,7 +364,7 @@ def _check_explorers(page, state: dict, rel: str) -> list[str]:
         cell.scroll_into_view_if_needed()
         explorer = cell.locator(".jp-OutputArea .jupyter-widgets.widget-vbox").first
         explorer.wait_for(state="visible", timeout=UI_TIMEOUT_MS)
-        explorer.locator(".widget-output").first.wait_for(state="attached", timeout=UI_TIMEOUT_MS)
+        explorer.locator(".widget-image").first.wait_for(state="attached", timeout=UI_TIMEOUT_MS)
         try:
             moved.append(_move_a_control(page, explorer))
         except AssertionError as err:
@@ -437,11 +441,13 @@ def test_dashboard_runs_as_a_voila_app(lab, browser, timings):
         ),
     )
     console: list[str] = []
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)[:300]))
     page.on("console", lambda message: console.append(f"{message.type}: {message.text[:300]}"))
     page.on("requestfailed", lambda request: console.append(f"failed: {request.url[:200]}"))
     explorers = page.locator(".jp-OutputArea .jupyter-widgets.widget-vbox:has(.widget-output)")
     try:
-        # One attempt, no reload: Voila's executor waits through perpmath.kernel_client
+        # One attempt, no reload: Voila's executor waits through sliced_poll
         # (jupyter-config/), without which a first render hung about one time in four here.
         page.goto(lab.page_url("voila/render/course/dashboard.ipynb"), wait_until="commit")
         try:
@@ -472,6 +478,11 @@ def test_dashboard_runs_as_a_voila_app(lab, browser, timings):
                 continue  # an outer box (a tab or accordion) holding other explorers
             explorer.scroll_into_view_if_needed()
             _move_a_control(page, explorer)
+        assert not errors, f"the Voila page threw: {errors}"
+        # No console error (an extension Voila cannot use), no request leaving the machine
+        # (icon fonts, MathJax from a CDN): the page works offline.
+        failed = [line for line in console if line.startswith(("error:", "failed:"))]
+        assert not failed, f"the Voila page logged errors or asked the network: {failed}"
     finally:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "dashboard-voila.png"), full_page=True)

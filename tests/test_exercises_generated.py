@@ -84,8 +84,7 @@ def test_copy_hides_every_solution(path: Path):
 def test_copy_runs_and_every_check_waits_for_an_answer(path: Path):
     import nbformat
     from nbclient import NotebookClient
-
-    from perpmath.kernel_client import SlicedPollKernelManager
+    from sliced_poll import SlicedPollKernelManager
 
     nb = nbformat.read(EXERCISES / path.name, as_version=4)
     env_backend = os.environ.pop("MPLBACKEND", None)  # inline figures, as a learner sees them

@@ -43,8 +43,10 @@ def _stored(path: Path) -> dict:
 
 
 def _figures(nb: dict) -> int:
+    """Figures stored as images; an explorer's PNG travels in its widget state instead."""
     return sum(
         "image/png" in out.get("data", {})
+        and "application/vnd.jupyter.widget-view+json" not in out.get("data", {})
         for cell in nb["cells"]
         if cell["cell_type"] == "code"
         for out in cell.get("outputs", [])
@@ -93,7 +95,12 @@ def test_explorers_keep_their_saved_widget_state(site: Path, path: Path):
         r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>', page, re.S
     )
     models = json.loads(state.group(1))["state"]
-    assert any(m["model_name"] == "OutputModel" and m["state"]["outputs"] for m in models.values())
+    figures = [m for m in models.values() if m["model_name"] == "ImageModel" and m.get("buffers")]
+    outputs = [
+        m for m in models.values() if m["model_name"] == "OutputModel" and m["state"]["outputs"]
+    ]
+    assert figures or outputs, f"{path.name}: no explorer saved a figure"
+    assert page.count('class="perpmath-frozen"') >= explorers, "each explorer says it is frozen"
 
 
 def test_pages_load_nothing_from_the_network(site: Path):
@@ -146,14 +153,60 @@ def test_a_page_renders_its_explorer_offline_in_a_browser(site: Path, tmp_path: 
 
             page.route("**/*", gate)
             page.goto(page_file.as_uri())
-            page.wait_for_selector(".jupyter-widgets .widget-output", timeout=60_000)
-            page.locator(".jupyter-widgets .widget-output").first.scroll_into_view_if_needed()
+            page.wait_for_selector(".perpmath-explorer .widget-image", timeout=60_000)
+            page.locator(".perpmath-explorer .widget-image").first.scroll_into_view_if_needed()
             shot = ROOT / "artifacts" / "site" / f"{page_file.stem}.png"
             shot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(shot))
         finally:
             browser.close()
     assert not blocked, f"the page asked the network for {blocked}"
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (run.py installs it)")
+def test_no_page_throws_and_chinese_terms_have_a_font(site: Path):
+    """Every page opened from disk: no uncaught error (page.on('pageerror')), no console
+    error, every explorer rendered, and the shipped CJK font draws the glossary's terms."""
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    problems: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            for html_page in sorted(site.glob("*.html")):
+                page = browser.new_page(viewport={"width": 1280, "height": 720})
+                errors: list[str] = []
+                page.on("pageerror", lambda e, errors=errors: errors.append(f"pageerror: {e}"))
+                page.on(
+                    "console",
+                    lambda m, errors=errors: (
+                        errors.append(f"console: {m.text[:200]}") if m.type == "error" else None
+                    ),
+                )
+                page.goto(html_page.as_uri(), wait_until="load")
+                views = page.locator('script[type="application/vnd.jupyter.widget-view+json"]')
+                if views.count():
+                    page.wait_for_function(
+                        "(n) => document.querySelectorAll('.perpmath-explorer').length >= n",
+                        arg=views.count(),
+                        timeout=60_000,
+                    )
+                page.wait_for_timeout(500)
+                problems += [f"{html_page.name}: {e}" for e in errors]
+                if html_page.name == "glossary.html":
+                    # The shipped font loads from vendor/ and is in the page's font list
+                    # (a machine with its own CJK font may never need it).
+                    loaded = page.evaluate(
+                        "() => document.fonts.load('16px \"perpmath CJK\"', '穿仓爆仓')"
+                        ".then(faces => faces.length)"
+                    )
+                    family = page.evaluate("() => getComputedStyle(document.body).fontFamily")
+                    assert loaded and "perpmath CJK" in family, (loaded, family)
+                page.close()
+        finally:
+            browser.close()
+    assert not problems, "\n".join(problems[:20])
 
 
 def test_build_command_is_wired_into_run_py():

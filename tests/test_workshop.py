@@ -156,9 +156,13 @@ def test_jupyterhub_notes_install_the_same_binder_environment():
     assert "repo2docker" in notes
     runtime = (ROOT / "binder" / "runtime.txt").read_text().strip().removeprefix("python-")
     assert f"Python {runtime}" in notes, "the notes should name the runtime.txt version"
+    pinned = "".join(
+        (ROOT / path).read_text()
+        for path in ("binder/requirements.txt", "workshop/hub-requirements.txt")
+    )
     for pin in re.findall(r"\b([\w-]+)==([\d.]+)", notes):
-        assert f"{pin[0]}=={pin[1]}" in (ROOT / "binder" / "requirements.txt").read_text(), (
-            f"{pin[0]}=={pin[1]} in the notes is not the version pinned in binder/"
+        assert f"{pin[0]}=={pin[1]}" in pinned, (
+            f"{pin[0]}=={pin[1]} in the notes is not the version pinned in binder/ or workshop/"
         )
 
 
@@ -185,7 +189,10 @@ def test_local_urls_in_the_kit_open_files_under_the_root_run_py_lab_serves():
     root = Path(next(a for a in args if a.startswith("--ServerApp.root_dir=")).split("=", 1)[1])
     assert root == ROOT, "run.py lab should serve the repository root, as Binder does"
     default = next(a for a in args if a.startswith("--LabApp.default_url=")).split("=", 1)[1]
-    assert (root / default.removeprefix("/lab/tree/")).is_file(), default
+    # It opens the learner's copy (my-course/, made from course/ on first run).
+    copy = default.removeprefix("/lab/tree/")
+    assert copy.startswith(f"{run_py.WORKDIR.name}/"), default
+    assert (root / "course" / copy.split("/", 1)[1]).is_file(), default
     dashboard = json.loads((COURSE / "dashboard.ipynb").read_text(encoding="utf-8"))
     texts = [GUIDE.read_text(encoding="utf-8")]
     texts += ["".join(c["source"]) for c in dashboard["cells"] if c["cell_type"] == "markdown"]

@@ -16,7 +16,9 @@ mark / other   grey                dash-dot
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
+from matplotlib import font_manager, rcParams
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -54,6 +56,30 @@ LEVEL_STYLES = {
     "stop": {"color": PALETTE["purple"], "linestyle": "-.", "linewidth": 1.4, "label": "stop"},
     "other": {"color": PALETTE["grey"], "linestyle": "-.", "linewidth": 1.2, "label": None},
 }
+
+
+CJK_FONT = Path(__file__).with_name("fonts") / "NotoSansCJKsc-course.otf"
+"""Noto Sans CJK SC cut to the course's Chinese terms (``scripts/make_cjk_font.py``, OFL 1.1)."""
+CJK_FAMILY = "Noto Sans CJK SC"
+
+
+def _use_cjk_fallback() -> None:
+    """Draw the course's Chinese terms (穿仓, 爆仓, ...) without boxes, on any machine.
+
+    Registers the shipped subset font and appends its family to
+    ``font.family``: matplotlib falls back to it for the glyphs the first
+    family (DejaVu Sans) lacks. A machine with a full CJK font keeps using it.
+    """
+    if not CJK_FONT.exists():
+        return
+    for face in sorted(CJK_FONT.parent.glob("NotoSansCJKsc-course*.otf")):
+        font_manager.fontManager.addfont(str(face))
+    families = list(rcParams["font.family"])
+    if CJK_FAMILY not in families:
+        rcParams["font.family"] = [*families, CJK_FAMILY]
+
+
+_use_cjk_fallback()
 
 
 class CourseFigure(Figure):

@@ -1,11 +1,191 @@
-"""Building blocks shared by the explorers."""
+"""Building blocks shared by the explorers: controls over a figure that follows them.
+
+An explorer is a :class:`Explorer`: a title, rows of controls, one figure
+(a PNG in an ``ipywidgets.Image``), a line of text under it and an
+``Output`` for anything else (tables). ``render(**values)`` builds what to
+show from the controls' values; every change of a control calls it again.
+
+How the figure keeps up with a drag:
+
+- sliders send their value while they move (``continuous_update=True``); the
+  widget front end keeps at most one update in flight per control and sends
+  only the latest value when the kernel is free again, so a slow redraw drops
+  intermediate positions instead of queueing them;
+- the figure is sent as PNG bytes into an ``Image`` (one message), not
+  re-displayed into an output area (clear, display, several messages); the
+  PNG is written with light compression at ``EXPLORER_DPI``;
+- the figure on screen is redrawn in place (``perpmath.widgets._reuse``): the
+  new figure's data, labels and limits are copied into the old one, whose
+  ticks and layout already exist, whenever the two have the same structure;
+- explorers fix their axes (``fixed_axes``), so a change moves the lines, not
+  the scale.
+
+``benchmarks/bench_explorers.py`` times every redraw in the kernel and
+``benchmarks/explorer_latency.py`` the time from a key press to new pixels in
+a real browser.
+
+Before a kernel runs, an explorer's stored output still reads well: its
+``text/plain`` is one line saying to run the notebook, and it carries the
+first figure as ``image/png`` for viewers without widgets (GitHub, nbviewer).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import base64
+import html
+from collections.abc import Callable, Iterable, Mapping
+from io import BytesIO
 
 import ipywidgets as w
 from IPython.display import display
+from matplotlib.figure import Figure
+
+from perpmath.widgets._reuse import reuse
+
+__all__ = [
+    "EXPLORER_DPI",
+    "Explorer",
+    "controls_of",
+    "explorer",
+    "figure_png",
+    "fixed_axes",
+    "leverage_slider",
+    "named",
+    "side_toggle",
+    "usdt_amount",
+]
+
+EXPLORER_DPI = 90
+"""Resolution of explorer figures (pixels per inch): an 8 x 4.5 in figure is 720 x 405 px."""
+
+#: Called with the tuple of items each redraw shows (tests read explorers through it).
+SHOWN_LISTENERS: list[Callable[[tuple], None]] = []
+
+_FROZEN_NOTE = "run this notebook to explore (the controls need a running kernel)"
+
+
+def figure_png(fig: Figure, dpi: float = EXPLORER_DPI) -> bytes:
+    """The figure as PNG bytes, lightly compressed (fast to write, a little larger)."""
+    buffer = BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
+    return buffer.getvalue()
+
+
+def fixed_axes(fig: Figure, limits: Mapping[int, Mapping[str, tuple[float, float]]]) -> Figure:
+    """Set axis limits on ``fig.axes[i]``: ``{0: {"x": (lo, hi), "y": (lo, hi)}}``; return fig.
+
+    Explorers use it so that moving a control moves the lines, not the scale.
+    """
+    for index, axes_limits in limits.items():
+        ax = fig.axes[index]
+        if "x" in axes_limits:
+            ax.set_xlim(*axes_limits["x"])
+        if "y" in axes_limits:
+            ax.set_ylim(*axes_limits["y"])
+    return fig
+
+
+class _FigureView:
+    """The figure on screen: redrawn in place when a new one has the same structure.
+
+    The first figure of a structure is laid out by its constrained layout
+    engine once; the engine is then switched off so later draws keep those
+    positions (explorers fix their axes, so labels keep their size).
+    """
+
+    def __init__(self) -> None:
+        self.shown: Figure | None = None
+
+    def png(self, fig: Figure) -> bytes:
+        if reuse(self.shown, fig):
+            return figure_png(self.shown)
+        data = figure_png(fig)
+        fig.set_layout_engine(None)
+        self.shown = fig
+        return data
+
+
+def _text_html(lines: Iterable[str]) -> str:
+    body = "<br>".join(html.escape(line).replace("\n", "<br>") for line in lines)
+    return f'<div class="perpmath-explorer-text" style="line-height:1.4">{body}</div>'
+
+
+class Explorer(w.VBox):
+    """Controls over a figure (``image``), a text line (``text``) and an ``output`` for tables.
+
+    ``render(**values)`` receives each named control's value (see :func:`named`)
+    and returns what to show: a Figure, text, a DataFrame, or a tuple of these.
+    A ``ValueError`` from the core (an impossible combination) is shown as a
+    message instead of a traceback. ``status`` widgets (a progress bar) go
+    between the controls and the figure.
+    """
+
+    def __init__(
+        self,
+        controls: list[w.Widget],
+        render: Callable[..., object],
+        *,
+        title: str | None = None,
+        status: Iterable[w.Widget] = (),
+    ) -> None:
+        self.controls = list(controls)
+        self.render = render
+        self.title = title or "Explorer"
+        self.image = w.Image(format="png", layout=w.Layout(max_width="100%", height="auto"))
+        self.text = w.HTML()
+        self.output = w.Output()
+        self._view = _FigureView()
+        self._first_png = b""
+        children: list[w.Widget] = []
+        if title:
+            children.append(w.HTML(f"<b>{html.escape(title)}</b>"))
+        children += [w.HBox(self.controls[i : i + 3]) for i in range(0, len(self.controls), 3)]
+        children += [*status, self.image, self.text, self.output]
+        super().__init__(children)
+        self.add_class("perpmath-explorer")
+        for control in self.controls:
+            control.observe(self.redraw, names="value")
+        self.redraw()
+
+    def values(self) -> dict[str, object]:
+        """The named controls' current values, as ``render`` receives them."""
+        return {c.name: c.value for c in self.controls if hasattr(c, "name")}
+
+    def redraw(self, _change: object = None) -> None:
+        """Call ``render`` with the current values and show the result."""
+        try:
+            shown = self.render(**self.values())
+        except ValueError as err:
+            shown = f"Not possible with these settings: {err}"
+        items = shown if isinstance(shown, tuple) else (shown,)
+        for listener in SHOWN_LISTENERS:
+            listener(items)
+        figures = [i for i in items if isinstance(i, Figure)]
+        others = [i for i in items if not isinstance(i, (Figure, str))]
+        if figures:
+            png = self._view.png(figures[0])
+            self._first_png = self._first_png or png
+            width = str(int.from_bytes(png[16:20], "big"))  # from the PNG header
+            if self.image.width != width:  # a fixed width: a new PNG needs no new layout
+                self.image.width = width
+            self.image.value = png
+            self.image.layout.display = None
+        else:
+            self.image.layout.display = "none"
+        self.text.value = _text_html(i for i in items if isinstance(i, str))
+        if others or figures[1:] or self.output.outputs:
+            with self.output:
+                self.output.clear_output(wait=True)
+                for item in [*figures[1:], *others]:
+                    display(item)
+
+    def _repr_mimebundle_(self, **kwargs) -> dict:
+        """The widget view, plus a one-line text and the first figure for static viewers."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = f"{self.title}: {_FROZEN_NOTE}."
+        if self._first_png:
+            bundle["image/png"] = base64.b64encode(self._first_png).decode("ascii")
+        return bundle
 
 
 def explorer(
@@ -13,47 +193,10 @@ def explorer(
     render: Callable[..., object],
     *,
     title: str | None = None,
-) -> w.VBox:
-    """Wire ``controls`` to ``render`` and return a VBox (controls + output).
-
-    ``render(**values)`` receives each control's value under its
-    ``description``-independent ``name`` (set as ``control.name``) and returns
-    what to show (a Figure, a DataFrame, text, or a tuple of these). The
-    output is drawn once at construction and again on every change; errors
-    from the core (a ValueError for an impossible combination) are shown as a
-    message instead of a traceback.
-    """
-    out = w.Output()
-
-    def values() -> dict[str, object]:
-        return {c.name: c.value for c in controls if hasattr(c, "name")}
-
-    def redraw(_change: object = None) -> None:
-        with out:
-            out.clear_output(wait=True)
-            try:
-                shown = render(**values())
-            except ValueError as err:
-                print(f"Not possible with these settings: {err}")
-                return
-            for item in shown if isinstance(shown, tuple) else (shown,):
-                if isinstance(item, str):
-                    print(item)
-                else:
-                    display(item)
-
-    for control in controls:
-        control.observe(redraw, names="value")
-    redraw()
-    children: list[w.Widget] = []
-    if title:
-        children.append(w.HTML(f"<b>{title}</b>"))
-    children += [w.HBox(controls[i : i + 3]) for i in range(0, len(controls), 3)]
-    children.append(out)
-    box = w.VBox(children)
-    box.redraw = redraw  # used by tests to force a redraw
-    box.output = out
-    return box
+    status: Iterable[w.Widget] = (),
+) -> Explorer:
+    """Wire ``controls`` to ``render`` and return the :class:`Explorer` (drawn once already)."""
+    return Explorer(controls, render, title=title, status=status)
 
 
 def named(widget: w.Widget, name: str) -> w.Widget:
@@ -72,14 +215,14 @@ def side_toggle(value: str = "long") -> w.ToggleButtons:
 def leverage_slider(
     value: int, *, low: int = 1, high: int = 125, name: str = "leverage"
 ) -> w.IntSlider:
-    """Integer leverage slider that redraws on release (each redraw renders a figure)."""
+    """Integer leverage slider; the figure follows it while it is dragged."""
     slider = w.IntSlider(
         value=value,
         min=low,
         max=high,
         step=1,
         description="leverage (x)",
-        continuous_update=False,
+        continuous_update=True,
     )
     return named(slider, name)
 

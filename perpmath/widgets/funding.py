@@ -7,7 +7,7 @@ import numpy as np
 
 from perpmath.funding import funding_over_time, funding_payment, funding_settlements
 from perpmath.plots.funding import plot_liquidation_drift
-from perpmath.widgets._common import explorer, leverage_slider, named, side_toggle
+from perpmath.widgets._common import explorer, fixed_axes, leverage_slider, named, side_toggle
 
 __all__ = ["funding_explorer"]
 
@@ -76,7 +76,15 @@ def funding_explorer(
         )
         if frame.attrs["liquidated"]:
             text += f" Funding alone liquidates it after {frame['hours'].iloc[-1] / 24:.1f} days."
-        return plot_liquidation_drift(frame), text
+        # The rate and the holding period move the lines, not the scales: the
+        # price panel spans the distance from entry to the starting liquidation
+        # price (set by the leverage), the margin panel 0 to twice the margin.
+        start = frame.attrs["initial_liquidation_price"]
+        pad = 0.6 * abs(entry_price - start)
+        price_range = (min(entry_price, start) - pad, max(entry_price, start) + pad)
+        fig = plot_liquidation_drift(frame)
+        fixed_axes(fig, {0: {"y": price_range}, 1: {"y": (0.0, 2.0 * m0)}})
+        return fig, text
 
     return explorer(
         controls, render, title="Funding: cost relative to margin and liquidation drift"

@@ -13,9 +13,18 @@ from perpmath.liquidation import (
 )
 from perpmath.plots.leverage import plot_position_roe
 from perpmath.tiers import load_tier_table
-from perpmath.widgets._common import explorer, leverage_slider, side_toggle, usdt_amount
+from perpmath.widgets._common import (
+    explorer,
+    fixed_axes,
+    leverage_slider,
+    side_toggle,
+    usdt_amount,
+)
 
 __all__ = ["leverage_explorer"]
+
+SPAN = 0.15
+"""Price range of the explorer's figure: entry +-15% (bankruptcy is inside it from 7x up)."""
 
 
 def leverage_explorer(
@@ -40,7 +49,10 @@ def leverage_explorer(
     def render(side: str, leverage: int, margin: float):
         qty = margin * leverage / entry_price
         tiers.check_leverage(qty * entry_price, leverage)
-        fig = plot_position_roe(side, entry_price, leverage, margin, maintenance=tiers)
+        # One price range and one ROE range at every leverage: more leverage
+        # shows as a steeper line and levels closer to the entry.
+        fig = plot_position_roe(side, entry_price, leverage, margin, maintenance=tiers, span=SPAN)
+        fixed_axes(fig, {0: {"y": (-2.0, 2.0)}})
         lp = liquidation_price(side, entry_price, leverage, qty, maintenance=tiers)
         bp = bankruptcy_price(side, entry_price, leverage)
         to_bank = distance_to_bankruptcy(side, entry_price, leverage)

@@ -9,7 +9,14 @@ from perpmath.example import RUNNING_EXAMPLE
 from perpmath.liquidation import bankruptcy_price, liquidation_price
 from perpmath.plots.liquidation import plot_liquidation_levels
 from perpmath.tiers import TierTable, load_tier_table
-from perpmath.widgets._common import explorer, leverage_slider, named, side_toggle, usdt_amount
+from perpmath.widgets._common import (
+    explorer,
+    fixed_axes,
+    leverage_slider,
+    named,
+    side_toggle,
+    usdt_amount,
+)
 
 __all__ = ["liquidation_explorer"]
 
@@ -104,6 +111,9 @@ def liquidation_explorer(
             bp,
             title=f"{side} {leverage}x, {size:g} BTC, {margin_mode} ({venue})",
         )
+        # One price range per side: more leverage brings both levels nearer the entry.
+        low, high = (0.4, 1.05) if side == "long" else (0.95, 1.6)
+        fixed_axes(fig, {0: {"y": (low * entry_price, high * entry_price)}})
         text = (
             f"liquidation {lp:,.2f} ({abs(lp - entry_price) / entry_price:.2%} from entry), "
             f"bankruptcy {bp:,.2f} ({abs(bp - entry_price) / entry_price:.2%} from entry)"

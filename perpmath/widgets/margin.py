@@ -9,7 +9,7 @@ from perpmath.account import Account, Position
 from perpmath.example import RUNNING_EXAMPLE
 from perpmath.plots.margin import plot_isolated_vs_cross
 from perpmath.spot import account_equity_path
-from perpmath.widgets._common import explorer, named, usdt_amount
+from perpmath.widgets._common import explorer, fixed_axes, named, usdt_amount
 
 __all__ = ["isolated_vs_cross_explorer"]
 
@@ -73,7 +73,7 @@ def isolated_vs_cross_explorer(
                 max=30,
                 step=0.5,
                 description="BTC move %",
-                continuous_update=False,
+                continuous_update=True,
             ),
             "btc_move",
         ),
@@ -84,7 +84,7 @@ def isolated_vs_cross_explorer(
                 max=30,
                 step=0.5,
                 description="ETH move %",
-                continuous_update=False,
+                continuous_update=True,
             ),
             "eth_move",
         ),
@@ -94,7 +94,7 @@ def isolated_vs_cross_explorer(
                 min=1,
                 max=125,
                 description="BTC leverage",
-                continuous_update=False,
+                continuous_update=True,
             ),
             "btc_lev",
         ),
@@ -109,6 +109,8 @@ def isolated_vs_cross_explorer(
             "ETHUSDT": eth_entry * (1 + eth_move / 100 * t),
         }
         fig = plot_isolated_vs_cross(isolated, cross, marks)
+        # Fixed scales: prices within the sliders' +-30%, equity 0 to 2x the wallet.
+        fixed_axes(fig, {0: {"y": (0.68, 1.32)}, 1: {"y": (-0.05 * wallet, 2 * wallet)}})
         lines = []
         for name, account in (("isolated", isolated), ("cross", cross)):
             frame = account_equity_path(account, marks)

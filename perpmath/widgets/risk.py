@@ -10,7 +10,7 @@ from perpmath.montecarlo import liquidation_probability_closed_form, survival_cu
 from perpmath.paths import flash_crash_path
 from perpmath.plots.risk import plot_stop_in_gap, plot_survival
 from perpmath.risk import simulate_exit
-from perpmath.widgets._common import explorer, leverage_slider, named, side_toggle
+from perpmath.widgets._common import explorer, fixed_axes, leverage_slider, named, side_toggle
 
 __all__ = ["stop_gap_explorer", "survival_explorer"]
 
@@ -69,14 +69,16 @@ def survival_explorer(
         fig = plot_survival(
             curve, title=f"{side} positions not yet liquidated, {volatility_pct}% volatility"
         )
+        fixed_axes(fig, {0: {"y": (0.0, 1.02)}})
         text = (
             f"{col} {side}: liquidated within {days} day(s) on {mc:.1%} of {n_paths:,} simulated "
             f"paths (closed form without jumps, continuous checking: {closed:.1%})."
         )
         return fig, text
 
-    box = explorer(controls, render, title="Survival: probability of not being liquidated")
-    box.children = (*box.children[:-1], progress, box.children[-1])
+    box = explorer(
+        controls, render, title="Survival: probability of not being liquidated", status=[progress]
+    )
     box.progress = progress
     return box
 
@@ -117,6 +119,7 @@ def stop_gap_explorer(
         liq = float(liquidation_price("long", entry, leverage, qty))
         res = simulate_exit("long", entry, path, quantity=qty, stop=stop, liquidation=liq)
         fig = plot_stop_in_gap(path, res, entry=entry, stop=stop, liquidation=liq)
+        fixed_axes(fig, {0: {"y": (0.66 * entry, 1.03 * entry)}})  # gaps up to the slider's 30%
         loss = -float(res.pnl[0])
         planned = capital * risk_pct / 100
         text = f"Size {qty:.4f} BTC risks {risk_pct:g}% = {planned:,.0f} USDT at the stop; "

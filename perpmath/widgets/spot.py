@@ -11,7 +11,13 @@ from perpmath.liquidation import liquidation_price
 from perpmath.plots.spot import plot_spot_vs_perpetual
 from perpmath.spot import scripted_path, spot_vs_perpetual
 from perpmath.tiers import load_tier_table
-from perpmath.widgets._common import explorer, leverage_slider, side_toggle, usdt_amount
+from perpmath.widgets._common import (
+    explorer,
+    fixed_axes,
+    leverage_slider,
+    side_toggle,
+    usdt_amount,
+)
 
 __all__ = ["spot_vs_perpetual_explorer"]
 
@@ -46,6 +52,15 @@ def spot_vs_perpetual_explorer(
         lp = liquidation_price(side, path[0], leverage, qty, maintenance=tiers)
         levels = {col: lp} if 0 < lp < 10 * path[0] else {}
         fig = plot_spot_vs_perpetual(frame, liquidation_prices=levels)
+        # Fixed scales: the price panel frames the path, the equity panel 0 to 3x
+        # the capital, so more leverage shows as a steeper, earlier-ending line.
+        fixed_axes(
+            fig,
+            {
+                0: {"y": (0.95 * path.min(), 1.03 * path.max())},
+                1: {"y": (-0.1 * capital, 3 * capital)},
+            },
+        )
         at = frame.attrs["liquidated_at"][col]
         if at is None:
             end = frame[col].iloc[-1]

@@ -22,15 +22,21 @@ timeout is 900 s. The site builder, ``python3 run.py execute`` and the exercise 
 therefore run notebooks with :class:`SlicedPollKernelManager`. nbval, which
 uses the blocking client, is not affected.
 
-For Voila it is switched on by configuration, not by installing perpmath:
+It lives outside ``perpmath`` in its own distribution (``serving/``, named
+``sliced-poll``) and imports only ``jupyter_client`` and ``traitlets``, which
+every Jupyter server has: a JupyterHub whose user environment is another
+Python (3.10 or newer) and lacks numpy can install it on its own
+(``pip install ./serving``) and configure it without the course's stack.
+
+For Voila it is switched on by configuration:
 ``jupyter-config/jupyter_server_config.json`` sets
 ``ServerKernelManager.client_factory`` to this class, and ``python run.py
 server-config`` merges that file into the environment's
 ``etc/jupyter/jupyter_server_config.json`` (``binder/postBuild`` runs it on
 Binder; ``python3 run.py`` does it for ``.venv``). Voila's executor asks the server's
 kernel manager for a client, so only the dashboard uses this class; JupyterLab
-talks to kernels through its own websocket streams. This module is not imported
-by ``perpmath`` itself, which stays free of Jupyter.
+talks to kernels through its own websocket streams. ``perpmath`` never imports
+this module and stays domain code.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""perpmath.kernel_client: Voila's kernel client that waits in slices, and how it is configured."""
+"""sliced_poll: Voila's kernel client that waits in slices, and how it is configured."""
 
 from __future__ import annotations
 
@@ -12,11 +12,10 @@ from pathlib import Path
 from queue import Empty
 
 import pytest
+import sliced_poll as kernel_client
 from jupyter_client.channels import AsyncZMQSocketChannel
 from jupyter_client.manager import AsyncKernelManager
-
-from perpmath import kernel_client
-from perpmath.kernel_client import SlicedPollChannel, SlicedPollKernelClient
+from sliced_poll import SlicedPollChannel, SlicedPollKernelClient
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "jupyter-config" / "jupyter_server_config.json"
@@ -110,8 +109,16 @@ def test_a_real_kernel_answers_through_the_sliced_client(monkeypatch):
 
 def test_server_config_names_the_client_and_merges_into_an_environment(tmp_path):
     config = json.loads(CONFIG.read_text())
-    assert config == {
-        "ServerKernelManager": {"client_factory": "perpmath.kernel_client.SlicedPollKernelClient"}
+    assert config["ServerKernelManager"] == {"client_factory": "sliced_poll.SlicedPollKernelClient"}
+    # Voila skips the JupyterLab extensions it cannot use, uses the offline page
+    # template, and typesets with its bundled MathJax (no CDN).
+    voila = config["VoilaConfiguration"]
+    assert voila["template"] == "perpmath"
+    assert "@jupyter-notebook/lab-extension" in voila["extension_denylist"]
+    assert "@jupyter-widgets/jupyterlab-manager" not in voila["extension_denylist"]
+    assert config["ServerApp"]["tornado_settings"] == {
+        "mathjax_url": "null",
+        "mathjax_config": "null",
     }
     run_py = _run_py()
     target = tmp_path / "etc" / "jupyter" / "jupyter_server_config.json"
@@ -120,7 +127,17 @@ def test_server_config_names_the_client_and_merges_into_an_environment(tmp_path)
     target.write_text(json.dumps(existing))
     run_py.install_server_config(tmp_path)
     run_py.install_server_config(tmp_path)  # a second run changes nothing
-    assert json.loads(target.read_text()) == {**existing, **config}
+    merged = json.loads(target.read_text())
+    assert merged["ServerApp"] == {**existing["ServerApp"], **config["ServerApp"]}, "kept"
+    assert {k: v for k, v in merged.items() if k != "ServerApp"} == {
+        k: v for k, v in config.items() if k != "ServerApp"
+    }
+    template = tmp_path / "share" / "jupyter" / "voila" / "templates" / "perpmath"
+    assert "cdn.jsdelivr.net" in (template / "index.html.j2").read_text()  # what it drops
+    assert (template / "conf.json").exists()
+    overrides = tmp_path / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    notification = json.loads(overrides.read_text())["@jupyterlab/apputils-extension:notification"]
+    assert notification == {"fetchNews": "false", "checkForUpdates": False}, "no news pop-up"
 
 
 def test_a_jupyter_server_reading_that_config_gives_voila_the_sliced_client(tmp_path):
@@ -145,9 +162,7 @@ def test_a_jupyter_server_reading_that_config_gives_voila_the_sliced_client(tmp_
         timeout=120,
     )
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip().splitlines()[-1] == (
-        "perpmath.kernel_client.SlicedPollKernelClient"
-    )
+    assert result.stdout.strip().splitlines()[-1] == ("sliced_poll.SlicedPollKernelClient")
 
 
 def test_binder_post_build_installs_the_same_config():
@@ -159,8 +174,7 @@ def test_binder_post_build_installs_the_same_config():
 def test_notebooks_run_through_the_sliced_kernel_manager():
     import nbformat
     from nbclient import NotebookClient
-
-    from perpmath.kernel_client import SlicedPollKernelManager
+    from sliced_poll import SlicedPollKernelManager
 
     assert isinstance(SlicedPollKernelManager().client(), SlicedPollKernelClient)
     nb = nbformat.v4.new_notebook()

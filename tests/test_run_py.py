@@ -1,0 +1,146 @@
+"""run.py as a reader and an instructor use it: help, lab, the working copy, publishing."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run_py(root: Path = ROOT):
+    spec = importlib.util.spec_from_file_location("run_py_under_test", root / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_help_exits_0_and_lists_reader_commands_apart_from_maintainer_ones():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "--help"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    readers, maintainers = text.split("For maintainers and instructors:")
+    assert "For readers and learners:" in readers
+    for command in ("lab", "site"):
+        assert f"python3 run.py {command}" in readers, command
+    for command in ("test", "execute", "exercises", "publish", "wheelhouse", "server-config"):
+        assert f"python3 run.py {command}" in maintainers, command
+    assert "Extra arguments go to\n        JupyterLab unchanged" in readers
+
+
+def test_an_unknown_command_fails_with_the_help():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "nonsense"], capture_output=True, text=True
+    )
+    assert result.returncode != 0 and "unknown command 'nonsense'" in result.stderr
+
+
+def test_lab_passes_extra_arguments_to_jupyterlab_and_asks_nothing_about_news():
+    args = _run_py().lab_command(["--port=8890", "--no-browser"])
+    assert args[1] == "lab" and args[-2:] == ["--port=8890", "--no-browser"]
+    assert "--LabApp.news_url=None" in args
+    overrides = json.loads((ROOT / "jupyter-config" / "lab-overrides.json").read_text())
+    notification = overrides["@jupyterlab/apputils-extension:notification"]
+    assert notification == {"fetchNews": "false", "checkForUpdates": False}
+
+
+def test_the_working_copy_is_made_once_and_never_overwrites_a_learners_work(tmp_path: Path):
+    run_py = _run_py()
+    run_py.WORKDIR = tmp_path / "my-course"
+    copy = run_py.working_copy()
+    welcome = copy / "00_welcome.ipynb"
+    assert welcome.read_bytes() == (ROOT / "course" / "00_welcome.ipynb").read_bytes()
+    assert (copy / "exercises" / "01_spot_vs_contract.ipynb").exists()
+    welcome.write_text("my answers")
+    (copy / "glossary.md").unlink()
+    run_py.working_copy()
+    assert welcome.read_text() == "my answers", "a learner's notebook was overwritten"
+    assert (copy / "glossary.md").exists(), "files new in course/ are copied on the next run"
+    ignored = (ROOT / ".gitignore").read_text().split()
+    assert f"{run_py.WORKDIR.name}/" in ignored or "my-course/" in ignored
+
+
+def _published_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "repo"
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    for rel in tracked:
+        if (ROOT / rel).is_file():
+            (copy / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / rel, copy / rel)
+    return copy
+
+
+@pytest.mark.parametrize("ref", ["v1.2", None])
+def test_publish_points_every_link_at_the_repository_and_leaves_no_placeholder(
+    tmp_path: Path, ref: str | None
+):
+    copy = _published_copy(tmp_path)
+    args = [sys.executable, "run.py", "publish", "alice/perp-course"]
+    args += ["--ref", ref] if ref else []
+    result = subprocess.run(args, cwd=copy, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    texts = {rel: (copy / rel).read_text(encoding="utf-8") for rel in _run_py(copy).PUBLISHED_FILES}
+    every = "\n".join(texts.values())
+    prose = every.replace("publish OWNER/NAME", "")  # the command's own syntax, as documented
+    assert "OWNER" not in prose and not re.search(r"\bREPO\b", prose), "a placeholder is left"
+    binder = re.findall(r"https://mybinder\.org/v2/gh/[^\s)\"'\]]+", every)
+    assert binder, "no Binder link"
+    wanted = f"https://mybinder.org/v2/gh/alice/perp-course/{ref or 'HEAD'}?urlpath="
+    assert all(link.startswith(wanted) for link in binder), binder
+    assert any("urlpath=lab/tree/course/exercises/" in link for link in binder), (
+        "a link should open the exercise copies"
+    )
+    pullers = re.findall(r"git-pull\?[^\s`)]+", every)
+    assert pullers, "no nbgitpuller link"
+    for link in pullers:
+        assert "repo=https://github.com/alice/perp-course" in link, link
+        assert ("&branch=v1.2" in link) == bool(ref), link
+        assert "urlpath=lab/tree/perp-course/course/" in link, link
+    assert "voila/render/perp-course/course/dashboard.ipynb" in texts["workshop/jupyterhub.md"]
+    assert "git clone https://github.com/alice/perp-course" in texts["workshop/jupyterhub.md"]
+    again = subprocess.run(
+        [sys.executable, "run.py", "publish", "bob/other", "--ref", "v2"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+    )
+    assert again.returncode == 0
+    readme = (copy / "README.md").read_text(encoding="utf-8")
+    assert "bob/other/v2?urlpath=" in readme and "alice" not in readme
+
+
+def test_publish_refuses_a_malformed_name(tmp_path: Path):
+    copy = _published_copy(tmp_path)
+    for args in (["alice"], ["alice/x", "--ref"], ["alice/x y"]):
+        result = subprocess.run(
+            [sys.executable, "run.py", "publish", *args], cwd=copy, capture_output=True, text=True
+        )
+        assert result.returncode != 0 and "usage" in result.stderr, args
+
+
+def test_a_wheelhouse_makes_installs_use_no_network(tmp_path: Path, monkeypatch):
+    run_py = _run_py()
+    calls: list[list[str]] = []
+    monkeypatch.setattr(run_py, "_run", lambda *args, **kwargs: calls.append(list(map(str, args))))
+    monkeypatch.setattr(run_py, "WHEELHOUSE", tmp_path / "wheelhouse")
+    run_py._pip_install(["numpy==2.4.6"])
+    assert "--no-index" not in calls[-1], "without a wheelhouse pip uses the index"
+    (tmp_path / "wheelhouse").mkdir()
+    (tmp_path / "wheelhouse" / "README.txt").write_text("wheels")
+    run_py._pip_install(["numpy==2.4.6"], compile_=False)
+    args = calls[-1]
+    assert "--no-index" in args and args[args.index("--find-links") + 1] == str(
+        tmp_path / "wheelhouse"
+    )
+    assert "--no-compile" in args
