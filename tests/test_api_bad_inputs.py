@@ -1432,7 +1432,7 @@ def test_absurd_magnitudes_together_never_give_nan_or_inf(qualname):
 
 
 def test_the_reported_overflows_raise_and_name_their_arguments():
-    # issue 14: each gave inf or NaN with a RuntimeWarning
+    # each gave inf or NaN with a RuntimeWarning before the guard
     with pytest.raises(OverflowError, match=r"^quantity 1e\+300 and price 1e\+300 must be of"):
         perpmath.notional(1e300, 1e300)
     with pytest.raises(OverflowError, match=r"entry_price 1e\+300 and quantity 1e\+300 must be"):

@@ -280,7 +280,7 @@ def test_generator_takes_a_generator_a_seed_or_none():
         v.generator("rng", -1)
 
 
-# --- results: no NaN, no undocumented infinity (issue 14, absurd magnitudes) ---------
+# --- results: no NaN, no undocumented infinity, whatever the magnitudes ------------
 @v.no_overflow
 def _product(quantity, price):
     return v.result(np.asarray(quantity, dtype=float) * price)
