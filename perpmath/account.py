@@ -575,6 +575,8 @@ class Account:
         to (its isolated margin, or the cross wallet balance), the margin
         ratio of that pool under ``definition`` (named in the column
         ``margin_ratio_definition``) and whether it is liquidated.
+        The margin ratio is ``inf`` for a pool whose margin balance is 0 or less, as in
+        ``margin_ratio``.
         """
         d = v.choice("definition", definition, tuple(MARGIN_RATIO_DEFINITIONS))
         m = self._marks(marks)

@@ -191,7 +191,10 @@ class Convention:
 
     @v.no_overflow(inf=True)
     def tiers(self) -> TierTable:
-        """The maintenance model as a TierTable (one flat tier if no table is shipped)."""
+        """The maintenance model as a TierTable (one flat tier if no table is shipped).
+
+        The last tier's cap is ``inf`` where the venue publishes none.
+        """
         key = (
             self.name,
             self.tier_table,
@@ -266,7 +269,10 @@ class Convention:
 
     @v.no_overflow(inf=True)
     def round_signed(self, price: ArrayLike, sign: ArrayLike) -> v.Float:
-        """``round_price`` with the side given as +1 (long) / -1 (short)."""
+        """``round_price`` with the side given as +1 (long) / -1 (short).
+
+        ``inf`` (never liquidated) stays ``inf``.
+        """
         p = v.non_negative("price", price, inf=True)
         s = v.as_float_array("sign", sign)
         if np.any((s != 1) & (s != -1)):

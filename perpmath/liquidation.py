@@ -493,7 +493,10 @@ class LiquidationDetails:
 
     @v.no_overflow(inf=True)  # the prices of a position never liquidated
     def as_dict(self) -> dict[str, Any]:
-        """The details as a plain dict (for JSON or a table)."""
+        """The details as a plain dict (for JSON or a table).
+
+        The prices of a position never liquidated are ``inf``.
+        """
         return asdict(self)
 
 
@@ -509,6 +512,7 @@ def liquidation_price_details(
 
     Same arguments as ``liquidation_price``, scalars only. The returned
     ``liquidation_price`` is the same number ``liquidation_price`` gives.
+    Its prices are ``inf`` for a short that is never liquidated.
     """
     args = {"entry_price": entry_price, "quantity": quantity, "leverage": leverage}
     for name, value in args.items():
@@ -873,6 +877,7 @@ def liquidation_price_after(
     / size, https://www.bybit.com/en/help-center/article/Liquidation-Price-USDT-Contract);
     Binance, "How to Calculate Liquidation Price of USDⓈ-M Futures Contracts"
     (the isolated wallet balance WB holds the margin added).
+    Like ``liquidation_price``, ``inf`` for a short that is never liquidated.
     """
     s = v.side_sign(side)
     e = v.positive("entry_price", entry_price)

@@ -373,6 +373,8 @@ def margin_ratio_table(
     liquidatable, and who uses the definition. Scalars only. The three rows
     always agree on ``liquidated``; only the numbers differ, which is why a
     "margin ratio of 80%" means nothing until the definition is named.
+    As in ``margin_ratio``, ``inf`` under ``"maintenance_to_balance"`` for a margin balance of 0
+    or less.
     """
     inputs = {
         "margin_balance": margin_balance,
@@ -512,6 +514,7 @@ def max_leverage(
     ``get_max_leverage(pair, stake_amount)`` answers). Give exactly one.
     Source: Binance, "Leverage and Margin of USDⓈ-M Futures" (each bracket's
     maximum leverage).
+    ``inf`` for a table without maximum leverages.
     """
     v.instance("tiers", tiers, TierTable, "a TierTable")
     if stake is not None:

@@ -268,7 +268,10 @@ class TierTable:
         name: str = "flat",
         unit: str = "USDT",
     ) -> TierTable:
-        """One tier for every size: a constant maintenance rate (no maintenance amount)."""
+        """One tier for every size: a constant maintenance rate (no maintenance amount).
+
+        Its cap is ``inf``: one tier for every notional.
+        """
         lev = None if max_leverage is None else [max_leverage]
         return cls.from_rates([np.inf], lev, [maintenance_rate], name, unit)
 
@@ -283,6 +286,7 @@ class TierTable:
         use it when the page or API gives the rate and amount of the tier the
         position is in, e.g. Binance's "maintenance margin rate 2.5%,
         maintenance amount 16,300". The amount is not checked for continuity.
+        Its cap is ``inf``: one bracket for every notional.
         """
         rate = v.scalar("maintenance_rate", v.in_range("maintenance_rate", maintenance_rate, 0, 1))
         if rate <= 0:
@@ -344,7 +348,10 @@ class TierTable:
 
     @v.no_overflow(inf=True)
     def describe(self) -> str:
-        """One line naming the table, its date and unit (for screens and reports)."""
+        """One line naming the table, its date and unit (for screens and reports).
+
+        A cap or a maximum leverage the source does not give is ``inf``.
+        """
         date = self.date or "undated"
         return f"{self.name} ({date}, notional in {self.unit})"
 
@@ -440,7 +447,10 @@ class TierTable:
 
     @v.no_overflow(inf=True)
     def to_frame(self) -> pd.DataFrame:
-        """The table as a pandas DataFrame, one row per tier (1-based)."""
+        """The table as a pandas DataFrame, one row per tier (1-based).
+
+        A cap or a maximum leverage the source does not give is ``inf``.
+        """
         import pandas as pd
 
         columns = {
@@ -541,6 +551,7 @@ def load_tier_table(name: str = "binance_usdm_btcusdt", date: Any = None) -> Tie
     ``date``, ``source`` and ``meta`` (exchange, symbol, notes) say where it
     comes from. Tables are read once and shared (their arrays are read-only).
     See ``tier_tables()`` for the list.
+    The last tier's cap is ``inf`` where the source gives none.
     """
     key = v.choice("name", name, tuple(available_tier_tables()))
     dates = [(d, f) for n, d, f in _catalogue() if n == key]

@@ -126,6 +126,8 @@ def adl_score(
     the cross wallet balance), in quote currency. ``maintenance_margin`` is
     needed by the "binance" score (default 0.4% of the notional at mark).
     Bankruptcy price for "bitmex": BP = EP - s x margin / quantity.
+    A position already past its bankruptcy price scores ``inf`` (in profit) or ``-inf`` (at a
+    loss): its leverage is unbounded, it ranks first or last.
     """
     name = v.choice("convention", convention, tuple(ADL_RANKINGS))
     s = v.side_sign(side)
