@@ -242,6 +242,19 @@ def _survival_counts(
     return survive
 
 
+def _check_jumps(kind: str, jump_intensity: float, jump_mean: float, jump_std: float) -> None:
+    """The jump parameters: checked under ``model="jump"``, left at their defaults
+    under ``"gbm"`` (where they have no meaning)."""
+    if kind == "gbm":
+        jumps = "model='jump'"
+        v.unused("jump_intensity", jump_intensity, 12.0, applies=jumps)
+        v.unused("jump_mean", jump_mean, -0.05, applies=jumps)
+        v.unused("jump_std", jump_std, 0.05, applies=jumps)
+    else:
+        v.scalar("jump_intensity", v.non_negative("jump_intensity", jump_intensity))
+        merton_jump_compensator(jump_mean, jump_std)
+
+
 def _run(
     side: str,
     leverage: ArrayLike,
@@ -286,14 +299,7 @@ def _run(
     if not isinstance(maintenance, TierTable) and maintenance is not None:
         v.scalar("maintenance", v.in_range("maintenance", maintenance, 0.0, 1.0))
     mu = v.scalar("mu", mu)
-    if kind == "gbm":
-        jumps = "model='jump'"
-        v.unused("jump_intensity", jump_intensity, 12.0, applies=jumps)
-        v.unused("jump_mean", jump_mean, -0.05, applies=jumps)
-        v.unused("jump_std", jump_std, 0.05, applies=jumps)
-    else:
-        v.scalar("jump_intensity", v.non_negative("jump_intensity", jump_intensity))
-        merton_jump_compensator(jump_mean, jump_std)
+    _check_jumps(kind, jump_intensity, jump_mean, jump_std)
     ratio = np.atleast_1d(
         np.asarray(
             liquidation_barrier(
