@@ -509,9 +509,13 @@ def ratio_or_inf(
 
 def _non_finite(value: Any, inf_ok: bool, seen: set[int]) -> str | None:
     """Where ``value`` holds NaN (or an infinity unless ``inf_ok``), else None."""
+    if type(value) is float and math.isfinite(value):  # the common case, at once
+        return None
     if isinstance(value, bool | np.bool_ | str | bytes | type) or value is None:
         return None
-    if isinstance(value, numbers.Real | np.number):
+    if isinstance(value, float | int | np.number) or (
+        not isinstance(value, np.ndarray) and isinstance(value, numbers.Real)
+    ):
         x = float(value)
         return None if (math.isfinite(x) or (inf_ok and not math.isnan(x))) else repr(x)
     if isinstance(value, np.ndarray):
