@@ -822,7 +822,6 @@ CASES: dict[str, Case] = {
             market=0,
         ),
         allow={"quote_balance": NEG0, "sizes": "negative", "market": "zero"},
-        inf_ok=True,
     ),
     "subaccount_margin": Case(
         dict(
