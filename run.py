@@ -32,6 +32,7 @@ are reused while their pins are unchanged. Python 3.11 or newer is needed.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -57,8 +58,7 @@ PROXY_VERSION = "5.1.0"  # configurable-http-proxy, the npm package JupyterHub's
 SERVER_CONFIG = ROOT / "jupyter-config" / "jupyter_server_config.json"
 LAB_OVERRIDES = ROOT / "jupyter-config" / "lab-overrides.json"
 VOILA_TEMPLATE = ROOT / "jupyter-config" / "voila-template"
-# Test suites that numpy, pandas and matplotlib ship inside their wheels; no learner runs them.
-BUNDLED_TESTS = ("pandas/tests", "numpy/*/tests", "numpy/tests", "matplotlib/tests")
+PIP_WITH_PYTHON = (22, 3)  # the first pip with --python: it installs into another environment
 
 
 def _say(message: str) -> None:
@@ -79,8 +79,49 @@ def _run(*args: str | Path, **kwargs) -> None:
         sys.exit(result.returncode)
 
 
-def _pip_install(requirements: list[str], *, compile_: bool = True) -> None:
-    """pip install these requirement lines into .venv (from wheelhouse/ when it exists)."""
+def _python(venv: Path) -> Path:
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+@functools.cache
+def _outer_pip_version() -> tuple[int, ...]:
+    """The version of the pip of the Python running run.py, () when it has none."""
+    found = subprocess.run(
+        [sys.executable, "-m", "pip", "--version"], capture_output=True, text=True
+    ).stdout.split()
+    numbers = re.match(r"\d+(\.\d+)*", found[1]) if found[:1] == ["pip"] else None
+    return tuple(int(n) for n in numbers.group(0).split(".")) if numbers else ()
+
+
+def pip_command(venv: Path = VENV) -> list[str]:
+    """The pip that installs into VENV.
+
+    The pip of the Python running run.py, pointed at VENV with ``--python``
+    (pip 22.3 or newer), so VENV holds no copy of pip or of the setuptools that
+    Python 3.11's venv adds with it (16 MiB no learner runs); otherwise VENV's own.
+    """
+    own_pip = any(_python(venv).parent.glob("pip*"))
+    if not own_pip and _outer_pip_version() >= PIP_WITH_PYTHON:
+        return [sys.executable, "-m", "pip", "--python", str(_python(venv))]
+    return [str(_python(venv)), "-m", "pip"]
+
+
+def create_venv(venv: Path = VENV) -> None:
+    """A virtual environment in VENV, without pip when the running Python's pip can serve it."""
+    if _outer_pip_version() >= PIP_WITH_PYTHON:
+        _run(sys.executable, "-m", "venv", "--without-pip", venv)
+        return
+    _run(sys.executable, "-m", "venv", venv)
+    if not (WHEELHOUSE / "README.txt").exists():
+        _run(*pip_command(venv), "install", "--quiet", "--no-compile", "--upgrade", "pip")
+
+
+def _pip_install(requirements: list[str], *, compile_: bool = True, venv: Path = VENV) -> None:
+    """pip install exactly these pinned lines into VENV (from wheelhouse/ when it exists).
+
+    ``--no-deps``: both sets are complete freezes, so pip adds nothing they do not
+    name, and the lines run.py leaves out ("Binder only") stay out.
+    """
     source = []
     if (WHEELHOUSE / "README.txt").exists():
         _say(f"installing from {WHEELHOUSE.name}/ only (no network)")
@@ -88,18 +129,40 @@ def _pip_install(requirements: list[str], *, compile_: bool = True) -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
         handle.write("\n".join(requirements) + "\n")
     try:
-        flags = [] if compile_ else ["--no-compile"]
-        _run(PYTHON, "-m", "pip", "install", "--quiet", *flags, *source, "-r", handle.name)
+        flags = ["--no-deps"] + ([] if compile_ else ["--no-compile"])
+        _run(*pip_command(venv), "install", "--quiet", *flags, *source, "-r", handle.name)
     finally:
         os.unlink(handle.name)
 
 
-def _drop_bundled_tests() -> None:
-    """Delete the test suites numpy, pandas and matplotlib ship (about 70 MB nobody runs)."""
-    for site in VENV.glob("lib/python3*/site-packages"):
-        for pattern in BUNDLED_TESTS:
-            for folder in site.glob(pattern):
-                shutil.rmtree(folder, ignore_errors=True)
+def learner_requirements() -> list[str]:
+    """binder/requirements.txt as run.py installs it: no "Binder only" line, local ones editable.
+
+    The pins end with local lines ('./serving', '.') that Binder installs as they
+    are; here they are editable so that changes apply at once.
+    """
+    return [
+        f"-e {line.strip()}" if line.strip() in (".", "./serving") else line
+        for line in PINS.read_text().splitlines()
+        if "# Binder only" not in line
+    ]
+
+
+def install_learner_set(venv: Path = VENV) -> None:
+    """Create VENV when missing and install the learner set, without bytecode.
+
+    Python compiles each module when it is first imported; compiling all of them
+    up front (pip's default) costs more than a course ever imports.
+    """
+    if not _python(venv).exists():
+        _say(f"creating virtual environment in {venv}")
+        create_venv(venv)
+    _pip_install(learner_requirements(), compile_=False, venv=venv)
+
+
+def install_test_set(venv: Path = VENV) -> None:
+    """Install tests/requirements.txt into VENV, on top of the learner set."""
+    _pip_install(TEST_PINS.read_text().splitlines(), compile_=False, venv=venv)
 
 
 def ensure_environment(tests: bool = False) -> None:
@@ -108,29 +171,15 @@ def ensure_environment(tests: bool = False) -> None:
         sys.exit(f"perpmath needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     learner = _fingerprint(PINS, ROOT / "pyproject.toml", ROOT / "serving" / "pyproject.toml")
     if not (LEARNER_STAMP.exists() and LEARNER_STAMP.read_text() == learner and PYTHON.exists()):
-        if not PYTHON.exists():
-            _say("creating virtual environment in .venv")
-            _run(sys.executable, "-m", "venv", VENV)
         _say("installing the learner environment, binder/requirements.txt (first run: ~1 min)")
-        if not (WHEELHOUSE / "README.txt").exists():
-            _run(PYTHON, "-m", "pip", "install", "--quiet", "--no-compile", "--upgrade", "pip")
-        # The pins end with local lines ('./serving', '.') that Binder installs as
-        # they are; here they are editable so that changes apply at once.
-        lines = [
-            f"-e {line.strip()}" if line.strip() in (".", "./serving") else line
-            for line in PINS.read_text().splitlines()
-            if "# Binder only" not in line
-        ]
-        # Modules compile on first import; compiling every file up front costs ~130 MB.
-        _pip_install(lines, compile_=False)
-        _drop_bundled_tests()
+        install_learner_set(VENV)
         TEST_STAMP.unlink(missing_ok=True)
         LEARNER_STAMP.write_text(learner)
     if tests:
         wanted = _fingerprint(TEST_PINS, PINS)
         if not (TEST_STAMP.exists() and TEST_STAMP.read_text() == wanted):
             _say("installing the test environment on top, tests/requirements.txt")
-            _pip_install(TEST_PINS.read_text().splitlines())
+            install_test_set(VENV)
             TEST_STAMP.write_text(wanted)
     install_server_config(VENV)
     _say("environment .venv is ready")
@@ -332,7 +381,7 @@ def wheelhouse(extra: list[str]) -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
         handle.write("\n".join(pins) + "\n")
     try:
-        _run(PYTHON, "-m", "pip", "download", "--quiet", "-d", WHEELHOUSE, "-r", handle.name)
+        _run(*pip_command(), "download", "--quiet", "-d", WHEELHOUSE, "-r", handle.name)
     finally:
         os.unlink(handle.name)
     (WHEELHOUSE / "README.txt").write_text(

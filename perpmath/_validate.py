@@ -20,20 +20,34 @@ The kinds of check, each in one place:
   one position is meant), ``contract_type``,
   ``text`` (free text such as a symbol), ``flag`` (True or False only);
 * shapes: ``same_length`` and ``broadcastable`` name both arguments instead
-  of NumPy's "operands could not be broadcast";
+  of NumPy's "operands could not be broadcast"; ``first_where`` gives the
+  values of the first offending element for a message;
 * modes: ``unused`` refuses an argument that the chosen mode does not use
   unless it is left at its default (the rule is stated in CONTRIBUTING.md);
 * objects: ``instance`` (an OrderBook, a TierTable, ...), ``generator`` (a
-  Generator, a seed or None) and ``callback``.
+  Generator, a seed or None) and ``callback``;
+* results: ``no_overflow``, the decorator every public function and method
+  wears: a result holding NaN, or infinity where the function does not
+  document it, computed from finite arguments of absurd size (1e300 x 1e300,
+  1 / 1e-300), raises ``OutOfScale`` (an ``OverflowError``) naming the
+  arguments that are out of scale, instead of being returned.
+  ``infinite_where`` and ``ratio_or_inf`` write a documented infinity (a
+  position never liquidated) and check that the values around it are
+  finite; ``not_overflowed`` checks an intermediate before a clip hides it.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import inspect
+import math
 import numbers
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import numpy as np
+import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 SIDES = ("long", "short")
@@ -332,6 +346,15 @@ def _type_and_value(value: Any) -> str:
     return f"{type(value).__name__} {text}"
 
 
+def first_where(mask: ArrayLike, *arrays: ArrayLike) -> tuple[float, ...]:
+    """The elements of ``arrays`` (broadcast together) at the first index where
+    ``mask`` holds: the values a message about the first offending element shows."""
+    arrs = np.broadcast_arrays(*arrays)
+    shape = arrs[0].shape
+    i = tuple(np.argwhere(np.broadcast_to(mask, shape))[0]) if len(shape) else ()
+    return tuple(float(a[i]) for a in arrs)
+
+
 def same_length(name_a: str, a: ArrayLike, name_b: str, b: ArrayLike) -> None:
     """Two one-dimensional arguments that pair element by element."""
     na, nb = np.size(a), np.size(b)
@@ -398,3 +421,197 @@ def result(value: ArrayLike) -> Float:
     if arr.ndim == 0:
         return float(arr)
     return arr
+
+
+# --- results: no NaN, no undocumented infinity ---------------------------
+F = TypeVar("F", bound=Callable[..., Any])
+
+_OUT_OF_SCALE = 15.0
+"""Numbers beyond 1e15 or below 1e-15 in size are out of scale for any market
+quantity (prices, sizes, rates, balances): they are named first when a result
+overflows."""
+
+
+class OutOfScale(OverflowError):
+    """A result that does not fit in a float, computed from finite arguments.
+
+    Raised by ``no_overflow``; the message names the public arguments whose
+    size made the result overflow and says they must be of a realistic size.
+    """
+
+
+def no_overflow(func: F | None = None, *, inf: bool = False) -> Any:
+    """Decorator: the function's result never holds NaN, nor infinity unless ``inf``.
+
+    The function runs with NumPy's overflow, invalid and divide warnings off;
+    its result (a number, an array, a DataFrame, a dataclass, a tuple, list or
+    dict of them) is then searched, and a NaN, or an infinity when ``inf`` is
+    False, raises ``OutOfScale`` (an ``OverflowError``) naming the arguments
+    that are out of scale, e.g. ``notional(1e300, 1e300)``: "quantity 1e+300
+    and price 1e+300 must be of a realistic size: the result of notional
+    overflows a float". The arguments were validated finite, so a non-finite
+    result can only come from their size. An ``OutOfScale`` raised by a
+    public function called inside is raised again naming the outer
+    function's arguments, the ones the caller gave. ``inf=True`` is the
+    opt-in for functions whose docs say they return infinity (a short that is
+    never liquidated); they write it with ``infinite_where``, which checks
+    that the values around it are finite.
+    """
+
+    def wrap(f: F) -> F:
+        @functools.wraps(f)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                    out = f(*args, **kwargs)
+            except OutOfScale:
+                raise OutOfScale(_overflow_message(f, args, kwargs, "")) from None
+            where = _non_finite(out, inf, set())
+            if where is not None:
+                raise OutOfScale(_overflow_message(f, args, kwargs, where))
+            return out
+
+        guarded.no_overflow = True  # type: ignore[attr-defined]
+        return guarded  # type: ignore[return-value]
+
+    return wrap if func is None else wrap(func)
+
+
+def not_overflowed(values: ArrayLike) -> NDArray[np.float64]:
+    """``values`` as a float array, all finite: an intermediate that overflowed
+    raises ``OutOfScale`` (named by the public function's ``no_overflow``)
+    before a clip or a mask could hide it as a plausible number."""
+    arr = np.asarray(values, dtype=float)
+    if not np.isfinite(arr).all():
+        raise OutOfScale("a value overflows a float")
+    return arr
+
+
+def infinite_where(never: ArrayLike, values: ArrayLike) -> NDArray[np.float64]:
+    """+infinity where ``never`` holds (the documented "never reached"), ``values``
+    elsewhere, which must be finite (``not_overflowed``): an overflow there is
+    not passed off as a price that is never reached."""
+    mask = np.asarray(never, dtype=bool)
+    return np.where(mask, np.inf, not_overflowed(np.where(mask, 0.0, values)))
+
+
+def ratio_or_inf(
+    num: ArrayLike, den: ArrayLike, ok: ArrayLike | None = None
+) -> NDArray[np.float64]:
+    """``num / den`` where ``ok`` holds (default: where the ratio is positive), +inf
+    elsewhere: a price that is never reached (an inverse short at 1x). ``num``
+    and ``den`` must be finite and so must the ratio where it is kept
+    (``infinite_where``)."""
+    n, d = not_overflowed(num), not_overflowed(den)
+    keep = np.sign(n) * np.sign(d) > 0 if ok is None else np.asarray(ok, dtype=bool)
+    return infinite_where(~keep, n / np.where(keep, d, 1.0))
+
+
+def _non_finite(value: Any, inf_ok: bool, seen: set[int]) -> str | None:
+    """Where ``value`` holds NaN (or an infinity unless ``inf_ok``), else None."""
+    if type(value) is float and math.isfinite(value):  # the common case, at once
+        return None
+    if isinstance(value, bool | np.bool_ | str | bytes | type) or value is None:
+        return None
+    if isinstance(value, float | int | np.number) or (
+        not isinstance(value, np.ndarray) and isinstance(value, numbers.Real)
+    ):
+        x = float(value)
+        return None if (math.isfinite(x) or (inf_ok and not math.isnan(x))) else repr(x)
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "fc":
+            return None
+        bad = np.isnan(value) if inf_ok else ~np.isfinite(value)
+        return f"{value[bad].ravel()[0].item()!r} in an array" if bad.any() else None
+    if id(value) in seen:
+        return None
+    seen.add(id(value))
+    if isinstance(value, pd.DataFrame):
+        for col in value.columns:
+            found = _non_finite(value[col].to_numpy(), inf_ok, seen)
+            if found:
+                return f"{found.removesuffix(' in an array')} in column {col!r}"
+        return None
+    if isinstance(value, pd.Series | pd.Index):
+        return _non_finite(value.to_numpy(), inf_ok, seen)
+    if isinstance(value, Mapping):
+        items: Any = value.items()
+    elif isinstance(value, list | tuple):
+        items = enumerate(value)
+    elif dataclasses.is_dataclass(value):
+        items = ((f.name, getattr(value, f.name)) for f in dataclasses.fields(value))
+    else:
+        return None
+    for key, item in items:
+        found = _non_finite(item, inf_ok, seen)
+        if found:
+            return f"{found} at {key!r}"
+    return None
+
+
+def _overflow_message(func: Callable[..., Any], args: Any, kwargs: Any, where: str) -> str:
+    """The message of ``OutOfScale``: the arguments farthest out of scale "must be of a
+    realistic size: the result of FUNC overflows a float"."""
+    given: dict[str, Any] = {}
+    try:
+        bound = inspect.signature(func).bind(*args, **kwargs)
+    except TypeError:
+        bound = None
+    if bound is not None:
+        for name, value in bound.arguments.items():
+            if name in ("self", "cls"):
+                if dataclasses.is_dataclass(value) and not isinstance(value, type):
+                    owner = type(value).__name__
+                    for f in dataclasses.fields(value):
+                        given[f"the {owner}'s {f.name}"] = getattr(value, f.name)
+                continue
+            if isinstance(value, Mapping) and name == "kwargs":
+                given.update(value)
+            else:
+                given[name] = value
+    who = out_of_scale(given) or "the values given"
+    at = f" (it holds {where})" if where else ""
+    return (
+        f"{who} must be of a realistic size: the result of {func.__qualname__} "
+        f"overflows a float{at}"
+    )
+
+
+def out_of_scale(values: Mapping[str, Any], most: int = 4) -> str:
+    """``"NAME VALUE, NAME VALUE and NAME VALUE"``: the numeric values farthest out
+    of scale, farthest first ("" if none is a number).
+
+    A value's scale is the largest |log10 |x||: 1e300 and 1e-300 are as far.
+    Those beyond 1e15 (or below 1e-15) are all named, up to ``most``; if none
+    is, the two farthest. Non-numeric values are passed over. The CLI names
+    its flags with it.
+    """
+    scored = []
+    for name, value in values.items():
+        found = _farthest(value)
+        if found is not None:
+            scored.append((found[0], name, found[1]))
+    scored.sort(key=lambda row: -row[0])
+    far = [row for row in scored if row[0] >= _OUT_OF_SCALE] or scored[:2]
+    names = [f"{name} {shown}" for _, name, shown in far[:most]]
+    return " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 2 else names)
+
+
+def _farthest(value: Any) -> tuple[float, str] | None:
+    """(scale, shown) of a number or array's element farthest out of scale."""
+    if isinstance(value, bool | np.bool_ | str | bytes) or value is None:
+        return None
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return None
+    flat = arr.ravel()
+    ok = np.isfinite(flat) & (flat != 0)
+    if not ok.any():
+        return None
+    scale = np.abs(np.log10(np.abs(np.where(ok, flat, 1.0))))
+    i = int(np.argmax(scale))
+    at = f" at index {i}" if arr.ndim else ""
+    return float(scale[i]), f"{flat[i]:g}{at}"

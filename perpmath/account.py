@@ -146,21 +146,25 @@ class Position:
         return self.entry_notional / self.leverage
 
     # values at a mark price (vectorized over the mark) -------------------
+    @v.no_overflow
     def notional(self, mark: ArrayLike) -> v.Float:
         """Position value at ``mark`` (linear: q x size x mark; inverse: q x size / mark)."""
         m = v.positive(f"marks[{self.symbol!r}]", mark)
         return v.result(self._notional(m))
 
+    @v.no_overflow
     def unrealized_pnl(self, mark: ArrayLike) -> v.Float:
         """Unrealised PnL at ``mark`` in the margin currency (see contracts.unrealized_pnl)."""
         m = v.positive(f"marks[{self.symbol!r}]", mark)
         return v.result(self._pnl(m))
 
+    @v.no_overflow
     def initial_margin(self, mark: ArrayLike) -> v.Float:
         """Position initial margin at ``mark``: notional(mark) / leverage (Binance)."""
         m = v.positive(f"marks[{self.symbol!r}]", mark)
         return v.result(self._notional(m) / self.leverage)
 
+    @v.no_overflow
     def maintenance_margin(self, mark: ArrayLike) -> v.Float:
         """notional(mark) x MMR(tier) - maintenance amount(tier), from ``tiers``."""
         m = v.positive(f"marks[{self.symbol!r}]", mark)
@@ -326,15 +330,18 @@ class Account:
         return pools
 
     # account totals ------------------------------------------------------------
+    @v.no_overflow
     def unrealized_pnl(self, marks: Mapping[str, ArrayLike]) -> v.Float:
         """Sum of the positions' unrealised PnL at ``marks``."""
         per = self._per_position(self._marks(marks))
         return v.result(per["pnl"].sum(axis=0))
 
+    @v.no_overflow
     def margin_balance(self, marks: Mapping[str, ArrayLike]) -> v.Float:
         """Wallet balance + unrealised PnL of every position (Binance "Margin Balance")."""
         return v.result(self.wallet_balance + np.asarray(self.unrealized_pnl(marks)))
 
+    @v.no_overflow
     def initial_margin(self, marks: Mapping[str, ArrayLike]) -> v.Float:
         """Sum of position initial margins at the mark, notional(mark) / leverage.
 
@@ -345,11 +352,13 @@ class Account:
         per = self._per_position(self._marks(marks))
         return v.result(per["im"].sum(axis=0))
 
+    @v.no_overflow
     def maintenance_margin(self, marks: Mapping[str, ArrayLike]) -> v.Float:
         """Sum of the positions' maintenance margins from their tier tables at the mark."""
         per = self._per_position(self._marks(marks))
         return v.result(per["mm"].sum(axis=0))
 
+    @v.no_overflow
     def available_balance(self, marks: Mapping[str, ArrayLike]) -> v.Float:
         """Balance free for new orders or withdrawal (no open orders assumed).
 
@@ -368,6 +377,7 @@ class Account:
         im = np.where(cross, per["im"], 0.0).sum(axis=0)
         return v.result(np.maximum(pools["cross_mb"] - im, 0.0))
 
+    @v.no_overflow(inf=True)
     def margin_ratio(
         self,
         marks: Mapping[str, ArrayLike],
@@ -383,6 +393,8 @@ class Account:
         has no cross position and exactly one isolated one, that one is used.
         ``position=<symbol>`` gives the ratio of that position's margin pool
         (its own for an isolated position, the cross pool for a cross one).
+        As in ``perpmath.margin.margin_ratio``, ``"maintenance_to_balance"``
+        gives +inf for a pool whose margin balance is 0 or less.
         """
         v.choice("definition", definition, tuple(MARGIN_RATIO_DEFINITIONS))
         pools = self._pools(marks)
@@ -412,6 +424,7 @@ class Account:
             raise error(f"{name} must be one of {self.symbols}, got {symbol!r}")
         return self.symbols.index(symbol)
 
+    @v.no_overflow
     def liquidated(self, marks: Mapping[str, ArrayLike]) -> dict[str, bool | NDArray[np.bool_]]:
         """Which positions the exchange would liquidate at ``marks``.
 
@@ -434,6 +447,7 @@ class Account:
             out[p.symbol] = bool(flag) if flag.ndim == 0 else flag
         return out
 
+    @v.no_overflow(inf=True)
     def liquidation_price(self, symbol: str, marks: Mapping[str, ArrayLike]) -> v.Float:
         """Mark of ``symbol`` at which its margin pool is liquidated, other marks held.
 
@@ -477,13 +491,13 @@ class Account:
             r, c = table.maintenance_rate[k], table.maintenance_amount[k]
             with np.errstate(divide="ignore", invalid="ignore"):
                 if pos.contract == "linear":
-                    m = (w + c - s * q * e) / (q * r - s * q)
+                    m = v.not_overflowed((w + c - s * q * e) / (q * r - s * q))
                     valid = m > 0
                     n = q * m
                 else:
-                    x = (w + s * q / e + c) / (q * (r + s))
+                    x = v.not_overflowed((w + s * q / e + c) / (q * (r + s)))
                     valid = x > 0
-                    m = 1.0 / np.where(valid, x, 1.0)
+                    m = v.not_overflowed(1.0 / np.where(valid, x, 1.0))
                     n = q * x
             # the root counts only if it is a positive price whose notional is in this tier
             ok = np.isnan(price) & valid & (n >= table.floor[k]) & (n <= table.cap[k])
@@ -498,6 +512,7 @@ class Account:
             np.where(np.isnan(price), 0.0 if pos.contract == "linear" else np.inf, price)
         )
 
+    @v.no_overflow
     def add_margin(self, symbol: str, amount: float) -> Account:
         """A new account with ``amount`` moved into an isolated position's margin.
 
@@ -529,6 +544,7 @@ class Account:
             )
         return self.with_position(symbol, isolated_margin=new_margin)
 
+    @v.no_overflow
     def with_position(self, symbol: str, **changes: Any) -> Account:
         """A new account in which position ``symbol`` has some fields changed.
 
@@ -547,6 +563,7 @@ class Account:
         positions[i] = replace(positions[i], **changes)
         return Account(self.wallet_balance, positions)
 
+    @v.no_overflow(inf=True)  # the margin ratio column, as in margin_ratio
     def summary(
         self, marks: Mapping[str, ArrayLike], definition: str = "maintenance_to_balance"
     ) -> pd.DataFrame:
@@ -558,6 +575,8 @@ class Account:
         to (its isolated margin, or the cross wallet balance), the margin
         ratio of that pool under ``definition`` (named in the column
         ``margin_ratio_definition``) and whether it is liquidated.
+        The margin ratio is ``inf`` for a pool whose margin balance is 0 or less, as in
+        ``margin_ratio``.
         """
         d = v.choice("definition", definition, tuple(MARGIN_RATIO_DEFINITIONS))
         m = self._marks(marks)

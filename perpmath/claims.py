@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from perpmath import _validate as v
+
 __all__ = ["CLAIMS", "Claim", "claim", "claims_table"]
 
 
@@ -64,6 +66,7 @@ CLAIMS: tuple[Claim, ...] = (
 CLAIMS = tuple(sorted(CLAIMS, key=lambda c: c.number))
 
 
+@v.no_overflow
 def claim(number: int) -> Claim:
     """The claim with this number (1 to 8)."""
     if isinstance(number, bool) or not isinstance(number, int):
@@ -74,6 +77,7 @@ def claim(number: int) -> Claim:
     raise ValueError(f"number must be a claim number from 1 to {len(CLAIMS)}, got {number!r}")
 
 
+@v.no_overflow
 def claims_table() -> pd.DataFrame:
     """All claims, one row each: statement and the notebook that checks it."""
     return pd.DataFrame(

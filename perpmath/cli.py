@@ -1013,12 +1013,10 @@ def _has_nan(x: Any) -> bool:
 
 def _too_large(args: argparse.Namespace) -> str:
     """One line naming the largest numbers given, for a result that overflows a float."""
-    given = [
-        (abs(val), f"--{name.replace('_', '-')} {val:g}")
-        for name, val in vars(args).items()
-        if isinstance(val, float) and val != 0
-    ]
-    largest = " and ".join(flag for _, flag in sorted(given, key=lambda g: -g[0])[:2])
+    from perpmath import _validate as v
+
+    given = {f"--{k.replace('_', '-')}": x for k, x in vars(args).items() if isinstance(x, float)}
+    largest = v.out_of_scale(given)  # the flags farthest out of scale
     return (
         f"the result overflows a float: {largest or 'the values given'} must be of a realistic size"
     )

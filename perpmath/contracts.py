@@ -32,6 +32,7 @@ __all__ = [
 ROE_BASES = ("entry", "mark")
 
 
+@v.no_overflow
 def notional(
     quantity: ArrayLike,
     price: ArrayLike,
@@ -57,6 +58,7 @@ def notional(
     return v.result(q * cs / p)
 
 
+@v.no_overflow
 def unrealized_pnl(
     side: str | ArrayLike,
     quantity: ArrayLike,
@@ -86,6 +88,7 @@ def unrealized_pnl(
     return v.result(s * q * cs * (1.0 / e - 1.0 / p))
 
 
+@v.no_overflow
 def roe(
     side: str | ArrayLike,
     quantity: ArrayLike,
@@ -134,6 +137,7 @@ def roe(
     return v.result(pnl / (margin + fee))
 
 
+@v.no_overflow
 def price_return(entry_price: ArrayLike, price: ArrayLike) -> v.Float:
     """Simple price return (price - entry_price) / entry_price, as a fraction."""
     e = v.positive("entry_price", entry_price)
@@ -142,6 +146,7 @@ def price_return(entry_price: ArrayLike, price: ArrayLike) -> v.Float:
     return v.result((p - e) / e)
 
 
+@v.no_overflow
 def average_entry_price(
     quantities: ArrayLike, prices: ArrayLike, contract: str = "linear"
 ) -> float:

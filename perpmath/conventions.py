@@ -189,8 +189,12 @@ class Convention:
         if not self.settlement:
             object.__setattr__(self, "settlement", "USDT" if self.contract == "linear" else "BTC")
 
+    @v.no_overflow(inf=True)
     def tiers(self) -> TierTable:
-        """The maintenance model as a TierTable (one flat tier if no table is shipped)."""
+        """The maintenance model as a TierTable (one flat tier if no table is shipped).
+
+        The last tier's cap is ``inf`` where the venue publishes none.
+        """
         key = (
             self.name,
             self.tier_table,
@@ -212,6 +216,7 @@ class Convention:
             _TIER_CACHE[key] = table
         return _TIER_CACHE[key]
 
+    @v.no_overflow
     def with_changes(self, **changes: object) -> Convention:
         """A copy with some fields changed, validated like a new record.
 
@@ -226,6 +231,7 @@ class Convention:
             raise ValueError(f"unknown field(s) {unknown}; fields are {sorted(names)}")
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
+    @v.no_overflow
     def summary(self) -> dict[str, object]:
         """The convention's main fields as a flat dict (one row of ``conventions_table``)."""
         table = self.tiers()
@@ -253,6 +259,7 @@ class Convention:
             "source": self.source,
         }
 
+    @v.no_overflow(inf=True)
     def round_price(self, price: ArrayLike, side: str | ArrayLike) -> v.Float:
         """Round a liquidation price to the tick in this venue's direction.
 
@@ -260,8 +267,12 @@ class Convention:
         """
         return self.round_signed(price, v.side_sign(side))
 
+    @v.no_overflow(inf=True)
     def round_signed(self, price: ArrayLike, sign: ArrayLike) -> v.Float:
-        """``round_price`` with the side given as +1 (long) / -1 (short)."""
+        """``round_price`` with the side given as +1 (long) / -1 (short).
+
+        ``inf`` (never liquidated) stays ``inf``.
+        """
         p = v.non_negative("price", price, inf=True)
         s = v.as_float_array("sign", sign)
         if np.any((s != 1) & (s != -1)):
@@ -679,11 +690,13 @@ CONVENTIONS: dict[str, Convention] = {
 }
 
 
+@v.no_overflow
 def convention_names() -> list[str]:
     """Names accepted by ``get_convention`` and by ``convention=`` arguments."""
     return sorted(CONVENTIONS)
 
 
+@v.no_overflow
 def get_convention(name: str | Convention) -> Convention:
     """The Convention registered under ``name`` (a Convention is returned as is)."""
     if isinstance(name, Convention):
@@ -692,6 +705,7 @@ def get_convention(name: str | Convention) -> Convention:
     return CONVENTIONS[key]
 
 
+@v.no_overflow
 def conventions_table() -> pd.DataFrame:
     """All registered conventions side by side, one row per name (a pandas DataFrame)."""
     import pandas as pd

@@ -102,11 +102,13 @@ class RunningExample:
         """Notional at entry (USDT): margin x leverage."""
         return self.margin * self.leverage
 
+    @v.no_overflow
     def quantity_at(self, leverage: ArrayLike) -> v.Float:
         """Size in BTC of the same margin at another leverage (vectorized)."""
         lev = v.leverage(leverage)
         return v.result(self.margin * lev / self.entry_price)
 
+    @v.no_overflow
     def with_changes(self, **changes: object) -> RunningExample:
         """A copy with some fields changed (validated like the original)."""
         names = {f.name for f in dataclasses.fields(self)}
@@ -147,17 +149,20 @@ class RunningExample:
             f"isolated margin = initial margin, {self.tier_label}"
         )
 
+    @v.no_overflow
     def liquidation_price(self, leverage: ArrayLike | None = None) -> v.Float:
         """Liquidation price (USDT) of the example, or of its margin at ``leverage``."""
         lev = self.leverage if leverage is None else leverage
         qty = self.quantity_at(lev)
         return liquidation_price(self.side, self.entry_price, lev, qty, maintenance=self.tiers)
 
+    @v.no_overflow
     def bankruptcy_price(self, leverage: ArrayLike | None = None) -> v.Float:
         """Bankruptcy price (USDT): equity zero, entry x (1 - s / leverage)."""
         lev = self.leverage if leverage is None else leverage
         return bankruptcy_price(self.side, self.entry_price, lev)
 
+    @v.no_overflow
     def summary(self) -> pd.DataFrame:
         """The example's main quantities: one row each, the value as text, its unit and section.
 

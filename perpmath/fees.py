@@ -72,6 +72,7 @@ def _rate(name: str, value: ArrayLike) -> Any:
     return r
 
 
+@v.no_overflow
 def fee_rate(convention: str | Convention, liquidity: str = "taker") -> float:
     """The fee rate a convention records for ``"taker"`` or ``"maker"`` fills.
 
@@ -90,6 +91,7 @@ def fee_rate(convention: str | Convention, liquidity: str = "taker") -> float:
     return conv.maker_fee
 
 
+@v.no_overflow
 def trading_fee(
     quantity: ArrayLike,
     price: ArrayLike,
@@ -115,10 +117,10 @@ def _bankruptcy_no_fee(side: Any, price: Any, leverage: Any, kind: str) -> Any:
     s = np.asarray(side, dtype=float)
     if kind == "linear":
         return price * (1.0 - s / leverage)
-    with np.errstate(divide="ignore"):
-        return np.where(leverage + s > 0, price * leverage / (leverage + s), np.inf)
+    return v.ratio_or_inf(price * leverage, leverage + s, ok=leverage + s > 0)
 
 
+@v.no_overflow
 def close_fee_at_bankruptcy(
     side: str | ArrayLike,
     quantity: ArrayLike,
@@ -166,11 +168,13 @@ class OrderCost:
     bankruptcy_price: float
     order_cost: float
 
+    @v.no_overflow
     def as_dict(self) -> dict[str, float]:
         """The parts as a plain dict."""
         return asdict(self)
 
 
+@v.no_overflow
 def bybit_order_cost(
     side: str | ArrayLike,
     quantity: ArrayLike,
@@ -200,6 +204,7 @@ def bybit_order_cost(
     return v.result(n / lev + n * r + close)
 
 
+@v.no_overflow
 def bybit_order_cost_details(
     side: str,
     quantity: float,
@@ -228,6 +233,7 @@ def bybit_order_cost_details(
     return OrderCost(n / lev, n * float(rate), fee_close, bp, total)
 
 
+@v.no_overflow
 def roi_with_close_fee(
     side: str | ArrayLike,
     quantity: ArrayLike,
@@ -254,6 +260,7 @@ def roi_with_close_fee(
     )
 
 
+@v.no_overflow
 def closed_pnl(
     side: str | ArrayLike,
     quantity: ArrayLike,
@@ -291,6 +298,7 @@ def closed_pnl(
     return v.result(pnl - fo - fc - f)
 
 
+@v.no_overflow
 def pnl_net_of_funding(
     side: str | ArrayLike,
     quantity: ArrayLike,
@@ -313,6 +321,7 @@ def pnl_net_of_funding(
     return v.result(pnl - f)
 
 
+@v.no_overflow
 def profit_ratio(
     side: str | ArrayLike,
     quantity: ArrayLike,
@@ -359,6 +368,7 @@ def profit_ratio(
     return v.result(s * (close_value / open_value - 1) * lev)
 
 
+@v.no_overflow(inf=True)
 def break_even_price(
     side: str | ArrayLike,
     entry_price: ArrayLike,
@@ -402,8 +412,7 @@ def break_even_price(
     q = v.positive("quantity", quantity) * v.positive("contract_size", contract_size)
     if kind == "linear":
         be = (e * (1 + s * fo) + s * f / q) / (1 - s * fc)
-        return v.result(np.maximum(be, 0.0))
+        return v.result(np.maximum(v.not_overflowed(be), 0.0))
     num = 1 + s * fc
     den = (1 - s * fo) / e - s * f / q
-    ok = den > 0
-    return v.result(np.where(ok, num / np.where(ok, den, 1.0), np.inf))
+    return v.result(v.ratio_or_inf(num, den, ok=den > 0))

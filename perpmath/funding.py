@@ -58,7 +58,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from perpmath import _validate as v
 from perpmath.contracts import notional as _notional
@@ -178,6 +178,7 @@ def _convention(name: str) -> FundingConvention:
     return FUNDING_CONVENTIONS[v.choice("convention", name, _NAMES)]
 
 
+@v.no_overflow
 def premium_index(impact_bid: ArrayLike, impact_ask: ArrayLike, index_price: ArrayLike) -> v.Float:
     """Premium index from the impact bid/ask prices and the index (a fraction).
 
@@ -197,15 +198,14 @@ def premium_index(impact_bid: ArrayLike, impact_ask: ArrayLike, index_price: Arr
     v.broadcastable(impact_bid=bid, impact_ask=ask, index_price=idx)
     bad = bid > ask
     if np.any(bad):
-        b, a = np.broadcast_arrays(bid, ask)
-        k = tuple(np.argwhere(np.broadcast_to(bad, b.shape))[0]) if b.ndim else ()
+        b, a = v.first_where(bad, bid, ask)
         raise ValueError(
-            f"impact_bid must not exceed impact_ask, got impact_bid {float(b[k])!r} "
-            f"above impact_ask {float(a[k])!r}"
+            f"impact_bid must not exceed impact_ask, got impact_bid {b!r} above impact_ask {a!r}"
         )
     return v.result((np.maximum(0.0, bid - idx) - np.maximum(0.0, idx - ask)) / idx)
 
 
+@v.no_overflow
 def average_premium_index(samples: ArrayLike, convention: str = "binance") -> v.Float:
     """Average of premium-index samples over one funding interval (last axis).
 
@@ -225,6 +225,7 @@ def average_premium_index(samples: ArrayLike, convention: str = "binance") -> v.
     return v.result(p.mean(axis=-1))
 
 
+@v.no_overflow
 def funding_interest_rate(
     quote_rate: ArrayLike, base_rate: ArrayLike, intervals_per_day: ArrayLike = 3
 ) -> v.Float:
@@ -301,6 +302,7 @@ def _rate_parts(
     }
 
 
+@v.no_overflow
 def funding_rate(
     premium_index: ArrayLike,
     interest_rate: ArrayLike = 0.0001,
@@ -353,6 +355,7 @@ class FundingRateDetails:
     convention: str
 
 
+@v.no_overflow
 def funding_rate_details(
     premium_index: ArrayLike,
     interest_rate: ArrayLike = 0.0001,
@@ -379,6 +382,7 @@ def funding_rate_details(
     return FundingRateDetails(capped=bool(capped) if capped.ndim == 0 else capped, **out)
 
 
+@v.no_overflow
 def dydx_funding_cap(
     initial_margin_fraction: ArrayLike,
     maintenance_fraction: ArrayLike,
@@ -403,6 +407,7 @@ def dydx_funding_cap(
     return v.result(k * (imf - imf * frac))
 
 
+@v.no_overflow
 def dydx_funding_rate(
     premium: ArrayLike,
     initial_margin_fraction: ArrayLike,
@@ -438,6 +443,7 @@ def dydx_funding_rate(
     return v.result(np.clip(p + d, -limit, limit) / 8.0)
 
 
+@v.no_overflow
 def kraken_funding_rate(
     premium: ArrayLike, realisation_hours: ArrayLike, cap: ArrayLike | None = None
 ) -> v.Float:
@@ -464,6 +470,7 @@ def kraken_funding_rate(
     return v.result(rate)
 
 
+@v.no_overflow
 def kraken_absolute_funding_rate(relative_rate: ArrayLike, price: ArrayLike) -> v.Float:
     """Absolute funding rate: relative rate x price (USD per unit of the base per hour).
 
@@ -478,6 +485,7 @@ def kraken_absolute_funding_rate(relative_rate: ArrayLike, price: ArrayLike) -> 
     return v.result(r * p)
 
 
+@v.no_overflow
 def funding_payment(
     side: str | ArrayLike,
     quantity: ArrayLike,
@@ -506,6 +514,7 @@ def funding_payment(
     return v.result(s * value * r)
 
 
+@v.no_overflow
 def funding_settlements(hours: ArrayLike, interval_hours: ArrayLike = 8.0) -> v.Float:
     """Number of funding settlements in a holding period of ``hours``.
 
@@ -519,6 +528,7 @@ def funding_settlements(hours: ArrayLike, interval_hours: ArrayLike = 8.0) -> v.
     return v.result(np.floor(h / n + 1e-9))
 
 
+@v.no_overflow
 def annualized_funding_rate(rate: ArrayLike, interval_hours: ArrayLike = 8.0) -> v.Float:
     """Simple annualisation: rate x (24 / interval) x 365 (a fraction per year).
 
@@ -534,6 +544,7 @@ def annualized_funding_rate(rate: ArrayLike, interval_hours: ArrayLike = 8.0) ->
     return v.result(r * 24.0 / n * 365.0)
 
 
+@v.no_overflow
 def funding_share_of_margin(
     rate: ArrayLike, leverage: ArrayLike, settlements: ArrayLike = 1
 ) -> v.Float:
@@ -552,6 +563,7 @@ def funding_share_of_margin(
     return v.result(r * n * lev)
 
 
+@v.no_overflow
 def accumulated_funding(
     side: str | ArrayLike,
     quantity: ArrayLike,
@@ -583,6 +595,7 @@ def accumulated_funding(
     return v.result(np.cumsum(each, axis=-1))
 
 
+@v.no_overflow
 def funding_over_time(
     side: str,
     entry_price: float,
@@ -640,23 +653,7 @@ def funding_over_time(
     paid = np.asarray(funding_payment(side, q, marks, r), dtype=float)
     cum = np.cumsum(paid)
     left = m0 - cum
-    if isinstance(maintenance, TierTable):
-        mm_entry = float(maintenance.maintenance_margin(q * e))
-    else:
-        mm_entry = q * e * v.scalar("maintenance", v.in_range("maintenance", maintenance, 0, 1))
-    alive = left > mm_entry
-    n_ok = r.size if alive.all() else int(np.argmin(alive))
-    liq = np.full(r.shape, np.nan)
-    if n_ok:
-        liq[:n_ok] = _liquidation_price(
-            side, e, lev, q, maintenance=maintenance, margin=left[:n_ok]
-        )
-    crossed = s * (marks[:n_ok] - liq[:n_ok]) <= 0
-    if crossed.any():
-        n_end = int(np.argmax(crossed)) + 1
-    else:
-        n_end = n_ok
-    liquidated = n_end < r.size or bool(crossed.any())
+    liq, n_end, liquidated = _liquidation_prices(side, s, e, lev, q, maintenance, marks, left)
     frame = pd.DataFrame(
         {
             "settlement": np.arange(1, r.size + 1),
@@ -679,6 +676,37 @@ def funding_over_time(
     return frame.reset_index(drop=True)
 
 
+def _liquidation_prices(
+    side: str,
+    s: float,
+    e: float,
+    lev: float,
+    q: float,
+    maintenance: TierTable | float,
+    marks: NDArray[np.float64],
+    left: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], int, bool]:
+    """Liquidation price with the margin ``left`` after each settlement, the number of
+    rows to keep (up to and including the settlement that liquidates) and whether the
+    position is liquidated: at a mark past its liquidation price, or once the margin
+    left no longer covers the maintenance margin at the entry (NaN from there on)."""
+    if isinstance(maintenance, TierTable):
+        mm_entry = float(maintenance.maintenance_margin(q * e))
+    else:
+        mm_entry = q * e * v.scalar("maintenance", v.in_range("maintenance", maintenance, 0, 1))
+    alive = left > mm_entry
+    n_ok = left.size if alive.all() else int(np.argmin(alive))
+    liq = np.full(left.shape, np.nan)
+    if n_ok:
+        liq[:n_ok] = _liquidation_price(
+            side, e, lev, q, maintenance=maintenance, margin=left[:n_ok]
+        )
+    crossed = s * (marks[:n_ok] - liq[:n_ok]) <= 0
+    n_end = int(np.argmax(crossed)) + 1 if crossed.any() else n_ok
+    return liq, n_end, n_end < left.size or bool(crossed.any())
+
+
+@v.no_overflow
 def holding_events(
     days: float,
     instrument: str = "perpetual",

@@ -118,9 +118,15 @@ def _first_bad_time(value: Any) -> str:
 
 def _interval(interval_hours: ArrayLike) -> np.timedelta64:
     h = v.scalar("interval_hours", v.positive("interval_hours", interval_hours))
-    return np.timedelta64(round(h * 3_600_000_000_000), "ns")
+    ns = round(h * 3_600_000_000_000)
+    if ns < 1:
+        raise ValueError(
+            f"interval_hours must be at least one nanosecond (the grid's resolution), got {h!r}"
+        )
+    return np.timedelta64(ns, "ns")
 
 
+@v.no_overflow
 def funding_times(
     start: Any, end: Any, interval_hours: float = 8.0, first_hour_utc: float = 0.0
 ) -> NDArray[np.datetime64]:
@@ -148,6 +154,7 @@ def funding_times(
     return origin + step * np.arange(k0, k1 + 1)
 
 
+@v.no_overflow
 def settlement_weights(
     entry_time: Any,
     exit_time: Any,
@@ -188,6 +195,7 @@ def settlement_weights(
     return share.astype(float)
 
 
+@v.no_overflow
 def funding_over_period(
     side: str,
     quantity: float,

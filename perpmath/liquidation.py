@@ -202,13 +202,10 @@ def _table_notional(st: _Setup, q: Arr, price: Arr) -> Arr:
 def _bankruptcy(s: Any, e: Arr, q: Arr, m: Arr, kind: str, cs: Arr, fee: float) -> Arr:
     """Bankruptcy price for margin ``m`` (margin = loss + fee x notional at BP)."""
     if kind == "linear":
-        with np.errstate(divide="ignore", invalid="ignore"):
-            bp = (e - s * m / q) / (1.0 - s * fee)
-        return np.maximum(bp, 0.0)
-    num = q * cs * (s + fee)
-    denom = m + s * q * cs / e
-    ok = num * denom > 0  # otherwise an inverse short whose equity never reaches 0: inf
-    return np.where(ok, num / np.where(ok, denom, 1.0), np.inf)
+        bp = (e - s * m / q) / (1.0 - s * fee)
+        return np.maximum(v.not_overflowed(bp), 0.0)
+    # a ratio that is not positive: an inverse short whose equity never reaches 0, inf
+    return v.ratio_or_inf(q * cs * (s + fee), m + s * q * cs / e)
 
 
 def _solve(
@@ -228,7 +225,7 @@ def _solve(
             lp = (m + cum - reserve - s * q * e) / (q * rate - s * q)
         else:
             lp = e - s * (m + cum - reserve - q * e * rate) / q
-        return np.maximum(lp, 0.0)
+        return np.maximum(v.not_overflowed(lp), 0.0)
     cs = st.cs
     usd_cum = cum if st.usd_table else 0.0  # amounts in USD of contracts (Kraken)
     coin_cum = 0.0 if st.usd_table else cum
@@ -240,8 +237,7 @@ def _solve(
         denom = m + coin_cum + usd_cum / e - reserve + s * q * cs / e - q * cs * rate / e
     # a positive ratio is a price; otherwise a short is never liquidated (inf) and a
     # long is liquidated at any price (inf too, rejected by _check_not_liquidated)
-    ok = num * denom > 0
-    return np.where(ok, num / np.where(ok, denom, 1.0), np.inf)
+    return v.ratio_or_inf(num, denom)
 
 
 def _search_tiers(
@@ -302,20 +298,23 @@ def _compute(
     side: str | ArrayLike,
     entry_price: ArrayLike,
     leverage: ArrayLike | None,
-    quantity: ArrayLike,
-    maintenance: TierTable | ArrayLike | None,
-    contract: str | None,
-    margin: ArrayLike | None,
-    convention: str | Convention | None,
-    margin_mode: str,
-    wallet_balance: ArrayLike | None,
-    other_maintenance: ArrayLike,
-    other_unrealized_pnl: ArrayLike,
-    contract_size: ArrayLike | None,
-    taker_fee: float | None,
-    maintenance_amount: ArrayLike | None,
+    quantity: ArrayLike = 1.0,
+    *,
+    maintenance: TierTable | ArrayLike | None = None,
+    maintenance_amount: ArrayLike | None = None,
+    contract: str | None = None,
+    margin: ArrayLike | None = None,
+    convention: str | Convention | None = None,
+    margin_mode: str = "isolated",
+    wallet_balance: ArrayLike | None = None,
+    other_maintenance: ArrayLike = 0.0,
+    other_unrealized_pnl: ArrayLike = 0.0,
+    contract_size: ArrayLike | None = None,
+    taker_fee: float | None = None,
     with_bankruptcy: bool = False,
 ) -> _Result:
+    """Every value behind a liquidation price: ``liquidation_price``'s arguments
+    (but ``mark_price``), and the bankruptcy price too if ``with_bankruptcy``."""
     s = v.side_sign(side)
     e = v.positive("entry_price", entry_price)
     lev = None if leverage is None else v.leverage(leverage)
@@ -360,6 +359,7 @@ def _compute(
     return _Result(lp, bp, tier, rate, amount, m_liq, m_bank, reserve, n_entry, q, st)
 
 
+@v.no_overflow(inf=True)
 def liquidation_price(
     side: str | ArrayLike,
     entry_price: ArrayLike,
@@ -427,23 +427,9 @@ def liquidation_price(
     Sources: Binance USDⓈ-M and COIN-M liquidation price pages (see module
     docstring); each convention's page (``get_convention(name).source``).
     """
-    r = _compute(
-        side,
-        entry_price,
-        leverage,
-        quantity,
-        maintenance,
-        contract,
-        margin,
-        convention,
-        margin_mode,
-        wallet_balance,
-        other_maintenance,
-        other_unrealized_pnl,
-        contract_size,
-        taker_fee,
-        maintenance_amount,
-    )
+    args = dict(locals())  # the arguments, by name, as _compute takes them
+    del args["mark_price"]
+    r = _compute(**args)
     lp = r.lp
     if mark_price is not None:
         _check_mark(v.side_sign(side), lp, mark_price)
@@ -457,11 +443,10 @@ def _check_mark(s: Any, lp: Arr, mark_price: ArrayLike) -> None:
     v.broadcastable(position=lp, mark_price=mark)
     past = np.where(np.asarray(s) > 0, mark <= lp, mark >= lp)
     if np.any(past):
-        mb, lb = np.broadcast_arrays(mark, lp)
-        i = tuple(np.argwhere(np.broadcast_to(past, lb.shape))[0]) if lb.ndim else ()
+        mb, lb = v.first_where(past, mark, lp)
         raise ValueError(
-            f"mark_price {mb[i]:,.2f} is already at or past the liquidation price "
-            f"{lb[i]:,.2f}: the position would be liquidated now"
+            f"mark_price {mb:,.2f} is already at or past the liquidation price "
+            f"{lb:,.2f}: the position would be liquidated now"
         )
 
 
@@ -506,11 +491,16 @@ class LiquidationDetails:
     maintenance_basis: str
     convention: str | None
 
+    @v.no_overflow(inf=True)  # the prices of a position never liquidated
     def as_dict(self) -> dict[str, Any]:
-        """The details as a plain dict (for JSON or a table)."""
+        """The details as a plain dict (for JSON or a table).
+
+        The prices of a position never liquidated are ``inf``.
+        """
         return asdict(self)
 
 
+@v.no_overflow(inf=True)
 def liquidation_price_details(
     side: str,
     entry_price: float,
@@ -522,6 +512,7 @@ def liquidation_price_details(
 
     Same arguments as ``liquidation_price``, scalars only. The returned
     ``liquidation_price`` is the same number ``liquidation_price`` gives.
+    Its prices are ``inf`` for a short that is never liquidated.
     """
     args = {"entry_price": entry_price, "quantity": quantity, "leverage": leverage}
     for name, value in args.items():
@@ -531,24 +522,7 @@ def liquidation_price_details(
         raise v.ArgumentTypeError(f"side must be a single 'long' or 'short', got {side!r}")
     lp = float(liquidation_price(side, entry_price, leverage, quantity, **kwargs))
     kwargs.pop("mark_price", None)
-    r = _compute(
-        side,
-        entry_price,
-        leverage,
-        quantity,
-        kwargs.get("maintenance"),
-        kwargs.get("contract"),
-        kwargs.get("margin"),
-        kwargs.get("convention"),
-        kwargs.get("margin_mode", "isolated"),
-        kwargs.get("wallet_balance"),
-        kwargs.get("other_maintenance", 0.0),
-        kwargs.get("other_unrealized_pnl", 0.0),
-        kwargs.get("contract_size"),
-        kwargs.get("taker_fee"),
-        kwargs.get("maintenance_amount"),
-        with_bankruptcy=True,
-    )
+    r = _compute(side, entry_price, leverage, quantity, **kwargs, with_bankruptcy=True)
     st = r.st
     raw = float(r.lp)
     rate, amount = float(r.rate), float(r.amount)
@@ -647,6 +621,7 @@ def _check_not_liquidated(s: Any, e: Arr, lp: Arr, mode: str) -> None:
         )
 
 
+@v.no_overflow(inf=True)
 def bankruptcy_price(
     side: str | ArrayLike,
     entry_price: ArrayLike,
@@ -704,6 +679,7 @@ def bankruptcy_price(
     return v.result(_bankruptcy(s, e, q, m_bank, st.kind, st.cs, st.fee_b))
 
 
+@v.no_overflow(inf=True)
 def hedge_liquidation_price(
     wallet_balance: ArrayLike,
     long_quantity: ArrayLike,
@@ -761,22 +737,38 @@ def hedge_liquidation_price(
         ql, qs, cs = ql * cs, qs * cs, np.ones(())
     if np.any((ql == 0) & (qs == 0)):
         raise ValueError("long_quantity and short_quantity must not both be 0")
-    m = wb - tmm + upnl
+    brackets = _hedge_brackets(kind, maintenance)
+    lp = _hedge_search(kind, wb - tmm + upnl, ql, el, qs, es, cs, brackets)
+    return v.result(lp)
+
+
+_Brackets = tuple[Arr, Arr, Arr, Arr, str]
+
+
+def _hedge_brackets(kind: str, maintenance: TierTable | ArrayLike | None) -> _Brackets:
+    """Rates, amounts, floors and caps of the brackets a hedge-mode leg can fall in,
+    and the table's name; a single rate (default 0.004) is one bracket, "flat"."""
     if isinstance(maintenance, TierTable):
         if _check_table(kind, maintenance):
             raise ValueError(
                 f"tier table {maintenance.name} counts contracts in USD (margin valued at "
                 "entry); hedge mode takes a table in the position's notional unit"
             )
-        rates, amounts = maintenance.maintenance_rate, maintenance.maintenance_amount
-        floors, caps, name = maintenance.floor, maintenance.cap, maintenance.name
-    else:
-        rate = DEFAULT_MAINTENANCE_RATE if maintenance is None else maintenance
-        r = v.in_range("maintenance", rate, 0.0, 1.0)
-        if r.ndim:
-            raise ValueError("maintenance must be a single rate or a TierTable here")
-        rates, amounts = np.array([float(r)]), np.array([0.0])
-        floors, caps, name = np.array([0.0]), np.array([np.inf]), "flat"
+        t = maintenance
+        return t.maintenance_rate, t.maintenance_amount, t.floor, t.cap, t.name
+    rate = DEFAULT_MAINTENANCE_RATE if maintenance is None else maintenance
+    r = v.in_range("maintenance", rate, 0.0, 1.0)
+    if r.ndim:
+        raise ValueError("maintenance must be a single rate or a TierTable here")
+    return np.array([float(r)]), np.array([0.0]), np.array([0.0]), np.array([np.inf]), "flat"
+
+
+def _hedge_search(
+    kind: str, m: Arr, ql: Arr, el: Arr, qs: Arr, es: Arr, cs: Arr, brackets: _Brackets
+) -> Arr:
+    """The shared price for each pair of brackets (long leg, short leg), kept where
+    both legs' notionals at that price lie in their brackets."""
+    rates, amounts, floors, caps, name = brackets
 
     def solve(mr_l: float, cum_l: float, mr_s: float, cum_s: float) -> Arr:
         if kind == "linear":
@@ -785,8 +777,7 @@ def hedge_liquidation_price(
         else:
             num = cs * (ql * mr_l + qs * mr_s + ql - qs)
             den = m + cum_l + cum_s + ql * cs / el - qs * cs / es
-        ok = den != 0
-        out = np.where(ok, num / np.where(ok, den, 1.0), np.inf)
+        out = v.ratio_or_inf(num, den, ok=den != 0)
         return np.where(out > 0, out, 0.0)
 
     def inside(qty: Arr, price: Arr, k: int) -> NDArray[np.bool_]:
@@ -807,9 +798,10 @@ def hedge_liquidation_price(
             f"the notional at the liquidation price exceeds the largest tier of {name}; "
             "reduce the position sizes"
         )
-    return v.result(lp)
+    return lp
 
 
+@v.no_overflow(inf=True)
 def distance_to_liquidation(
     side: str | ArrayLike,
     entry_price: ArrayLike,
@@ -829,6 +821,7 @@ def distance_to_liquidation(
     return v.result(np.abs(lp - e) / e)
 
 
+@v.no_overflow(inf=True)
 def distance_to_bankruptcy(
     side: str | ArrayLike,
     entry_price: ArrayLike,
@@ -846,6 +839,7 @@ def distance_to_bankruptcy(
     return v.result(np.abs(bp - e) / e)
 
 
+@v.no_overflow(inf=True)
 def liquidation_price_after(
     side: str | ArrayLike,
     entry_price: ArrayLike,
@@ -883,6 +877,7 @@ def liquidation_price_after(
     / size, https://www.bybit.com/en/help-center/article/Liquidation-Price-USDT-Contract);
     Binance, "How to Calculate Liquidation Price of USDⓈ-M Futures Contracts"
     (the isolated wallet balance WB holds the margin added).
+    Like ``liquidation_price``, ``inf`` for a short that is never liquidated.
     """
     s = v.side_sign(side)
     e = v.positive("entry_price", entry_price)
@@ -908,27 +903,12 @@ def liquidation_price_after(
         kwargs.get("taker_fee"),
     )
     close = e if close_price is None else v.positive("close_price", close_price)
-    if st.kind == "linear":
-        realized = s * red * st.size * (close - e)
-    else:
-        realized = s * red * st.cs * (1.0 / e - 1.0 / close)
+    realized = _realized_pnl(st, s, red, e, close)
     q_after = q - red
     if mode == "isolated":
         v.unused("wallet_balance", wallet_balance, None, applies="margin_mode='cross'")
-        if margin is None and lev is None:
-            raise ValueError("an isolated position needs leverage or margin= (its margin)")
-        m0 = (
-            _notional(st.kind, q * st.size, e, st.cs) / lev
-            if margin is None
-            else v.positive("margin", margin)
-        )
-        m1 = m0 * (q_after / q) if release_margin else m0 + realized
-        m1 = m1 + add
-        if np.any(m1 <= 0):
-            raise ValueError(
-                "the margin left after the change must be greater than 0; add_margin "
-                f"{float(np.min(add)):,.2f} takes out more than the position holds"
-            )
+        m0 = _isolated_margin(st, e, q, lev, margin)
+        m1 = _margin_after(m0, q_after / q if release_margin else None, realized, add)
         return liquidation_price(side, e, lev, q_after, margin=m1, margin_mode="isolated", **kwargs)
     if wallet_balance is None:
         raise ValueError("margin_mode='cross' needs wallet_balance= (the cross wallet balance)")
@@ -939,3 +919,32 @@ def liquidation_price_after(
     return liquidation_price(
         side, e, lev, q_after, margin_mode="cross", wallet_balance=wb, **kwargs
     )
+
+
+def _isolated_margin(st: _Setup, e: Arr, q: Arr, lev: Arr | None, margin: ArrayLike | None) -> Arr:
+    """The isolated margin: ``margin`` if given, else the initial margin notional / leverage."""
+    if margin is None and lev is None:
+        raise ValueError("an isolated position needs leverage or margin= (its margin)")
+    if margin is None:
+        return _notional(st.kind, q * st.size, e, st.cs) / lev
+    return v.positive("margin", margin)
+
+
+def _margin_after(m0: Arr, kept: Arr | None, realized: Arr, add: Arr) -> Arr:
+    """Isolated margin after the change: the share ``kept`` of it (margin released in
+    proportion to the size closed), or all of it plus the realised PnL (``kept`` None),
+    plus ``add``; it must stay above 0."""
+    m1 = (m0 * kept if kept is not None else m0 + realized) + add
+    if np.any(m1 <= 0):
+        raise ValueError(
+            "the margin left after the change must be greater than 0; add_margin "
+            f"{float(np.min(add)):,.2f} takes out more than the position holds"
+        )
+    return m1
+
+
+def _realized_pnl(st: _Setup, s: Any, red: Arr, e: Arr, close: Arr) -> Arr:
+    """PnL realised by closing ``red`` contracts at ``close`` (contracts.unrealized_pnl)."""
+    if st.kind == "linear":
+        return s * red * st.size * (close - e)
+    return s * red * st.cs * (1.0 / e - 1.0 / close)

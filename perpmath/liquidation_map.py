@@ -60,6 +60,7 @@ class LiquidationMap:
         """Middle price of each bin."""
         return (self.edges[:-1] + self.edges[1:]) / 2
 
+    @v.no_overflow
     def to_frame(self) -> pd.DataFrame:
         """One row per bin: low, high, long and short notional (USDT)."""
         return pd.DataFrame(
@@ -93,6 +94,7 @@ def _side_signs(sides: ArrayLike) -> NDArray[np.float64]:
     return np.asarray(v.side_sign(arr), dtype=float)
 
 
+@v.no_overflow
 def liquidation_map(
     sides: ArrayLike,
     entries: ArrayLike,
@@ -147,26 +149,7 @@ def liquidation_map(
             raise ValueError(
                 f"price {now:,.2f} has already liquidated every position of the population"
             )
-    if isinstance(bins, int | np.integer | bool | str | float) or bins is None:
-        n = v.integer("bins", bins, 1, 1_000_000)
-        if price_range is None:
-            low, high = float(lp[live].min()), float(lp[live].max())
-            if high <= low:
-                low, high = low * 0.999, high * 1.001
-        else:
-            pair = v.positive("price_range", price_range)
-            if pair.shape != (2,):
-                raise ValueError(f"price_range must be (low, high), got {price_range!r}")
-            low, high = float(pair[0]), float(pair[1])
-            if high <= low:
-                raise ValueError(
-                    f"price_range must be (low, high) with low < high, got {price_range}"
-                )
-        edges = np.linspace(low, high, int(n) + 1)
-    else:
-        edges = v.positive("bins", bins)
-        if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
-            raise ValueError("bins given as edges must be an increasing array of 2 or more prices")
+    edges = _edges(bins, price_range, lp[live])
     notional = q * lp
     inside = (lp >= edges[0]) & (lp <= edges[-1])
     longs, shorts = live & (s > 0), live & (s < 0)
@@ -184,6 +167,7 @@ def liquidation_map(
     )
 
 
+@v.no_overflow
 def random_population(
     n: int,
     *,
@@ -244,3 +228,31 @@ def random_population(
             "notional": notional,
         }
     )
+
+
+def _edges(
+    bins: int | ArrayLike, price_range: ArrayLike | None, live_prices: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Bin edges: ``bins`` equal bins over ``price_range`` (default: the range of the
+    live liquidation prices), or ``bins`` itself, an increasing array of edges."""
+    if isinstance(bins, int | np.integer | bool | str | float) or bins is None:
+        n = v.integer("bins", bins, 1, 1_000_000)
+        if price_range is None:
+            low, high = float(live_prices.min()), float(live_prices.max())
+            if high <= low:
+                low, high = low * 0.999, high * 1.001
+        else:
+            pair = v.positive("price_range", price_range)
+            if pair.shape != (2,):
+                raise ValueError(f"price_range must be (low, high), got {price_range!r}")
+            low, high = float(pair[0]), float(pair[1])
+            if high <= low:
+                raise ValueError(
+                    f"price_range must be (low, high) with low < high, got {price_range}"
+                )
+        edges = np.linspace(low, high, int(n) + 1)
+    else:
+        edges = v.positive("bins", bins)
+        if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
+            raise ValueError("bins given as edges must be an increasing array of 2 or more prices")
+    return edges

@@ -132,6 +132,7 @@ def _definition(value: str, name: str = "definition") -> str:
     return v.choice(name, value, DEFINITION_NAMES)
 
 
+@v.no_overflow
 def initial_margin(
     quantity: ArrayLike,
     price: ArrayLike,
@@ -154,6 +155,7 @@ def initial_margin(
     return v.result(n / lev)
 
 
+@v.no_overflow
 def open_loss(
     side: str | ArrayLike,
     quantity: ArrayLike,
@@ -184,6 +186,7 @@ def open_loss(
     return v.result(q * cs * np.abs(np.minimum(0.0, s * move)))
 
 
+@v.no_overflow
 def order_cost(
     side: str | ArrayLike,
     quantity: ArrayLike,
@@ -208,6 +211,7 @@ def order_cost(
     return v.result(im + loss)
 
 
+@v.no_overflow
 def margin_balance(wallet_balance: ArrayLike, unrealized_pnl: ArrayLike) -> v.Float:
     """Margin balance (equity) = wallet balance + unrealised PnL.
 
@@ -222,6 +226,7 @@ def margin_balance(wallet_balance: ArrayLike, unrealized_pnl: ArrayLike) -> v.Fl
     return v.result(wb + upnl)
 
 
+@v.no_overflow
 def maintenance_margin(
     quantity: ArrayLike,
     mark_price: ArrayLike,
@@ -271,6 +276,7 @@ def _checked(
     return mb, mm, pv
 
 
+@v.no_overflow(inf=True)
 def margin_ratio(
     margin_balance: ArrayLike,
     maintenance_margin: ArrayLike,
@@ -301,11 +307,11 @@ def margin_ratio(
     elif d == "equity_to_maintenance":
         out = mb / mm * np.ones_like(pv)
     else:
-        safe = np.where(mb > 0, mb, 1.0)
-        out = np.where(mb > 0, mm / safe, np.inf) * np.ones_like(pv)
+        out = v.ratio_or_inf(mm, mb, ok=mb > 0) * np.ones_like(pv)
     return v.result(out)
 
 
+@v.no_overflow
 def liquidation_threshold(
     definition: str,
     maintenance_margin: ArrayLike | None = None,
@@ -333,6 +339,7 @@ def liquidation_threshold(
     return v.result(mm / pv)
 
 
+@v.no_overflow
 def is_liquidatable(
     margin_balance: ArrayLike,
     maintenance_margin: ArrayLike,
@@ -355,6 +362,7 @@ def is_liquidatable(
     return bool(out) if out.ndim == 0 else out
 
 
+@v.no_overflow(inf=True)
 def margin_ratio_table(
     margin_balance: float, maintenance_margin: float, position_value: float
 ) -> pd.DataFrame:
@@ -365,6 +373,8 @@ def margin_ratio_table(
     liquidatable, and who uses the definition. Scalars only. The three rows
     always agree on ``liquidated``; only the numbers differ, which is why a
     "margin ratio of 80%" means nothing until the definition is named.
+    As in ``margin_ratio``, ``inf`` under ``"maintenance_to_balance"`` for a margin balance of 0
+    or less.
     """
     inputs = {
         "margin_balance": margin_balance,
@@ -390,6 +400,7 @@ def margin_ratio_table(
     return pd.DataFrame(rows).set_index("definition")
 
 
+@v.no_overflow(inf=True)
 def convert_margin_ratio(
     value: ArrayLike,
     from_definition: str,
@@ -437,14 +448,15 @@ def convert_margin_ratio(
         mb = val * mm
     else:
         mb = val * pv
+    mb = v.not_overflowed(mb)
     if t == "margin_to_notional":
         return v.result(mb / pv)
     if t == "equity_to_maintenance":
         return v.result(mb / mm)
-    safe = np.where(mb > 0, mb, 1.0)
-    return v.result(np.where(mb > 0, mm / safe, np.inf))
+    return v.result(v.ratio_or_inf(mm, mb, ok=mb > 0))
 
 
+@v.no_overflow
 def margin_available(margin_balance: ArrayLike, maintenance_margin: ArrayLike) -> v.Float:
     """Margin left above maintenance: margin balance - maintenance margin (may be negative).
 
@@ -462,6 +474,7 @@ def margin_available(margin_balance: ArrayLike, maintenance_margin: ArrayLike) -
     return v.result(mb - mm)
 
 
+@v.no_overflow
 def size_scaled_margin(
     size: ArrayLike,
     price: ArrayLike,
@@ -485,15 +498,10 @@ def size_scaled_margin(
     base = v.in_range("base_rate", base_rate, 0.0, 1.0)
     per = v.non_negative("rate_per_unit", rate_per_unit)
     v.broadcastable(size=q, price=p, base_rate=base, rate_per_unit=per)
-    with np.errstate(over="ignore"):
-        out = q * p * (base + q * per)
-    if not np.all(np.isfinite(out)):
-        raise OverflowError(
-            "size, price and the rates must be of a realistic size: the margin overflows"
-        )
-    return v.result(out)
+    return v.result(q * p * (base + q * per))  # no_overflow names arguments out of scale
 
 
+@v.no_overflow(inf=True)
 def max_leverage(
     tiers: TierTable, *, notional: ArrayLike | None = None, stake: ArrayLike | None = None
 ) -> v.Float:
@@ -506,6 +514,7 @@ def max_leverage(
     ``get_max_leverage(pair, stake_amount)`` answers). Give exactly one.
     Source: Binance, "Leverage and Margin of USDⓈ-M Futures" (each bracket's
     maximum leverage).
+    ``inf`` for a table without maximum leverages.
     """
     v.instance("tiers", tiers, TierTable, "a TierTable")
     if stake is not None:

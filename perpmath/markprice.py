@@ -93,6 +93,7 @@ INDEX_OUTLIER_RULES = ("none", "exclude", "cap")
 MARK_PRICE_CONVENTIONS = ("binance", "bybit", "bitmex", "okx", "deribit_futures")
 
 
+@v.no_overflow
 def price_index(
     prices: ArrayLike,
     weights: ArrayLike | None = None,
@@ -167,6 +168,7 @@ def price_index(
     return v.result(out)
 
 
+@v.no_overflow
 def moving_average_basis(
     bid: ArrayLike, ask: ArrayLike, index: ArrayLike, window: int = 30
 ) -> v.Float:
@@ -194,6 +196,7 @@ def moving_average_basis(
     return v.result((c - shifted) / counts)
 
 
+@v.no_overflow
 def funding_basis_price(
     index: ArrayLike,
     funding_rate: ArrayLike,
@@ -214,6 +217,7 @@ def funding_basis_price(
     return v.result(i * (1 + r * t / interval))
 
 
+@v.no_overflow
 def mark_price(
     index: ArrayLike,
     *,
@@ -296,6 +300,7 @@ class MarkPriceDetails:
     chosen: str
 
 
+@v.no_overflow
 def mark_price_details(
     index: float,
     *,
@@ -341,6 +346,7 @@ def mark_price_details(
     return MarkPriceDetails(float(index), p1, p2, last, mark, chosen)
 
 
+@v.no_overflow
 def hyperliquid_ema(samples: ArrayLike, durations: ArrayLike, timescale: float = 150.0) -> v.Float:
     """Hyperliquid's time-weighted EMA, updated sample by sample (last axis).
 
@@ -369,6 +375,7 @@ def hyperliquid_ema(samples: ArrayLike, durations: ArrayLike, timescale: float =
     return v.result(out)
 
 
+@v.no_overflow
 def hyperliquid_mark_price(
     oracle_price: ArrayLike,
     ema_basis: ArrayLike,
@@ -449,6 +456,7 @@ class WickDemo:
         return {k: float(self.frame[k].max()) for k in ("index", "last", "mark")}
 
 
+@v.no_overflow
 def wick_demo(
     side: str = "long",
     entry_price: float = 96_000.0,
@@ -491,20 +499,7 @@ def wick_demo(
     wick_length = v.integer("wick_length", wick_length, minimum=1)
     window = v.integer("window", window, minimum=1)
     wick_start = v.integer("wick_start", wick_start, 0, n_seconds - 1)
-    v.instance("venues", venues, tuple | list, "a list of venue names")
-    for k, name in enumerate(venues):
-        v.text(f"venues[{k}]", name)
-    if len(venues) < 3:
-        raise ValueError(f"venues must name at least 3 spot venues, got {len(venues)}")
-    if spot_wick_venue is not None:
-        spot_wick_venue = v.integer("spot_wick_venue", spot_wick_venue, 0, len(venues) - 1)
-    spread = v.scalar("spread", v.non_negative("spread", spread))
-    widest = 2.0 / (len(venues) - 1)
-    if spread >= widest:
-        raise ValueError(
-            f"spread must be smaller than {widest:g} so that every one of the {len(venues)} "
-            f"venues quotes a price above 0, got {spread!r}"
-        )
+    spot_wick_venue, spread = _spot_venues(venues, spot_wick_venue, spread)
     funding_rate = v.scalar("funding_rate", funding_rate)
     hours_to_funding = v.scalar(
         "hours_to_funding",
@@ -534,12 +529,32 @@ def wick_demo(
         )
     )
     frame = pd.DataFrame(spot, columns=list(venues))
-    frame["index"] = index
-    frame["last"] = last
-    frame["mark"] = mark
+    frame["index"], frame["last"], frame["mark"] = index, last, mark
     frame.index = pd.Index(t, name="second")
     if s > 0:
         on_last, on_mark = bool(last.min() <= lp), bool(mark.min() <= lp)
     else:
         on_last, on_mark = bool(last.max() >= lp), bool(mark.max() >= lp)
     return WickDemo(frame, side.strip().lower(), e, lev, lp, on_last, on_mark)
+
+
+def _spot_venues(
+    venues: tuple[str, ...] | list[str], spot_wick_venue: int | None, spread: float
+) -> tuple[int | None, float]:
+    """The wick demo's spot venues checked: at least 3 names, the venue that wicks
+    (or None) one of them, and a spread that keeps every venue's quote above 0."""
+    v.instance("venues", venues, tuple | list, "a list of venue names")
+    for k, name in enumerate(venues):
+        v.text(f"venues[{k}]", name)
+    if len(venues) < 3:
+        raise ValueError(f"venues must name at least 3 spot venues, got {len(venues)}")
+    if spot_wick_venue is not None:
+        spot_wick_venue = v.integer("spot_wick_venue", spot_wick_venue, 0, len(venues) - 1)
+    spread = v.scalar("spread", v.non_negative("spread", spread))
+    widest = 2.0 / (len(venues) - 1)
+    if spread >= widest:
+        raise ValueError(
+            f"spread must be smaller than {widest:g} so that every one of the {len(venues)} "
+            f"venues quotes a price above 0, got {spread!r}"
+        )
+    return spot_wick_venue, spread

@@ -67,12 +67,14 @@ MONITORING = ("discrete", "continuous")
 _ERF = np.vectorize(math.erf, otypes=[float])
 
 
+@v.no_overflow
 def normal_cdf(x: ArrayLike) -> v.Float:
     """Standard normal distribution function Phi(x) = (1 + erf(x / sqrt 2)) / 2."""
     arr = v.as_float_array("x", x)
     return v.result(0.5 * (1.0 + _ERF(arr / math.sqrt(2.0))))
 
 
+@v.no_overflow
 def first_passage_probability(
     barrier_ratio: ArrayLike, sigma: ArrayLike, days: ArrayLike, *, mu: ArrayLike = 0.0
 ) -> v.Float:
@@ -98,24 +100,21 @@ def first_passage_probability(
         raise ValueError("barrier_ratio must differ from 1 (a barrier at the start is hit at once)")
     never = ratio == 0  # a GBM price never reaches 0
     b = np.log(np.where(never, 0.5, ratio))
-    with np.errstate(over="ignore", invalid="ignore"):
-        nu = m - 0.5 * np.square(sig)
-        st = sig * np.sqrt(t)
-        down = b < 0
-        sgn = np.where(down, 1.0, -1.0)
-        z1, z2 = sgn * (b - nu * t) / st, sgn * (b + nu * t) / st
-        expo = np.clip(2.0 * nu * b / sig**2, -700.0, 700.0)
-    if not (np.isfinite(z1).all() and np.isfinite(z2).all() and np.isfinite(expo).all()):
-        raise OverflowError(
-            "sigma, mu and days are too large to evaluate the first-passage law in floating "
-            "point: they must be of a realistic size"
-        )
+    nu = m - 0.5 * np.square(sig)
+    st = sig * np.sqrt(t)
+    down = b < 0
+    sgn = np.where(down, 1.0, -1.0)
+    # checked before the clips below could hide an overflow: no_overflow names the arguments
+    z1 = v.not_overflowed(sgn * (b - nu * t) / st)
+    z2 = v.not_overflowed(sgn * (b + nu * t) / st)
+    expo = np.clip(v.not_overflowed(2.0 * nu * b / sig**2), -700.0, 700.0)
     first = np.asarray(normal_cdf(z1))
     second = np.exp(expo) * np.asarray(normal_cdf(z2))
     first, second = np.where(never, 0.0, first), np.where(never, 0.0, second)
     return v.result(np.clip(first + second, 0.0, 1.0))
 
 
+@v.no_overflow
 def liquidation_barrier(
     side: str,
     leverage: ArrayLike,
@@ -138,6 +137,7 @@ def liquidation_barrier(
     return v.result(lp / e)
 
 
+@v.no_overflow
 def liquidation_probability_closed_form(
     side: str,
     leverage: ArrayLike,
@@ -169,6 +169,7 @@ def liquidation_probability_closed_form(
     return first_passage_probability(ratio, sigma, days, mu=mu)
 
 
+@v.no_overflow
 def sampling_error(probability: ArrayLike, n_paths: ArrayLike) -> v.Float:
     """Standard error of a Monte Carlo probability: sqrt(p (1 - p) / n)."""
     p = v.in_range("probability", probability, 0.0, 1.0, high_inclusive=True)
@@ -241,6 +242,19 @@ def _survival_counts(
     return survive
 
 
+def _check_jumps(kind: str, jump_intensity: float, jump_mean: float, jump_std: float) -> None:
+    """The jump parameters: checked under ``model="jump"``, left at their defaults
+    under ``"gbm"`` (where they have no meaning)."""
+    if kind == "gbm":
+        jumps = "model='jump'"
+        v.unused("jump_intensity", jump_intensity, 12.0, applies=jumps)
+        v.unused("jump_mean", jump_mean, -0.05, applies=jumps)
+        v.unused("jump_std", jump_std, 0.05, applies=jumps)
+    else:
+        v.scalar("jump_intensity", v.non_negative("jump_intensity", jump_intensity))
+        merton_jump_compensator(jump_mean, jump_std)
+
+
 def _run(
     side: str,
     leverage: ArrayLike,
@@ -285,14 +299,7 @@ def _run(
     if not isinstance(maintenance, TierTable) and maintenance is not None:
         v.scalar("maintenance", v.in_range("maintenance", maintenance, 0.0, 1.0))
     mu = v.scalar("mu", mu)
-    if kind == "gbm":
-        jumps = "model='jump'"
-        v.unused("jump_intensity", jump_intensity, 12.0, applies=jumps)
-        v.unused("jump_mean", jump_mean, -0.05, applies=jumps)
-        v.unused("jump_std", jump_std, 0.05, applies=jumps)
-    else:
-        v.scalar("jump_intensity", v.non_negative("jump_intensity", jump_intensity))
-        merton_jump_compensator(jump_mean, jump_std)
+    _check_jumps(kind, jump_intensity, jump_mean, jump_std)
     ratio = np.atleast_1d(
         np.asarray(
             liquidation_barrier(
@@ -327,6 +334,7 @@ def _run(
     return surv / n_p, np.asarray(shape, dtype=int), n_s, n_p
 
 
+@v.no_overflow
 def liquidation_probability(
     side: str,
     leverage: ArrayLike,
@@ -388,6 +396,7 @@ def liquidation_probability(
     return v.result((1.0 - surv[:, -1]).reshape(tuple(shape)))
 
 
+@v.no_overflow
 def survival_curve(
     side: str,
     leverage: ArrayLike,
@@ -446,6 +455,7 @@ def survival_curve(
     return frame
 
 
+@v.no_overflow
 def liquidation_probability_grid(
     side: str,
     leverages: ArrayLike,

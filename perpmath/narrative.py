@@ -52,6 +52,7 @@ def _truth_as_number(value: Any) -> Any:
     return arr.astype(float) if arr.dtype.kind == "b" else value
 
 
+@v.no_overflow
 def expect(
     value: Any,
     relation: str,

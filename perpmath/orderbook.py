@@ -147,6 +147,7 @@ class OrderBook:
     def is_empty(self) -> bool:
         return not (self.bid_prices.size or self.ask_prices.size)
 
+    @v.no_overflow
     def depth(self, side: str, *, within: float | None = None) -> float:
         """Total resting size on ``side`` ('bid'/'ask'), optionally within a
         fraction ``within`` of the best price on that side (e.g. 0.01 = 1%)."""
@@ -159,6 +160,7 @@ class OrderBook:
         keep = prices >= best * (1 - w) if key == "bid" else prices <= best * (1 + w)
         return float(sizes[keep].sum())
 
+    @v.no_overflow
     def side_levels(self, side: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """(prices, sizes) of 'bid' or 'ask', best first."""
         key = v.choice("side", side, ("bid", "ask"))
@@ -166,6 +168,7 @@ class OrderBook:
             return self.bid_prices, self.bid_sizes
         return self.ask_prices, self.ask_sizes
 
+    @v.no_overflow
     def to_frame(self) -> pd.DataFrame:
         """One row per level: side ('bid'/'ask'), price, size, cumulative size
         from the best price, and notional (price x size)."""
@@ -186,6 +189,7 @@ class OrderBook:
         return pd.concat(rows, ignore_index=True)
 
     # --- transformations (return new books) -----------------------------
+    @v.no_overflow
     def with_gap(self, side: str, start: float, end: float) -> OrderBook:
         """Remove every level of ``side`` with price between ``start`` and ``end``
         (inclusive, either order): a gap between two ticks. A sell order
@@ -200,6 +204,7 @@ class OrderBook:
             return OrderBook(p[keep], s[keep], self.ask_prices, self.ask_sizes)
         return OrderBook(self.bid_prices, self.bid_sizes, p[keep], s[keep])
 
+    @v.no_overflow
     def without_levels(self, side: str, count: int, *, start: int = 0) -> OrderBook:
         """Remove ``count`` consecutive levels of ``side`` starting at level
         index ``start`` (0 = best): a gap measured in levels."""
@@ -213,6 +218,7 @@ class OrderBook:
             return OrderBook(p[keep], s[keep], self.ask_prices, self.ask_sizes)
         return OrderBook(self.bid_prices, self.bid_sizes, p[keep], s[keep])
 
+    @v.no_overflow
     def shifted(self, new_mid: float) -> OrderBook:
         """The same book moved so that its mid is ``new_mid`` (every level
         multiplied by new_mid / mid; sizes unchanged)."""
@@ -220,11 +226,13 @@ class OrderBook:
         k = m / self.mid
         return OrderBook(self.bid_prices * k, self.bid_sizes, self.ask_prices * k, self.ask_sizes)
 
+    @v.no_overflow
     def scaled(self, factor: float) -> OrderBook:
         """Every size multiplied by ``factor`` (> 0): a deeper or thinner copy."""
         f = v.scalar("factor", v.positive("factor", factor))
         return OrderBook(self.bid_prices, self.bid_sizes * f, self.ask_prices, self.ask_sizes * f)
 
+    @v.no_overflow
     def after(self, fill: Fill) -> OrderBook:
         """The book left once ``fill`` has consumed its levels."""
         return v.instance("fill", fill, Fill, "a Fill from market_order_fill").book_after
@@ -276,6 +284,7 @@ class Fill:
     def complete(self) -> bool:
         return self.unfilled == 0.0
 
+    @v.no_overflow
     def cost_vs(self, reference_price: float) -> float:
         """Money lost against executing everything at ``reference_price``:
         s x (VWAP - reference) x filled (s = +1 buy, -1 sell); positive = worse."""
@@ -284,6 +293,7 @@ class Fill:
         return s * (self.notional - ref * self.filled)
 
 
+@v.no_overflow
 def market_order_fill(
     book: OrderBook,
     side: str,
@@ -334,11 +344,7 @@ def market_order_fill(
             f"quantity {q:g} is larger than the {book_side} side of the book{where} "
             f"({total:g} available); pass allow_partial=True to fill what exists"
         )
-    take = np.clip(q - (cum - avail), 0.0, avail)
-    # q - (cum - avail) rounds like the cumulative sum (about 1e-16 x cum): a level
-    # the order uses up can keep a crumb such as 5.55e-17. It is exhausted: take it all.
-    used_up = (take > 0) & (avail - take <= _EXHAUSTED * cum)
-    take[used_up] = avail[used_up]
+    take, used_up = _taken(q, avail, cum)
     filled = float(take.sum()) if total < q else q
     used = take > 0
     notional = float(np.dot(take, prices))
@@ -352,14 +358,6 @@ def market_order_fill(
         after = OrderBook(prices, left, book.ask_prices, book.ask_sizes)
     else:
         after = OrderBook(book.bid_prices, book.bid_sizes, prices, left)
-    levels = pd.DataFrame(
-        {
-            "price": prices[used],
-            "size": take[used],
-            "cumulative_size": np.cumsum(take[used]),
-            "notional": prices[used] * take[used],
-        }
-    )
     return Fill(
         side=key,
         requested=q,
@@ -372,8 +370,31 @@ def market_order_fill(
         notional=notional,
         slippage_vs_best=s * (vwap - best) / best,
         slippage_vs_mid=s * (vwap - mid) / mid,
-        levels=levels,
+        levels=_levels_taken(prices[used], take[used]),
         book_after=after,
+    )
+
+
+def _taken(q: float, avail: NDArray[np.float64], cum: NDArray[np.float64]) -> tuple[Any, Any]:
+    """Size taken at each level by an order of ``q``, best first, and which levels it
+    uses up (``cum`` is the cumulative size available)."""
+    take = np.clip(q - (cum - avail), 0.0, avail)
+    # q - (cum - avail) rounds like the cumulative sum (about 1e-16 x cum): a level
+    # the order uses up can keep a crumb such as 5.55e-17. It is exhausted: take it all.
+    used_up = (take > 0) & (avail - take <= _EXHAUSTED * cum)
+    take[used_up] = avail[used_up]
+    return take, used_up
+
+
+def _levels_taken(prices: NDArray[np.float64], take: NDArray[np.float64]) -> pd.DataFrame:
+    """The levels a fill used: price, size taken, cumulative size and notional."""
+    return pd.DataFrame(
+        {
+            "price": prices,
+            "size": take,
+            "cumulative_size": np.cumsum(take),
+            "notional": prices * take,
+        }
     )
 
 
@@ -399,6 +420,7 @@ def _grid(mid: float, tick: float, levels: int, spread: float) -> tuple[NDArray,
     return bids[bids > 0], asks
 
 
+@v.no_overflow
 def deep_book(
     mid: float,
     *,
@@ -414,6 +436,7 @@ def deep_book(
     return OrderBook(bids, np.full(bids.size, sz), asks, np.full(asks.size, sz))
 
 
+@v.no_overflow
 def thin_book(
     mid: float,
     *,
@@ -427,6 +450,7 @@ def thin_book(
     return deep_book(mid, tick=tick, levels=levels, size=size, spread=spread)
 
 
+@v.no_overflow
 def thinning_book(
     mid: float,
     *,
@@ -469,6 +493,7 @@ DEPTH_PROFILES: dict[str, Callable[..., OrderBook]] = {
 """Named depth profiles: name -> function(mid, **parameters) -> OrderBook."""
 
 
+@v.no_overflow
 def make_book(profile: str, mid: float, **params: Any) -> OrderBook:
     """Build a book from a named profile ('deep', 'thin', 'thinning') with
     explicit parameters passed to that profile's function."""
@@ -476,6 +501,7 @@ def make_book(profile: str, mid: float, **params: Any) -> OrderBook:
     return DEPTH_PROFILES[name](mid, **params)
 
 
+@v.no_overflow
 def delayed_execution_price(
     path: ArrayLike, trigger_step: int | ArrayLike, delay: int | ArrayLike
 ) -> v.Float:

@@ -67,6 +67,7 @@ def _step_terms(sig: float, m: float, d: float, n: int, dtype: type) -> tuple[fl
     return float(scale), float(drift)
 
 
+@v.no_overflow
 def time_grid(days: float, n_steps: int) -> NDArray[np.float64]:
     """Times in days of the ``n_steps + 1`` columns of a path array: 0, dt, ..., days."""
     d = _scalar("days", v.positive("days", days))
@@ -74,6 +75,7 @@ def time_grid(days: float, n_steps: int) -> NDArray[np.float64]:
     return np.linspace(0.0, d, n + 1)
 
 
+@v.no_overflow
 def gbm_log_increments(
     sigma: float,
     days: float,
@@ -121,6 +123,7 @@ def _prices(s0: float, log_increments: NDArray) -> NDArray[np.float64]:
     return out
 
 
+@v.no_overflow
 def gbm_paths(
     s0: float,
     sigma: float,
@@ -141,6 +144,7 @@ def gbm_paths(
     return _prices(s, gbm_log_increments(sigma, days, n_steps, n_paths, rng, mu=mu))
 
 
+@v.no_overflow
 def merton_jump_compensator(jump_mean: float, jump_std: float) -> float:
     """k = E[e^J] - 1 = exp(jump_mean + jump_std^2 / 2) - 1 for normal log-jumps J.
 
@@ -160,6 +164,7 @@ def merton_jump_compensator(jump_mean: float, jump_std: float) -> float:
     return float(np.expm1(exponent))
 
 
+@v.no_overflow
 def add_jumps(
     log_increments: NDArray,
     days: float,
@@ -201,6 +206,7 @@ def add_jumps(
     return log_increments
 
 
+@v.no_overflow
 def jump_diffusion_paths(
     s0: float,
     sigma: float,
@@ -235,6 +241,7 @@ def jump_diffusion_paths(
     return _prices(s, inc)
 
 
+@v.no_overflow
 def flash_crash_path(
     s0: float,
     n_steps: int,

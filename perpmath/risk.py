@@ -63,6 +63,7 @@ def _check_stop_side(s: float, entry: NDArray, stop: NDArray, name: str, below: 
         )
 
 
+@v.no_overflow
 def position_size(
     capital: ArrayLike,
     risk_fraction: ArrayLike,
@@ -94,6 +95,7 @@ def position_size(
     return v.result(cap * f / np.abs(e - st))
 
 
+@v.no_overflow
 def risk_at_stop(quantity: ArrayLike, entry_price: ArrayLike, stop_price: ArrayLike) -> v.Float:
     """Planned loss if the stop fills exactly at its price: quantity x |entry - stop|."""
     q = v.positive("quantity", quantity)
@@ -103,6 +105,7 @@ def risk_at_stop(quantity: ArrayLike, entry_price: ArrayLike, stop_price: ArrayL
     return v.result(q * np.abs(e - st))
 
 
+@v.no_overflow
 def implied_leverage(quantity: ArrayLike, entry_price: ArrayLike, capital: ArrayLike) -> v.Float:
     """Effective leverage of a position on the whole capital: quantity x entry / capital."""
     q = v.positive("quantity", quantity)
@@ -112,6 +115,7 @@ def implied_leverage(quantity: ArrayLike, entry_price: ArrayLike, capital: Array
     return v.result(q * e / cap)
 
 
+@v.no_overflow
 def gap_loss(
     side: str, stop_price: ArrayLike, fill_price: ArrayLike, quantity: ArrayLike = 1.0
 ) -> v.Float:
@@ -142,6 +146,7 @@ def _first(hit: NDArray[np.bool_]) -> NDArray[np.int64]:
     return np.where(hit.any(axis=1), hit.argmax(axis=1) + 1, n + 1)
 
 
+@v.no_overflow
 def trailing_stop_levels(side: str, prices: ArrayLike, trail: ArrayLike) -> NDArray[np.float64]:
     """Trailing-stop level in force at each step, shape ``(paths, steps)`` for columns 1..n.
 
@@ -179,6 +184,7 @@ class ExitResult:
     pnl: NDArray[np.float64]
     slippage: NDArray[np.float64]
 
+    @v.no_overflow
     def to_frame(self) -> pd.DataFrame:
         """One row per path."""
         return pd.DataFrame(
@@ -192,6 +198,7 @@ class ExitResult:
         )
 
 
+@v.no_overflow
 def simulate_exit(
     side: str,
     entry_price: float,
@@ -270,6 +277,7 @@ def simulate_exit(
     return ExitResult(step, fill, reason, pnl, slip)
 
 
+@v.no_overflow
 def scale_out(
     side: str,
     entry_price: float,
@@ -336,6 +344,7 @@ def scale_out(
     )
 
 
+@v.no_overflow
 def margin_ratio_alert_price(
     side: str,
     entry_price: ArrayLike,
@@ -393,5 +402,8 @@ def margin_ratio_alert_price(
         k = mmr * a
     denom = q * k - s * q
     if np.any(denom == 0):
-        raise ValueError("alert level makes the margin ratio independent of the price")
-    return v.result(np.maximum((m - s * q * e) / denom, 0.0))
+        raise ValueError(
+            f"alert must not make the margin ratio independent of the price (with "
+            f"maintenance_rate {maintenance_rate!r} it is the ratio at every price), got {alert!r}"
+        )
+    return v.result(np.maximum(v.not_overflowed((m - s * q * e) / denom), 0.0))

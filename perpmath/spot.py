@@ -102,6 +102,7 @@ def _threshold_prices(
     return np.where(k >= 0, cand[np.arange(s.size), np.maximum(k, 0)], np.nan)
 
 
+@v.no_overflow
 def spot_vs_perpetual(
     prices: ArrayLike,
     capital: float,
@@ -155,48 +156,12 @@ def spot_vs_perpetual(
     """
     p, index = _path(prices)
     cap = v.scalar("capital", v.positive("capital", capital))
-    v.leverage(leverages, "leverages")  # numbers first: a ragged list names leverages
-    lev = np.atleast_1d(v.leverage(list(_as_tuple("leverages", leverages)), "leverages"))
-    side_list = _as_tuple("sides", sides)
-    signs = np.atleast_1d(v.side_sign(np.asarray(side_list, dtype=object)))
-    names_side = [str(s).strip().lower() for s in side_list]
-
-    # one column per (side, leverage), side-major
-    s = np.repeat(signs, lev.size)
-    L = np.tile(lev, signs.size)
-    columns = [f"{name} {x:g}x" for name in names_side for x in lev]
-    if len(set(columns)) != len(columns):
-        raise ValueError(f"sides and leverages must not repeat, got columns {columns}")
-
-    if maintenance is None:
-        maintenance = load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
-    rate = 0.0
+    s, L, columns = _positions(leverages, sides)
+    maintenance, rate = _maintenance(maintenance, cap * L, L)
     qty = cap * L / p[0]
-    if isinstance(maintenance, TierTable):
-        # cap x L is the notional qty x p[0] without its rounding noise, which could put a
-        # position at a bracket's cap into the next bracket
-        maintenance.check_leverage(cap * L, L)
-    else:
-        rates = v.in_range("maintenance", maintenance, 0.0, 1.0)
-        if rates.ndim != 0:
-            raise ValueError(f"maintenance must be one rate or a TierTable, got {maintenance!r}")
-        rate = float(rates)
-
     basis = v.choice("maintenance_basis", maintenance_basis, MAINTENANCE_BASES)
     lp = _threshold_prices(s, qty, cap, p, maintenance, rate, basis)
-    # equity - maintenance margin is monotone in the price (increasing for a
-    # long, decreasing for a short), so "equity <= maintenance margin" is
-    # exactly "price at or beyond the liquidation price": the first such step
-    # is where the running minimum (long) or maximum (short) of the path
-    # first reaches it, found by binary search.
-    running_min = np.minimum.accumulate(p)
-    running_max = np.maximum.accumulate(p)
-    lp_search = np.where(np.isnan(lp), np.where(s > 0, -np.inf, np.inf), lp)
-    first = np.where(
-        s > 0,
-        np.searchsorted(-running_min, -lp_search, side="left"),
-        np.searchsorted(running_max, lp_search, side="left"),
-    )
+    first = _first_steps_at_or_beyond(p, s, lp)
     equity = np.multiply.outer(p - p[0], s * qty)
     equity += cap
     equity[np.arange(p.size)[:, None] >= first[None, :]] = 0.0
@@ -212,6 +177,60 @@ def spot_vs_perpetual(
     return frame
 
 
+def _positions(
+    leverages: float | Sequence[float], sides: str | Sequence[str]
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Sign and leverage of each perpetual column, one per (side, leverage), side-major,
+    and the column names like ``"long 10x"``."""
+    v.leverage(leverages, "leverages")  # numbers first: a ragged list names leverages
+    lev = np.atleast_1d(v.leverage(list(_as_tuple("leverages", leverages)), "leverages"))
+    side_list = _as_tuple("sides", sides)
+    signs = np.atleast_1d(v.side_sign(np.asarray(side_list, dtype=object)))
+    names_side = [str(s).strip().lower() for s in side_list]
+    columns = [f"{name} {x:g}x" for name in names_side for x in lev]
+    if len(set(columns)) != len(columns):
+        raise ValueError(f"sides and leverages must not repeat, got columns {columns}")
+    return np.repeat(signs, lev.size), np.tile(lev, signs.size), columns
+
+
+def _maintenance(
+    maintenance: TierTable | float | None, notional: np.ndarray, leverage: np.ndarray
+) -> tuple[TierTable | float, float]:
+    """The table (default Binance BTCUSDT), its leverage checked at entry, and the
+    constant rate (0.0 with a table)."""
+    if maintenance is None:
+        maintenance = load_tier_table("binance_usdm_btcusdt", date="2021-03-18")
+    if isinstance(maintenance, TierTable):
+        # capital x leverage is the notional qty x p[0] without its rounding noise, which
+        # could put a position at a bracket's cap into the next bracket
+        maintenance.check_leverage(notional, leverage)
+        return maintenance, 0.0
+    rates = v.in_range("maintenance", maintenance, 0.0, 1.0)
+    if rates.ndim != 0:
+        raise ValueError(f"maintenance must be one rate or a TierTable, got {maintenance!r}")
+    return maintenance, float(rates)
+
+
+def _first_steps_at_or_beyond(p: np.ndarray, s: np.ndarray, lp: np.ndarray) -> np.ndarray:
+    """Index of the first step at or beyond each liquidation price (``p.size``: never).
+
+    Equity - maintenance margin is monotone in the price (increasing for a
+    long, decreasing for a short), so "equity <= maintenance margin" is
+    exactly "price at or beyond the liquidation price": the first such step
+    is where the running minimum (long) or maximum (short) of the path
+    first reaches it, found by binary search.
+    """
+    running_min = np.minimum.accumulate(p)
+    running_max = np.maximum.accumulate(p)
+    lp_search = np.where(np.isnan(lp), np.where(s > 0, -np.inf, np.inf), lp)
+    return np.where(
+        s > 0,
+        np.searchsorted(-running_min, -lp_search, side="left"),
+        np.searchsorted(running_max, lp_search, side="left"),
+    )
+
+
+@v.no_overflow
 def scripted_path(
     anchors: Sequence[float] = (96_000.0, 101_000.0, 84_000.0, 99_000.0),
     steps_per_leg: int = 60,
@@ -249,6 +268,7 @@ def scripted_path(
     return path * np.exp(shocks)
 
 
+@v.no_overflow
 def account_equity_path(account: Account, marks: Mapping[str, ArrayLike]) -> pd.DataFrame:
     """Equity of an account along a path of marks, with liquidations that stick.
 

@@ -59,6 +59,8 @@ gapped through the bankruptcy price) is taken over at once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pandas as pd
 
 from perpmath import _validate as v
@@ -82,6 +84,7 @@ _COLUMNS = [
 ]
 
 
+@v.no_overflow
 def liquidation_trace(
     side: str,
     entry_price: float,
@@ -138,26 +141,57 @@ def liquidation_trace(
     partial_steps = v.integer("partial_steps", partial_steps, minimum=1)
     max_steps = v.integer("max_steps", max_steps, minimum=1)
 
-    realized = 0.0  # PnL of closed parts, minus fees, added to the isolated margin
-    rows: list[dict[str, object]] = []
+    trace = _Trace(s, e, m, wb, table, fill, fee)
+    trace.trigger(q)
+    if open_orders and trace.cancel_orders(q, open_orders, released):
+        return trace.frame()
+    if kind == "all_at_once" or (kind != "fraction" and trace.gone(q)):
+        trace.take_over(q)
+    elif kind == "tier_jump":
+        trace.jump_tiers(q)
+    else:
+        trace.reduce(q, kind, frac, partial_steps, max_steps)
+    return trace.frame()
 
-    def state(qty: float) -> tuple[float, int, float, float]:
-        notional = qty * m
+
+@dataclass
+class _Trace:
+    """The engine's phases on one isolated linear position at a fixed mark price.
+
+    ``wb`` is the position's margin (plus the margin released by cancelled
+    orders), ``realized`` the PnL of the parts closed so far minus their
+    fees; each phase appends its rows to ``rows``.
+    """
+
+    s: float  # +1 long, -1 short
+    e: float  # entry price
+    m: float  # mark price
+    wb: float
+    table: TierTable
+    fill: float  # fill price of a partial close
+    fee: float  # clearance fee rate
+    realized: float = 0.0
+    rows: list[dict[str, object]] = field(default_factory=list)
+
+    def state(self, qty: float) -> tuple[float, int, float, float]:
+        """Notional, 1-based tier, maintenance margin and margin balance with ``qty`` left."""
+        notional = qty * self.m
         if qty <= 0:
-            return 0.0, 0, 0.0, wb + realized
+            return 0.0, 0, 0.0, self.wb + self.realized
         # a size cut to a tier's cap must land in that tier despite rounding
         inside = notional * (1 - 1e-12)
-        tier = int(table.tier_index(inside))
-        mm = float(table.maintenance_margin(inside))
-        mb = wb + realized + s * qty * (m - e)
+        tier = int(self.table.tier_index(inside))
+        mm = float(self.table.maintenance_margin(inside))
+        mb = self.wb + self.realized + self.s * qty * (self.m - self.e)
         return notional, tier + 1, mm, mb
 
-    def record(action: str, qty: float, closed: float, fee_paid: float = 0.0) -> bool:
-        notional, tier, mm, mb = state(qty)
+    def record(self, action: str, qty: float, closed: float, fee_paid: float = 0.0) -> bool:
+        """Append a row; True when the engine stops (recovered, or nothing left)."""
+        notional, tier, mm, mb = self.state(qty)
         # at the liquidation price itself the two are equal up to rounding:
         # that still counts as liquidatable (margin ratio at 100 %)
         ok = bool(qty > 0 and _above(mb, mm))
-        rows.append(
+        self.rows.append(
             dict(
                 action=action,
                 quantity=qty,
@@ -172,95 +206,97 @@ def liquidation_trace(
         )
         return ok or qty <= 0
 
-    if record("liquidation triggered at the mark price", q, 0.0):
-        _, _, mm0, mb0 = state(q)
-        raise ValueError(
-            f"the position is not liquidatable at mark_price {m:,.2f}: margin balance "
-            f"{mb0:,.2f} exceeds the maintenance margin {mm0:,.2f}"
-        )
-    if open_orders:
-        wb += released
-        done = record(f"cancel {open_orders} open order{'s' if open_orders != 1 else ''}", q, 0.0)
-        if done:
-            return _frame(rows)
+    def trigger(self, q: float) -> None:
+        """The first row; ValueError if the position is not liquidatable at the mark."""
+        if self.record("liquidation triggered at the mark price", q, 0.0):
+            _, _, mm0, mb0 = self.state(q)
+            raise ValueError(
+                f"the position is not liquidatable at mark_price {self.m:,.2f}: margin balance "
+                f"{mb0:,.2f} exceeds the maintenance margin {mm0:,.2f}"
+            )
 
-    def take_over(qty: float) -> None:
-        # The engine takes what is left at the bankruptcy price: the position's
-        # remaining margin goes to the insurance fund, which also makes good a
-        # negative balance, so the position's margin ends at exactly 0.
-        nonlocal realized
-        realized = -wb
-        record("rest taken over at the bankruptcy price", 0.0, qty)
+    def cancel_orders(self, q: float, open_orders: int, released: float) -> bool:
+        """Cancel the open orders and add their margin; True if that was enough."""
+        self.wb += released
+        plural = "s" if open_orders != 1 else ""
+        return self.record(f"cancel {open_orders} open order{plural}", q, 0.0)
 
-    def close_part(qty: float, closed: float) -> tuple[float, float]:
-        # PnL of the part closed at the fill, and the fee, capped at what is left
-        pnl = s * closed * (fill - e)
-        left = wb + realized + pnl + s * (qty - closed) * (m - e)
-        return pnl, min(fee * closed * fill, max(left, 0.0))
+    def take_over(self, qty: float) -> None:
+        """The engine takes what is left at the bankruptcy price: the position's
+        remaining margin goes to the insurance fund, which also makes good a
+        negative balance, so the position's margin ends at exactly 0."""
+        self.realized = -self.wb
+        self.record("rest taken over at the bankruptcy price", 0.0, qty)
 
-    def gone(qty: float) -> bool:
-        # margin balance at zero (up to rounding of the sums above) or below
-        return state(qty)[3] <= 1e-9 * max(1.0, wb)
+    def close_part(self, qty: float, closed: float) -> tuple[float, float]:
+        """PnL of the part closed at the fill, and the fee, capped at what is left."""
+        pnl = self.s * closed * (self.fill - self.e)
+        left = self.wb + self.realized + pnl + self.s * (qty - closed) * (self.m - self.e)
+        return pnl, min(self.fee * closed * self.fill, max(left, 0.0))
 
-    if kind == "all_at_once" or (kind != "fraction" and gone(q)):
-        take_over(q)
-        return _frame(rows)
+    def gone(self, qty: float) -> bool:
+        """Margin balance at zero (up to rounding of the sums above) or below."""
+        return self.state(qty)[3] <= 1e-9 * max(1.0, self.wb)
 
-    if kind == "tier_jump":
-        _, tier, _, mb = state(q)
+    def jump_tiers(self, q: float) -> None:
+        """``"tier_jump"``: one order down to the highest lower tier whose requirement
+        the margin left meets; otherwise the whole position is taken over."""
+        s, m, e, table = self.s, self.m, self.e, self.table
+        _, tier, _, mb = self.state(q)
         for k in range(tier - 2, -1, -1):  # 0-based tiers below the current one
             target = float(table.cap[k]) / m
             closed = q - target
-            pnl, paid = close_part(q, closed)
+            pnl, paid = self.close_part(q, closed)
             inside = target * m * (1 - 1e-12)
             after = mb + pnl - paid - s * closed * (m - e)
             if _above(after, float(table.maintenance_margin(inside))):
-                realized += pnl - paid
-                record(f"lower risk limit to tier {k + 1} in one order", target, closed, paid)
-                return _frame(rows)
-        take_over(q)
-        return _frame(rows)
+                self.realized += pnl - paid
+                self.record(f"lower risk limit to tier {k + 1} in one order", target, closed, paid)
+                return
+        self.take_over(q)
 
-    partial_done = 0
-    for _ in range(max_steps):
-        _, tier, _, _ = state(q)
-        if kind == "tier_by_tier":
-            if tier <= 1:
-                take_over(q)
-                break
-            target = float(table.cap[tier - 2]) / m  # largest size in the next lower tier
-            action = f"lower risk limit to tier {tier - 1}, liquidate the excess"
-            closed = q - target
-        elif partial_done < partial_steps:
-            partial_done += 1
-            closed = q * frac
-            if (q - closed) * m < 1e-9:
+    def reduce(self, q: float, kind: str, frac: float, partial_steps: int, max_steps: int) -> None:
+        """``"tier_by_tier"`` and ``"fraction"``: reduce step by step until the margin
+        recovers, nothing is left or the equity is gone."""
+        partial_done = 0
+        for _ in range(max_steps):
+            _, tier, _, _ = self.state(q)
+            if kind == "tier_by_tier":
+                if tier <= 1:
+                    self.take_over(q)
+                    break
+                target = float(self.table.cap[tier - 2]) / self.m  # largest size one tier lower
+                action = f"lower risk limit to tier {tier - 1}, liquidate the excess"
+                closed = q - target
+            elif partial_done < partial_steps:
+                partial_done += 1
+                closed = q * frac
+                if (q - closed) * self.m < 1e-9:
+                    closed = q
+                action = f"close {frac:.0%} of the position at the market"
+            else:
                 closed = q
-            action = f"close {frac:.0%} of the position at the market"
-        else:
-            closed = q
-            action = "close the rest at the market"
-        pnl, paid = close_part(q, closed)
-        realized += pnl - paid
-        q -= closed
-        if q * m < 1e-9:
-            q = 0.0
-        if record(action, q, closed, paid):
-            break
-        if kind == "tier_by_tier" and gone(q):
-            take_over(q)  # the equity is gone: nothing left for the ladder to save
-            break
-        if kind == "fraction" and gone(q):
-            partial_done = partial_steps  # the rest goes to the market at once
-    return _frame(rows)
+                action = "close the rest at the market"
+            pnl, paid = self.close_part(q, closed)
+            self.realized += pnl - paid
+            q -= closed
+            if q * self.m < 1e-9:
+                q = 0.0
+            if self.record(action, q, closed, paid):
+                break
+            if kind == "tier_by_tier" and self.gone(q):
+                self.take_over(q)  # the equity is gone: nothing left for the ladder to save
+                break
+            if kind == "fraction" and self.gone(q):
+                partial_done = partial_steps  # the rest goes to the market at once
+
+    def frame(self) -> pd.DataFrame:
+        """The rows as a DataFrame indexed by step."""
+        frame = pd.DataFrame(self.rows, columns=_COLUMNS)
+        frame.index = pd.RangeIndex(len(frame), name="step")
+        return frame
 
 
 def _above(margin_balance: float, maintenance_margin: float) -> bool:
     """Margin balance strictly above the requirement, beyond rounding noise."""
     return margin_balance > maintenance_margin + 1e-9 * max(1.0, abs(maintenance_margin))
-
-
-def _frame(rows: list[dict[str, object]]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=_COLUMNS)
-    frame.index = pd.RangeIndex(len(frame), name="step")
-    return frame

@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 
+@v.no_overflow
 def impact_notional(
     initial_margin_fraction: ArrayLike, impact_margin: ArrayLike = 500.0
 ) -> v.Float:
@@ -63,6 +64,7 @@ def impact_notional(
     return v.result(m / imf)
 
 
+@v.no_overflow
 def maintenance_margin_fraction(
     initial_margin_fraction: ArrayLike, maintenance_fraction: ArrayLike
 ) -> v.Float:
@@ -81,6 +83,7 @@ def maintenance_margin_fraction(
     return v.result(imf * mf)
 
 
+@v.no_overflow
 def open_interest_initial_margin_fraction(
     base_fraction: ArrayLike,
     open_notional: ArrayLike,
@@ -129,6 +132,7 @@ class SubaccountMargin:
     liquidatable: bool
     per_position_maintenance: tuple[float, ...]
 
+    @v.no_overflow
     def as_dict(self) -> dict[str, Any]:
         """The values as a plain dict."""
         return asdict(self)
@@ -172,6 +176,7 @@ def _positions(
     return size, price, imf, mf
 
 
+@v.no_overflow
 def subaccount_margin(
     quote_balance: float,
     sizes: ArrayLike,
@@ -191,14 +196,11 @@ def subaccount_margin(
     size, price, imf, mf = _positions(
         sizes, oracle_prices, initial_margin_fractions, maintenance_fractions
     )
-    with np.errstate(over="ignore", invalid="ignore"):
-        value = np.abs(size) * price
-        tnc = qb + float((size * price).sum())
-        imr = float((value * imf).sum())
-        mm_each = value * imf * mf
-        mmr = float(mm_each.sum())
-    if not np.isfinite([tnc, imr, mmr]).all():
-        raise OverflowError("sizes, oracle_prices and quote_balance must be of a realistic size")
+    value = np.abs(size) * price  # a sum beyond a float: no_overflow names the arguments
+    tnc = qb + float((size * price).sum())
+    imr = float((value * imf).sum())
+    mm_each = value * imf * mf
+    mmr = float(mm_each.sum())
     return SubaccountMargin(
         account_value=tnc,
         initial_margin_requirement=imr,
@@ -209,6 +211,7 @@ def subaccount_margin(
     )
 
 
+@v.no_overflow
 def subaccount_bankruptcy_price(
     quote_balance: float,
     sizes: ArrayLike,
@@ -257,8 +260,5 @@ def subaccount_bankruptcy_price(
         )
     mm_i = state.per_position_maintenance[market]
     s = float(np.sign(size[market]))
-    with np.errstate(over="ignore", invalid="ignore"):
-        bp = float(price[market] - s * state.account_value * mm_i / (tmmr * abs(size[market])))
-    if not np.isfinite(bp):
-        raise OverflowError("sizes, oracle_prices and quote_balance must be of a realistic size")
-    return bp
+    # beyond a float: no_overflow names the arguments out of scale
+    return float(price[market] - s * state.account_value * mm_i / (tmmr * abs(size[market])))

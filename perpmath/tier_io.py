@@ -250,6 +250,7 @@ def _parse_csv(text: str) -> list[dict[str, Any]]:
     return rows
 
 
+@v.no_overflow(inf=True)
 def read_tier_table(
     source: str | Path | dict[str, Any] | list[Any],
     *,
@@ -269,6 +270,7 @@ def read_tier_table(
     ``date`` is the day the data was taken (shown wherever the table drives
     a number), ``contract`` "linear"/"inverse" if known. See the module
     docstring for the layouts read.
+    The last tier's cap is ``inf`` where the source gives none.
     """
     label = name
     for arg, value in (("name", name), ("symbol", symbol)):

@@ -218,6 +218,7 @@ class TierTable:
 
     # construction -------------------------------------------------------
     @classmethod
+    @v.no_overflow(inf=True)
     def from_rates(
         cls,
         caps: ArrayLike,
@@ -259,6 +260,7 @@ class TierTable:
         return cls(floor, cap, lev, rate, amount, name, unit, **labels)
 
     @classmethod
+    @v.no_overflow(inf=True)
     def flat(
         cls,
         maintenance_rate: float,
@@ -266,11 +268,15 @@ class TierTable:
         name: str = "flat",
         unit: str = "USDT",
     ) -> TierTable:
-        """One tier for every size: a constant maintenance rate (no maintenance amount)."""
+        """One tier for every size: a constant maintenance rate (no maintenance amount).
+
+        Its cap is ``inf``: one tier for every notional.
+        """
         lev = None if max_leverage is None else [max_leverage]
         return cls.from_rates([np.inf], lev, [maintenance_rate], name, unit)
 
     @classmethod
+    @v.no_overflow(inf=True)
     def bracket(
         cls, maintenance_rate: float, maintenance_amount: float, unit: str = "USDT"
     ) -> TierTable:
@@ -280,6 +286,7 @@ class TierTable:
         use it when the page or API gives the rate and amount of the tier the
         position is in, e.g. Binance's "maintenance margin rate 2.5%,
         maintenance amount 16,300". The amount is not checked for continuity.
+        Its cap is ``inf``: one bracket for every notional.
         """
         rate = v.scalar("maintenance_rate", v.in_range("maintenance_rate", maintenance_rate, 0, 1))
         if rate <= 0:
@@ -307,6 +314,7 @@ class TierTable:
             return self.initial_rate
         return 1.0 / self.max_leverage
 
+    @v.no_overflow
     def counts_contracts(self, contract: str) -> bool:
         """Check the table suits a ``contract`` family; True if it counts USD of contracts.
 
@@ -338,11 +346,16 @@ class TierTable:
             )
         return self.unit == "USD"
 
+    @v.no_overflow(inf=True)
     def describe(self) -> str:
-        """One line naming the table, its date and unit (for screens and reports)."""
+        """One line naming the table, its date and unit (for screens and reports).
+
+        A cap or a maximum leverage the source does not give is ``inf``.
+        """
         date = self.date or "undated"
         return f"{self.name} ({date}, notional in {self.unit})"
 
+    @v.no_overflow
     def tier_index(self, notional: ArrayLike) -> NDArray[np.intp] | int:
         """0-based tier of each notional: floor < notional <= cap (0 falls in tier 0)."""
         n = v.non_negative("notional", notional)
@@ -357,24 +370,29 @@ class TierTable:
         idx = np.minimum(np.searchsorted(self.cap, n, side="left"), len(self) - 1)
         return int(idx) if idx.ndim == 0 else idx
 
+    @v.no_overflow
     def maintenance_rate_at(self, notional: ArrayLike) -> v.Float:
         """Maintenance margin rate of the tier each notional falls in."""
         return v.result(self.maintenance_rate[self.tier_index(notional)])
 
+    @v.no_overflow
     def maintenance_amount_at(self, notional: ArrayLike) -> v.Float:
         """Maintenance amount of the tier each notional falls in."""
         return v.result(self.maintenance_amount[self.tier_index(notional)])
 
+    @v.no_overflow(inf=True)
     def max_leverage_at(self, notional: ArrayLike) -> v.Float:
         """Highest leverage allowed for a position of this notional (inf if not given)."""
         return v.result(self.max_leverage[self.tier_index(notional)])
 
+    @v.no_overflow
     def maintenance_margin(self, notional: ArrayLike) -> v.Float:
         """notional x MMR(tier) - maintenance amount(tier), in ``unit``."""
         n = v.non_negative("notional", notional)
         idx = self.tier_index(n)
         return v.result(n * self.maintenance_rate[idx] - self.maintenance_amount[idx])
 
+    @v.no_overflow
     def initial_margin(self, notional: ArrayLike) -> v.Float:
         """Initial margin at the tier's rate, charged slice by slice (continuous), in ``unit``.
 
@@ -407,6 +425,7 @@ class TierTable:
                 f"lower the leverage or the position size"
             )
 
+    @v.no_overflow(inf=True)
     def max_leverage_for_stake(self, stake: ArrayLike) -> v.Float:
         """Highest leverage a stake (margin, in ``unit``) can use: stake x L within L's tier.
 
@@ -426,8 +445,12 @@ class TierTable:
         best = np.where(valid, cand, 0.0).max(axis=1)
         return v.result(best.reshape(np.shape(s)))
 
+    @v.no_overflow(inf=True)
     def to_frame(self) -> pd.DataFrame:
-        """The table as a pandas DataFrame, one row per tier (1-based)."""
+        """The table as a pandas DataFrame, one row per tier (1-based).
+
+        A cap or a maximum leverage the source does not give is ``inf``.
+        """
         import pandas as pd
 
         columns = {
@@ -479,15 +502,18 @@ def _catalogue() -> tuple[tuple[str, str, str], ...]:
     return tuple(sorted(rows))
 
 
+@v.no_overflow
 def available_tier_tables() -> list[str]:
     """Names of the tier tables shipped with perpmath (each may exist at several dates)."""
     return sorted({name for name, _, _ in _catalogue()})
 
 
+@v.no_overflow(inf=True)
 def tier_tables() -> pd.DataFrame:
     """Every shipped table with its date, venue, symbol, unit and source (a DataFrame).
 
     One row per (name, date); ``load_tier_table(name, date=...)`` loads it.
+    ``position_cap`` is ``inf`` for a table whose last tier has no cap.
     """
     import pandas as pd
 
@@ -513,6 +539,7 @@ def tier_tables() -> pd.DataFrame:
     return pd.DataFrame(rows).set_index(["name", "date"])
 
 
+@v.no_overflow(inf=True)
 def load_tier_table(name: str = "binance_usdm_btcusdt", date: Any = None) -> TierTable:
     """Load a tier table shipped as package data, as in force at ``date``.
 
@@ -524,6 +551,7 @@ def load_tier_table(name: str = "binance_usdm_btcusdt", date: Any = None) -> Tie
     ``date``, ``source`` and ``meta`` (exchange, symbol, notes) say where it
     comes from. Tables are read once and shared (their arrays are read-only).
     See ``tier_tables()`` for the list.
+    The last tier's cap is ``inf`` where the source gives none.
     """
     key = v.choice("name", name, tuple(available_tier_tables()))
     dates = [(d, f) for n, d, f in _catalogue() if n == key]

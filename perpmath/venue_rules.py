@@ -310,6 +310,7 @@ VENUE_RULES: dict[str, VenueRules] = {
 """Protection rules by venue family name (see the module docstring)."""
 
 
+@v.no_overflow
 def get_venue_rules(name: str | VenueRules) -> VenueRules:
     """The record for ``name`` (a key of VENUE_RULES), or ``name`` itself if it is one."""
     if isinstance(name, VenueRules):
@@ -364,6 +365,7 @@ def _describe(r: VenueRules) -> dict[str, str]:
     }
 
 
+@v.no_overflow
 def venue_rules_table(names: tuple[str, ...] | list[str] | None = None) -> pd.DataFrame:
     """'How venues differ': one column per venue family, one row per question,
     generated from VENUE_RULES (default: every family)."""

@@ -16,6 +16,17 @@ mismatched arrays) and asserts:
   result without NaN, and without infinity unless the row says the function
   documents infinity (a position that is never liquidated).
 
+Absurd magnitudes together: ``test_absurd_magnitudes_together_never_give_nan_or_inf``
+feeds a callable's numeric parameters 1e300 and 1e-300 together (all of them
+at once, each one tiny, and every pair: both huge, one tiny and the other
+huge), which the one-at-a-time walk never does: ``notional(1e300, 1e300)``
+overflows a float. Each call returns a result without NaN (or infinity the
+row does not allow), or raises a clear error, an ``OverflowError`` naming an
+argument given; no RuntimeWarning escapes. ``test_every_public_function_is_guarded``
+checks that every public function and method wears
+``perpmath._validate.no_overflow``, the one guard that turns such a result
+into that error.
+
 A public callable without a row fails ``test_every_public_callable_has_a_case``:
 add a row for it here. ``KNOWN_PENDING_PROBES`` is empty and
 ``test_no_probe_is_pending`` keeps it empty: a failing probe is fixed, not listed.
@@ -26,9 +37,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import itertools
 import math
 import re
 import types
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -152,9 +165,11 @@ CASES: dict[str, Case] = {
     "Account.maintenance_margin": Case(dict(marks=MARKS), make=_account),
     "Account.margin_balance": Case(dict(marks=MARKS), make=_account),
     "Account.margin_ratio": Case(
-        dict(marks=MARKS, definition="maintenance_to_balance"), make=_account
+        dict(marks=MARKS, definition="maintenance_to_balance"), make=_account, inf_ok=True
     ),
-    "Account.summary": Case(dict(marks=MARKS, definition="maintenance_to_balance"), make=_account),
+    "Account.summary": Case(
+        dict(marks=MARKS, definition="maintenance_to_balance"), make=_account, inf_ok=True
+    ),
     "Account.unrealized_pnl": Case(dict(marks=MARKS), make=_account),
     "Account.with_position": Case(dict(symbol="BTCUSDT", quantity=0.05), make=_account),
     # contracts
@@ -329,6 +344,7 @@ CASES: dict[str, Case] = {
             to_definition="equity_to_maintenance",
             maintenance_margin=10.0,
         ),
+        inf_ok=True,  # to "maintenance_to_balance" for a margin balance <= 0
     ),
     "initial_margin": Case(dict(quantity=1.0, price=100.0, leverage=10.0)),
     "is_liquidatable": Case(
@@ -618,7 +634,7 @@ CASES: dict[str, Case] = {
     "load_tier_table": Case(dict(name="binance_usdm_btcusdt"), inf_ok=True),
     # added by the exactness work: fees, details, venues, schedules, tier input
     "LiquidationDetails.as_dict": Case(
-        make=lambda: perpmath.liquidation_price_details("long", 100.0, 10.0)
+        make=lambda: perpmath.liquidation_price_details("long", 100.0, 10.0), inf_ok=True
     ),
     "OrderCost.as_dict": Case(
         make=lambda: perpmath.bybit_order_cost_details("long", 1.0, 100.0, 10.0, 0.00055)
@@ -641,6 +657,7 @@ CASES: dict[str, Case] = {
     "break_even_price": Case(
         dict(side="long", entry_price=100.0, open_rate=0.0005, close_rate=0.0005, funding_paid=1.0),
         allow={"open_rate": "zero", "close_rate": "zero", "funding_paid": NEG0},
+        inf_ok=True,  # an inverse long whose costs exceed the position never breaks even
     ),
     "bybit_order_cost": Case(
         dict(side="long", quantity=1.0, order_price=100.0, leverage=10.0, rate=0.00055),
@@ -805,7 +822,6 @@ CASES: dict[str, Case] = {
             market=0,
         ),
         allow={"quote_balance": NEG0, "sizes": "negative", "market": "zero"},
-        inf_ok=True,
     ),
     "subaccount_margin": Case(
         dict(
@@ -822,7 +838,7 @@ CASES: dict[str, Case] = {
             "maintenance_fractions": "zero",
         },
     ),
-    "tier_tables": Case(),
+    "tier_tables": Case(inf_ok=True),  # a table without a position cap
     "trading_fee": Case(dict(quantity=1.0, price=100.0, rate=0.0005), allow={"rate": NEG0}),
     # the course's running example, claims and checked prose
     "RunningExample": Case(
@@ -1176,9 +1192,6 @@ def _call(qualname: str, **changes: Any) -> Any:
 def _bad_numbers(value: Any, inf_ok: bool, seen: set[int] | None = None) -> str | None:
     """Where ``value`` holds NaN (or infinity, unless allowed), else None."""
     seen = set() if seen is None else seen
-    if id(value) in seen:
-        return None
-    seen.add(id(value))
     if isinstance(value, bool | np.bool_ | str | type | types.FunctionType):
         return None
     if isinstance(value, int | float | np.number):
@@ -1192,6 +1205,10 @@ def _bad_numbers(value: Any, inf_ok: bool, seen: set[int] | None = None) -> str 
             if np.any(bad):
                 return f"{value.ravel()[np.argmax(np.ravel(bad))]!r} in an array"
         return None
+    # containers only: the arrays of a frame's columns are temporaries whose ids recur
+    if id(value) in seen:
+        return None
+    seen.add(id(value))
     if isinstance(value, pd.DataFrame):
         for col in value.columns:
             found = _bad_numbers(value[col].to_numpy(), inf_ok, seen)
@@ -1336,3 +1353,111 @@ def test_known_pending_are_exchange_probes_that_exist():
     for qualname, name, probe in KNOWN_PENDING:
         assert qualname.partition(".")[0] in exchange, f"{qualname} is not in perpmath.exchange"
         assert (qualname, name, probe) in _PROBES, f"no probe {(qualname, name, probe)}"
+
+
+# --- absurd magnitudes together -------------------------------------------
+HUGE, TINY = 1e300, 1e-300
+
+
+def _filled(value: Any, x: float) -> Any:
+    """``x`` in place of the number, or of every element of an array."""
+    return x if np.ndim(value) == 0 else np.full(np.shape(value), x)
+
+
+TOLERANCES = {"absolute_tolerance", "relative_tolerance"}
+"""Left at their base values: a tolerance of 1e-300 asks the ledger for a check
+tighter than float arithmetic, and the run fails it as it should (ConservationError)."""
+
+
+def _magnitude_probes(qualname: str) -> list[tuple[str, dict[str, Any]]]:
+    """All numeric parameters 1e300, or 1e-300; each one 1e-300; every pair both
+    1e300, or one 1e-300 (a divisor) and the other 1e300."""
+    params = _parameters(qualname)
+    numeric = [
+        n
+        for n, (kind, _, _) in params.items()
+        if kind in ("number", "numbers") and n not in TOLERANCES
+    ]
+    if not numeric:
+        return []
+
+    def with_(**sizes: float) -> dict[str, Any]:
+        return {n: _filled(params[n][1], x) for n, x in sizes.items()}
+
+    out = [
+        ("all 1e300", with_(**dict.fromkeys(numeric, HUGE))),
+        ("all 1e-300", with_(**dict.fromkeys(numeric, TINY))),
+    ]
+    out += [(f"{n} 1e-300", with_(**{n: TINY})) for n in numeric]
+    for a, b in itertools.combinations(numeric, 2):
+        out.append((f"{a} and {b} 1e300", with_(**{a: HUGE, b: HUGE})))
+        out.append((f"{a} 1e-300, {b} 1e300", with_(**{a: TINY, b: HUGE})))
+        out.append((f"{a} 1e300, {b} 1e-300", with_(**{a: HUGE, b: TINY})))
+    return out
+
+
+def _magnitude_failure(qualname: str, label: str, changes: dict[str, Any]) -> str | None:
+    case = CASES[qualname]
+    where = f"{qualname} with {label}"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            result = _call(qualname, **changes)
+    except (ValueError, OverflowError) as err:
+        msg = str(err)
+        if not _SAYS_WHAT_IS_ALLOWED.search(msg) or "could not be broadcast" in msg:
+            return f"{where} raised {type(err).__name__} that does not say what is allowed: {msg}"
+        # a message about one element may name a plural argument in the singular
+        names = [*changes, *(n[:-1] for n in changes if n.endswith("s"))]
+        if isinstance(err, OverflowError) and not any(n in msg for n in names):
+            return f"{where} raised OverflowError naming none of {sorted(changes)}: {msg}"
+        return None
+    except Exception as err:
+        return f"{where} raised {type(err).__name__}: {err}"
+    found = _bad_numbers(result, case.inf_ok)
+    return None if found is None else f"{where} returned {found}"
+
+
+@pytest.mark.parametrize("qualname", sorted(CASES))
+def test_absurd_magnitudes_together_never_give_nan_or_inf(qualname):
+    if qualname not in _public():
+        pytest.skip(f"{qualname} is not public")
+    failures = [
+        found
+        for label, changes in _magnitude_probes(qualname)
+        if (found := _magnitude_failure(qualname, label, changes))
+    ]
+    assert not failures, "\n".join(failures)
+
+
+def test_the_reported_overflows_raise_and_name_their_arguments():
+    # each gave inf or NaN with a RuntimeWarning before the guard
+    with pytest.raises(OverflowError, match=r"^quantity 1e\+300 and price 1e\+300 must be of"):
+        perpmath.notional(1e300, 1e300)
+    with pytest.raises(OverflowError, match=r"entry_price 1e\+300 and quantity 1e\+300 must be"):
+        perpmath.liquidation_price("long", 1e300, 10, 1e300)
+    # a linear short is always liquidated somewhere: inf here would be an overflow
+    with pytest.raises(OverflowError, match=r"entry_price 1e\+300 and quantity 1e\+300 must be"):
+        perpmath.liquidation_price("short", 1e300, 10, 1e300)
+    # a divisor out of scale
+    with pytest.raises(OverflowError, match=r"^entry_price 1e-300 must be of a realistic size"):
+        perpmath.price_return(1e-300, 1e10)
+
+
+def test_documented_infinity_is_still_returned():
+    # an inverse short at 1x is never bankrupt (liquidation module docstring)
+    assert perpmath.bankruptcy_price("short", 100.0, 1.0, contract="inverse") == math.inf
+    assert perpmath.margin_ratio(-1.0, 10.0, 100.0, definition="maintenance_to_balance") == math.inf
+
+
+def test_every_public_function_is_guarded():
+    unguarded = []
+    for qualname, obj in _public().items():
+        if isinstance(obj, type):
+            continue  # a record's constructor stores validated arguments
+        func = obj.__func__ if isinstance(obj, classmethod | staticmethod) else obj
+        if inspect.signature(func).return_annotation in ("None", None):
+            continue  # a procedure (the ledger's record): no result to search
+        if not getattr(func, "no_overflow", False):
+            unguarded.append(qualname)
+    assert not unguarded, f"decorate with perpmath._validate.no_overflow: {sorted(unguarded)}"

@@ -3,6 +3,10 @@
 binder/requirements.txt is what a learner runs (Binder, ``run.py lab``) and
 holds nothing for testing; tests/requirements.txt adds the test tools. Both are
 fully pinned, they do not overlap, and pyproject.toml declares the same names.
+run.py installs both with ``--no-deps`` and leaves out the learner lines marked
+"Binder only", each with its reason on the line and in the README; everything
+else that an installed package requires must be there (``pip check``, less those
+lines: .venv has no pip of its own).
 """
 
 from __future__ import annotations
@@ -77,6 +81,46 @@ def test_every_declared_dependency_is_pinned_in_its_set_to_a_version_it_allows()
             assert req.specifier.contains(pins[name], prereleases=True), (
                 f"{req.name}=={pins[name]} in {where} violates pyproject.toml's {req.specifier}"
             )
+
+
+def _left_out() -> dict[str, str]:
+    """Name -> reason of the learner lines run.py leaves out ("Binder only: REASON")."""
+    found = {}
+    for line in PINS.read_text().splitlines():
+        if "# Binder only" in line:
+            name = canonicalize_name(line.split("==")[0].strip())
+            found[name] = line.partition("# Binder only")[2].lstrip(": ").strip()
+    return found
+
+
+def test_every_line_run_py_leaves_out_says_why_here_and_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name, reason in _left_out().items():
+        assert len(reason.split()) >= 3, f"binder/requirements.txt: say why {name} is Binder only"
+        assert f"**{name}**" in readme, f"README's Dependencies should say why {name} is left out"
+
+
+def test_installed_packages_have_what_they_require_but_the_lines_left_out():
+    """``pip check`` of the running environment, less what run.py leaves out on purpose."""
+    from importlib.metadata import PackageNotFoundError, distributions, version
+
+    left_out = set(_left_out())
+    unmet = []
+    for dist in distributions():
+        for line in dist.requires or []:
+            req = Requirement(line)
+            if req.marker is not None and not req.marker.evaluate({"extra": ""}):
+                continue
+            name = canonicalize_name(req.name)
+            try:
+                installed = version(name)
+            except PackageNotFoundError:
+                if name not in left_out:
+                    unmet.append(f"{dist.metadata['Name']} requires {req}: not installed")
+                continue
+            if not req.specifier.contains(installed, prereleases=True):
+                unmet.append(f"{dist.metadata['Name']} requires {req}: {installed} installed")
+    assert not unmet, "\n".join(unmet)
 
 
 def test_pinned_versions_are_the_installed_ones():

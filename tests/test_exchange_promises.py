@@ -35,7 +35,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from exchange_audit import audit
+from exchange_audit import audit, fund_left_when_adl_fired
 from fuzz_exchange import run as fuzz_run
 from fuzz_exchange import scenario
 from hypothesis import HealthCheck, given, settings
@@ -121,23 +121,6 @@ def fund_seed(r: SimulationResult) -> float:
     return float(r.config["insurance_fund"])
 
 
-def fund_left_when_adl_fired(r: SimulationResult) -> list[tuple[int, float]]:
-    """(step, fund) for every event that used ADL: the fund before the event, less
-    the deficit the event's book fills made, which the engine lets the fund carry
-    before ADL starts. Rebuilt from the step's closing fund and the events after."""
-    e, h = r.events.reset_index(drop=True), r.history.set_index("step")
-    out = []
-    for i in np.flatnonzero(e["adl_quantity"] > 0):
-        t = int(e.at[i, "step"])
-        later = e[(e.index >= i) & (e["step"] == t)]
-        moved_in = later["to_fund"].sum() + later["to_backstop"].sum()
-        before = h.at[t, "fund"] - moved_in + later["from_fund"].sum()
-        s = 1.0 if e.at[i, "side"] == "long" else -1.0
-        book = e.at[i, "book_quantity"] * s * (e.at[i, "bankruptcy_price"] - e.at[i, "vwap"])
-        out.append((t, before - max(book, 0.0)))
-    return out
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     n_pairs=st.integers(1, 8),
@@ -184,12 +167,12 @@ def test_every_rule_set_keeps_its_promises(
     check_promises(r, rules, nbp)
     assert audit(acc, r, nbp=nbp, rules=rules) == []
     if rules in ("binance", "bybit") and waterfall in (None, "fund_then_adl") and nbp:
-        left = [f for _, f in fund_left_when_adl_fired(r)]
+        left = [f for _, f, _ in fund_left_when_adl_fired(r)]
         assert all(f <= 1e-6 for f in left), "ADL fired with money in the fund"
     if rules == "okx" and waterfall in (None, "fund_then_adl") and nbp:
         # OKX: ADL once the fund has fallen 30% from its peak (the peak of earlier steps)
         fund = r.history.set_index("step")["fund"]
-        for t, left in fund_left_when_adl_fired(r):
+        for t, left, _ in fund_left_when_adl_fired(r):
             peak = max(fund_seed(r), float(fund.loc[: t - 1].max()) if t > 0 else 0.0)
             assert left <= 0.7 * peak + 1e-6, "OKX ADL fired above its drawdown line"
 

@@ -3,6 +3,10 @@ request, multiple choice with feedback, and predictions recorded before they are
 
 from __future__ import annotations
 
+import math
+import re
+import textwrap
+
 import numpy as np
 import pytest
 
@@ -195,3 +199,116 @@ def test_registration_errors():
 
 def test_every_kind_is_named():
     assert set(exr.KINDS) == {"number", "choice", "predict"}
+
+
+@pytest.mark.parametrize("key", exr.list_exercises())
+def test_worked_solution_is_plain_code_ending_in_the_answer(key):
+    # every section's exercises: solution(key) prints the solver as a learner's cell
+    text = repr(solution(key))
+    code = textwrap.dedent(text.split("Computed by:\n", 1)[1])
+    compile(code, key, "exec")
+    assert not re.search(r"^\s*return\b", code, re.M), f"{key}: it should read like a cell"
+    last = code.rstrip().rsplit("\nanswer = ", 1)
+    assert len(last) == 2 or code.startswith("answer = "), f"{key}: it should end by setting answer"
+    assert "_pair" not in code and "RUNNING_EXAMPLE._" not in code
+
+
+# --- every exercise of the course -------------------------------------------
+# One set of checks for all sections' registered exercises (each section's own
+# file keeps only its hand-checked values).
+SECTIONS = (
+    "spot", "leverage", "margin", "liquidation", "funding", "risk",
+    "negative-balance", "protection", "case-study",
+)  # fmt: skip
+ALL_KEYS = exr.list_exercises()
+GRADED = [k for k in ALL_KEYS if _REGISTRY[k].kind != "predict"]
+PREDICTIONS = [k for k in ALL_KEYS if _REGISTRY[k].kind == "predict"]
+
+
+def _section(key: str) -> str:
+    return next(t for t in SECTIONS if key.startswith(f"{t}-"))
+
+
+def test_every_exercise_belongs_to_a_section():
+    assert ALL_KEYS and all(_section(k) for k in ALL_KEYS)
+
+
+def test_each_section_has_every_kind_and_a_problem_in_two_steps():
+    for section in SECTIONS:
+        keys = [k for k in ALL_KEYS if _section(k) == section]
+        kinds = {_REGISTRY[k].kind for k in keys}
+        assert kinds == {"number", "choice", "predict"}, f"{section}: only {sorted(kinds)}"
+        steps = [k for k in keys if re.search(r"-\d+[ab]$", k)]
+        assert {k[-1] for k in steps} == {"a", "b"}, f"{section}: no problem in two steps"
+        assert len([k for k in keys if _REGISTRY[k].kind == "number"]) >= 3, section
+
+
+@pytest.mark.parametrize("key", GRADED)
+def test_solution_accepted(key):
+    ex = _REGISTRY[key]
+    assert ex.question and ex.hint
+    result = check(key, ex.solve())
+    assert result.correct, result.message
+    assert "correct." in repr(result)
+
+
+def _wrong_for(key):
+    ex = _REGISTRY[key]
+    answer = ex.solve()
+    if ex.choices:
+        return next(letter for letter in ex.choices if letter != answer)
+    return _wrong(answer)
+
+
+def _wrong(answer):
+    if isinstance(answer, bool):
+        return not answer
+    if isinstance(answer, str):
+        return answer + " (no)"
+    if isinstance(answer, tuple | list):
+        return type(answer)(_wrong(a) for a in answer)
+    if isinstance(answer, int):
+        return answer + 1
+    value = float(answer)
+    return value * 1.1 + 1.0 if math.isfinite(value) else 0.0
+
+
+@pytest.mark.parametrize("key", GRADED)
+def test_wrong_answer_refused_with_a_hint_not_the_solution(key):
+    result = check(key, _wrong_for(key))
+    assert not result.correct
+    assert "Hint" in result.message or "No more hints" in result.message
+    assert "Computed by" not in result.message
+
+
+@pytest.mark.parametrize("key", ALL_KEYS)
+def test_unanswered_is_not_correct(key):
+    assert not check(key, ...).correct
+
+
+@pytest.mark.parametrize("key", GRADED)
+def test_hints_come_in_steps_that_never_name_a_perpmath_call(key):
+    import perpmath as pm
+    import perpmath.exchange as pe
+
+    ex = _REGISTRY[key]
+    calls = {
+        name
+        for module in (pm, pe)
+        for name in dir(module)
+        if not name.startswith("_") and "_" in name and callable(getattr(module, name))
+    } | {"with_gap", "run", "scenario", "cascade", "waterfall"}
+    for step in ex.hints:
+        named = [c for c in calls if f"{c}(" in step or f".{c}" in step or f"pm.{c}" in step]
+        assert not named, f"{key}: hint names {named}: {step}"
+    if ex.kind == "number":
+        assert len(ex.hints) >= 2, f"{key}: give hints in steps"
+
+
+@pytest.mark.parametrize("key", PREDICTIONS)
+def test_prediction_recorded_then_revealed(key):
+    ex = _REGISTRY[key]
+    truth = ex.solve()
+    assert "Prediction recorded" in repr(check(key, truth))
+    assert reveal(key).correct
+    assert ex.explanation

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -277,3 +278,59 @@ def test_generator_takes_a_generator_a_seed_or_none():
             v.generator("rng", bad)
     with pytest.raises(ValueError, match=r"^rng must be .* seed >= 0 or None, got int -1"):
         v.generator("rng", -1)
+
+
+# --- results: no NaN, no undocumented infinity, whatever the magnitudes ------------
+@v.no_overflow
+def _product(quantity, price):
+    return v.result(np.asarray(quantity, dtype=float) * price)
+
+
+@v.no_overflow
+def _outer(size):
+    return _product(size, size)
+
+
+@v.no_overflow(inf=True)
+def _never_below(num, den):
+    return v.result(v.ratio_or_inf(num, den))
+
+
+def test_an_overflowing_result_raises_naming_the_arguments_out_of_scale():
+    assert _product(2.0, 3.0) == 6.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # NumPy's RuntimeWarning does not escape
+        with pytest.raises(OverflowError, match=r"^quantity 1e\+300 and price 1e\+300 must be"):
+            _product(1e300, 1e300)
+    # only the argument out of scale is named; an array's element with its index
+    with pytest.raises(OverflowError, match=r"^price 1e\+300 at index 1 must be of a realistic"):
+        _product(1e10, [1.0, 1e300])
+    with pytest.raises(v.OutOfScale, match=r"\(it holds inf in an array\)$"):
+        _product(1e10, [1.0, 1e300])
+
+
+def test_an_inner_overflow_is_named_by_the_outer_arguments():
+    with pytest.raises(OverflowError, match=r"^size 1e\+200 must be .* of _outer overflows"):
+        _outer(1e200)
+
+
+def test_documented_infinity_passes_but_an_overflow_does_not():
+    assert _never_below(1.0, -2.0) == math.inf  # a ratio that is not positive: never
+    assert _never_below(1.0, 2.0) == 0.5
+    with pytest.raises(OverflowError, match=r"^num 1e\+300 and den 1e-300 must be"):
+        _never_below(1e300, 1e-300)  # inf here is an overflow, not "never"
+    with pytest.raises(v.OutOfScale):
+        v.infinite_where([True, False], [1.0, np.inf])
+    np.testing.assert_array_equal(v.infinite_where([True, False], [np.nan, 2.0]), [np.inf, 2.0])
+
+
+def test_out_of_scale_names_the_farthest_first():
+    assert v.out_of_scale({"a": 1e-300, "b": 5.0, "c": 1e300}) == "a 1e-300 and c 1e+300"
+    assert v.out_of_scale({"a": 10.0, "b": 1e9, "c": 2.0}) == "b 1e+09 and a 10"  # two farthest
+    assert v.out_of_scale({"a": 1e20, "b": 1e30, "c": 1e40}) == "c 1e+40, b 1e+30 and a 1e+20"
+    assert v.out_of_scale({"side": "long", "flag": True, "x": 0.0}) == ""
+
+
+def test_first_where_gives_the_values_of_the_first_offending_element():
+    assert v.first_where([False, True, True], [1.0, 2.0, 3.0], 9.0) == (2.0, 9.0)
+    assert v.first_where(True, 4.0, 5.0) == (4.0, 5.0)

@@ -109,6 +109,7 @@ dYdX v4's ``random`` (the opposite positions in turn from a pseudo-random
 start; dydxprotocol/v4-chain, x/clob/keeper/deleveraging.go)."""
 
 
+@v.no_overflow(inf=True)
 def adl_score(
     side: str | ArrayLike,
     quantity: ArrayLike,
@@ -125,6 +126,8 @@ def adl_score(
     the cross wallet balance), in quote currency. ``maintenance_margin`` is
     needed by the "binance" score (default 0.4% of the notional at mark).
     Bankruptcy price for "bitmex": BP = EP - s x margin / quantity.
+    A position already past its bankruptcy price scores ``inf`` (in profit) or ``-inf`` (at a
+    loss): its leverage is unbounded, it ranks first or last.
     """
     name = v.choice("convention", convention, tuple(ADL_RANKINGS))
     s = v.side_sign(side)
@@ -158,8 +161,7 @@ def adl_score(
     with np.errstate(invalid="ignore"):
         score = np.where(pnl > 0, pnl * eff, pnl / eff)
     # a position already past its bankruptcy price has unbounded leverage
-    score = np.where(gap > 0, score, np.where(pnl > 0, np.inf, -np.inf))
-    return v.result(score)
+    return v.result(_unbounded_past_bankruptcy(gap > 0, score, pnl))
 
 
 def _same_length(*named: tuple[str, ArrayLike]) -> None:
@@ -185,9 +187,18 @@ def _okx_or_hyperliquid(name, upnl, margin, notional, pnl_ratio):
             score = np.where(pnl_ratio > 0, pnl_ratio / ratio, pnl_ratio * ratio)
     else:
         score = upnl * (notional / safe)
-    return np.where(solvent, score, np.where(upnl > 0, np.inf, -np.inf))
+    return _unbounded_past_bankruptcy(solvent, score, upnl)
 
 
+def _unbounded_past_bankruptcy(solvent, score, pnl):
+    """``score`` where the position is solvent (it must not have overflowed), and
+    +inf (in profit) or -inf (at a loss) past its bankruptcy price, where its
+    leverage is unbounded: it ranks first or last."""
+    kept = v.not_overflowed(np.where(solvent, score, 0.0))
+    return np.where(solvent, kept, np.where(pnl > 0, np.inf, -np.inf))
+
+
+@v.no_overflow
 def adl_queue(
     scores: ArrayLike, *, profitable_only: bool = True, pnl: ArrayLike | None = None
 ) -> NDArray[np.intp]:
@@ -211,6 +222,7 @@ def adl_queue(
     return order
 
 
+@v.no_overflow
 def adl_allocation(
     quantity: float, sizes: ArrayLike, scores: ArrayLike, **queue_options
 ) -> NDArray[np.float64]:
@@ -277,6 +289,7 @@ def _risk_weight(lev: NDArray, model: str, power: float, threshold: float) -> ND
     return lev * np.maximum(lev - threshold, 0.0)
 
 
+@v.no_overflow
 def adl_haircuts(
     shortfall: float,
     profit: ArrayLike,
@@ -317,6 +330,7 @@ def adl_haircuts(
     return _capped_shares(min(d, float(p.sum())), w, p)
 
 
+@v.no_overflow
 def compare_adl_policies(
     side: str,
     quantity: ArrayLike,

@@ -77,6 +77,7 @@ class LiquidationOutcome:
         return self.deficit > 0
 
 
+@v.no_overflow
 def execute_liquidation(
     side: str,
     quantity: float,
@@ -131,16 +132,9 @@ def execute_liquidation(
     x = fill.filled
     m_part = m * x / q
     equity = m_part + s * (fill.notional - ep * x)  # = s x x (F - BP)
-    if equity >= 0:
-        fee = min(rate * fill.notional, equity)
-        to_fund = equity - fee + (fee if dest == "insurance_fund" else 0.0)
-        deficit, after = 0.0, 0.0
-    else:
-        fee, to_fund = 0.0, 0.0
-        if negative_balance_protection:
-            deficit, after = -equity, 0.0
-        else:
-            deficit, after = 0.0, equity
+    fee, to_fund, deficit, after = _settled(
+        equity, rate * fill.notional, dest, negative_balance_protection
+    )
     return LiquidationOutcome(
         side="long" if s > 0 else "short",
         quantity=q,
@@ -159,3 +153,17 @@ def execute_liquidation(
         trader_balance_after=after,
         taken_over=fill.unfilled if limit_at_bankruptcy else 0.0,
     )
+
+
+def _settled(
+    equity: float, full_fee: float, dest: str, negative_balance_protection: bool
+) -> tuple[float, float, float, float]:
+    """(fee, to the fund, deficit, trader's balance after) of a close that leaves
+    ``equity``: the fee is capped at what is left and the rest goes to the fund; a
+    negative equity is a deficit under negative-balance protection, else a debt."""
+    if equity >= 0:
+        fee = min(full_fee, equity)
+        return fee, equity - fee + (fee if dest == "insurance_fund" else 0.0), 0.0, 0.0
+    if negative_balance_protection:
+        return 0.0, 0.0, -equity, 0.0
+    return 0.0, 0.0, 0.0, equity

@@ -37,6 +37,7 @@ class FundCover:
     fund_after: float
 
 
+@v.no_overflow
 def insurance_fund_cover(deficit: float, fund: float) -> FundCover:
     """Split a liquidation ``deficit`` between the fund and what is left uncovered.
 

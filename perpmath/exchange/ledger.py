@@ -205,6 +205,7 @@ class Ledger:
         self._flows[p] = self._flows.get(p, 0.0) - float(amt.sum())
 
     # --- queries --------------------------------------------------------
+    @v.no_overflow
     def net_flow(self, party: str | int) -> float:
         """Money received minus money sent by ``party`` over the whole ledger."""
         code = _code(party, "party")
@@ -219,6 +220,7 @@ class Ledger:
     def __len__(self) -> int:
         return len(self._rows) + sum(c[0].size for c in self._chunks)
 
+    @v.no_overflow
     def to_frame(self) -> pd.DataFrame:
         """All transfers: columns step, source, target, amount, reason (sorted by step)."""
         parts = []
@@ -259,11 +261,13 @@ class Ledger:
         return frame.sort_values("step", kind="stable").reset_index(drop=True)
 
     # --- conservation ---------------------------------------------------
+    @v.no_overflow
     def tolerance(self, gross: float = 0.0) -> float:
         """absolute + relative x (|deposits| + gross); ``gross`` is a finite amount >= 0."""
         g = _amount("gross", gross)
         return self.absolute_tolerance + self.relative_tolerance * (abs(self.deposits) + g)
 
+    @v.no_overflow
     def check(self, step: int, components: Mapping[str, float], *, gross: float = 0.0) -> float:
         """Check sum(components) == deposits within the tolerance and store the row.
 
@@ -289,6 +293,7 @@ class Ledger:
             )
         return diff
 
+    @v.no_overflow
     def totals(self) -> pd.DataFrame:
         """One row per checked step: every component, their sum, deposits, difference."""
         rows = [

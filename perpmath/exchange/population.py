@@ -92,6 +92,7 @@ def _range(name: str, value: Any) -> tuple[float, float]:
     return lo, hi
 
 
+@v.no_overflow
 def matched_population(
     n_pairs: int,
     *,
@@ -214,6 +215,7 @@ def account_arrays(accounts: pd.DataFrame) -> dict[str, NDArray]:
     }
 
 
+@v.no_overflow
 def calibrated_population(
     n_pairs: int,
     *,
@@ -261,12 +263,15 @@ def calibrated_population(
     path = p * np.exp(walk - walk[-1])  # ends exactly at price
     k = g.integers(0, steps, n)
     entry = np.round(path[k], 2)
-    with np.errstate(over="ignore", under="ignore"):
-        qty = med * np.exp(spread * g.standard_normal(n)) / entry
-    if not (np.isfinite(qty) & (qty > 0)).all():
-        raise OverflowError(
-            f"notional_spread is too large: {spread!r} draws notionals beyond a float's range"
+    if not (entry > 0).all():
+        raise ValueError(
+            f"price must be large enough that every entry, rounded to the cent, is above 0, "
+            f"got {p!r}"
         )
+    # drawn beyond a float's range (or to 0): no_overflow names the arguments
+    qty = v.not_overflowed(med * np.exp(spread * g.standard_normal(n)) / entry)
+    if not (qty > 0).all():
+        raise v.OutOfScale("a quantity underflows to 0")
     mmr = v.scalar("maintenance", v.in_range("maintenance", maintenance, 0.0, 1.0))
     high = np.maximum.accumulate(path[::-1])[::-1][k]  # worst price after entry, for shorts
     low = np.minimum.accumulate(path[::-1])[::-1][k]  # and for longs
@@ -288,6 +293,7 @@ def calibrated_population(
     return out
 
 
+@v.no_overflow
 def market_calibration(
     accounts: pd.DataFrame,
     price: float,
@@ -315,7 +321,11 @@ def market_calibration(
     d_ratio = v.scalar(
         "depth_to_open_interest", v.positive("depth_to_open_interest", depth_to_open_interest)
     )
-    tick = v.scalar("tick_fraction", v.positive("tick_fraction", tick_fraction)) * p
+    tick = float(
+        v.not_overflowed(v.scalar("tick_fraction", v.positive("tick_fraction", tick_fraction)) * p)
+    )
+    if tick <= 0:  # underflowed: no_overflow names the arguments
+        raise v.OutOfScale("the tick underflows to 0")
     n_levels = whole_number("levels", levels, 1)
     d = v.scalar("decay", v.non_negative("decay", decay))
     oi = float(a["q"][a["sign"] > 0].sum())

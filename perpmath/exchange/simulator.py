@@ -120,6 +120,7 @@ class SimulationResult:
         """Insurance fund (or, under Hyperliquid's rules, liquidator vault cash) per step."""
         return self.history.set_index("step")["fund"]
 
+    @v.no_overflow
     def cascade(self) -> pd.DataFrame:
         """The causal chain per step: the outside price (the given shock path),
         the mark, the impact of the venue's own flow (mark - shock, transient and
@@ -132,6 +133,7 @@ class SimulationResult:
         out["next_triggered"] = h["triggered"].shift(-1, fill_value=0).astype(int)
         return out
 
+    @v.no_overflow
     def waterfall(self) -> pd.DataFrame:
         """Who paid how much, over the whole run: one row per layer.
 
@@ -241,6 +243,7 @@ def _flow(market_flow: ArrayLike | None, steps: int) -> np.ndarray | None:
     return flow
 
 
+@v.no_overflow
 def simulate_exchange(
     accounts: pd.DataFrame,
     mark_path: ArrayLike,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from perpmath import _validate as v
@@ -81,6 +82,14 @@ def plot_life_of_a_trade(
     format_price_axis(ax_e, "y", "")
     ax_e.legend(fontsize=8, loc="upper right")
 
+    _number_the_story(ax_p, ax_e, t, price, equity, k)
+    return fig
+
+
+def _number_the_story(
+    ax_p: Axes, ax_e: Axes, t: np.ndarray, price: np.ndarray, equity: np.ndarray, k: int
+) -> None:
+    """Numbered notes: opened, gains, liquidated at step ``k``, the price comes back."""
     top = int(np.argmax(equity[: k + 1]))
     notes = [
         (ax_e, 0, equity[0], "1 open"),
@@ -101,4 +110,3 @@ def plot_life_of_a_trade(
             arrowprops={"arrowstyle": "-", "color": PALETTE["grey"]},
         )
         ax.plot([t[i]], [y], marker="o", color=PALETTE["vermillion"], markersize=6)
-    return fig
