@@ -55,24 +55,9 @@ def liquidation_fill_summary(
     return outcome, book, lp
 
 
-def liquidation_fill_explorer(
-    entry_price: float = 96_000.0,
-    quantity: float = 1.0,
-    leverage: int = 50,
-    depth: float = 1.0,
-    gap: float = 0.0,
-    profile: str = "thin",
-) -> w.VBox:
-    """Book profile, depth (sizes x factor), gap below the liquidation price and leverage
-    -> the liquidation fill, the bankruptcy price and the deficit (if any).
-
-    A long of ``quantity`` BTC from ``entry_price``; the liquidation price follows
-    the Binance USDⓈ-M convention (tiered maintenance margin). Settings the
-    tier table forbids are reported as not possible. Every slider redraws
-    while it moves; the scales stay fixed except that the price axis follows
-    the liquidation price when the leverage changes.
-    """
-    controls = [
+def _fill_controls(profile: str, depth: float, gap: float, leverage: int) -> list[w.Widget]:
+    """The explorer's controls, each named after the keyword render receives."""
+    return [
         named(
             w.Dropdown(options=["deep", "thin", "thinning"], value=profile, description="book"),
             "profile",
@@ -102,6 +87,26 @@ def liquidation_fill_explorer(
         ),
         leverage_slider(leverage, low=2),
     ]
+
+
+def liquidation_fill_explorer(
+    entry_price: float = 96_000.0,
+    quantity: float = 1.0,
+    leverage: int = 50,
+    depth: float = 1.0,
+    gap: float = 0.0,
+    profile: str = "thin",
+) -> w.VBox:
+    """Book profile, depth (sizes x factor), gap below the liquidation price and leverage
+    -> the liquidation fill, the bankruptcy price and the deficit (if any).
+
+    A long of ``quantity`` BTC from ``entry_price``; the liquidation price follows
+    the Binance USDⓈ-M convention (tiered maintenance margin). Settings the
+    tier table forbids are reported as not possible. Every slider redraws
+    while it moves; the scales stay fixed except that the price axis follows
+    the liquidation price when the leverage changes.
+    """
+    controls = _fill_controls(profile, depth, gap, leverage)
 
     def render(profile: str, depth: float, gap: int, leverage: int):
         try:

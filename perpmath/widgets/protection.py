@@ -64,24 +64,11 @@ def _population(entry_price: float) -> pd.DataFrame:
     )
 
 
-def protection_explorer(
-    insurance_fund: float = 10_000.0,
-    drop: float = 0.06,
-    regime: str = "fund, then ADL",
-    entry_price: float = 96_000.0,
-    rules: str = "binance",
-) -> w.VBox:
-    """Fund size, crash severity (the fall at step 30), regime and venue rules
-    -> the loss waterfall.
-
-    300 accounts in long/short pairs (``matched_population``, seed 11, leverage
-    5x-75x) ride ``protection_crash(drop)`` in a thinning book; each new
-    setting runs ``simulate_exchange`` once (a few tens of milliseconds) and
-    is remembered (``memo``), so a slider dragged back shows its runs at once.
-    The sliders redraw while they move, over one USDT scale (``LOSS_SCALE``).
-    """
-    population = _population(entry_price)
-    controls = [
+def _protection_controls(
+    insurance_fund: float, drop: float, regime: str, rules: str
+) -> list[w.Widget]:
+    """The explorer's controls, each named after the keyword render receives."""
+    return [
         named(
             w.IntSlider(
                 value=int(insurance_fund),
@@ -108,6 +95,26 @@ def protection_explorer(
         named(w.Dropdown(options=list(REGIMES), value=regime, description="regime"), "regime"),
         named(w.Dropdown(options=list(VENUE_RULES), value=rules, description="venue"), "rules"),
     ]
+
+
+def protection_explorer(
+    insurance_fund: float = 10_000.0,
+    drop: float = 0.06,
+    regime: str = "fund, then ADL",
+    entry_price: float = 96_000.0,
+    rules: str = "binance",
+) -> w.VBox:
+    """Fund size, crash severity (the fall at step 30), regime and venue rules
+    -> the loss waterfall.
+
+    300 accounts in long/short pairs (``matched_population``, seed 11, leverage
+    5x-75x) ride ``protection_crash(drop)`` in a thinning book; each new
+    setting runs ``simulate_exchange`` once (a few tens of milliseconds) and
+    is remembered (``memo``), so a slider dragged back shows its runs at once.
+    The sliders redraw while they move, over one USDT scale (``LOSS_SCALE``).
+    """
+    population = _population(entry_price)
+    controls = _protection_controls(insurance_fund, drop, regime, rules)
     note = w.HTML(
         f"<i>Simulated: the section's {2 * _PAIRS} accounts ({_PAIRS} long/short pairs, "
         "5x-75x, seed 11) ride its scripted crash in a thinning book; each new setting "
