@@ -243,3 +243,24 @@ def test_each_claim_is_checked_once_in_its_section_and_indexed_in_00():
             assert claim.number not in headings, (
                 f"claim {claim.number} belongs to {claim.notebook}, not {headings[claim.number]}"
             )
+
+
+ALL_STORED = sorted(COURSE.glob("*.ipynb")) + sorted((COURSE / "exercises").glob("*.ipynb"))
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# The text a widget shows where no widget manager runs: a repr like VBox(children=(...
+# or <perpmath.widgets...Explorer object at 0x...> instead of a sentence.
+BROKEN_REPR = re.compile(r"\b[A-Z]\w*Box\(children=|\bExplorer\(|<perpmath\.widgets\.|object at 0x")
+
+
+@pytest.mark.parametrize("path", ALL_STORED, ids=lambda p: str(p.relative_to(COURSE)))
+def test_stored_widget_outputs_read_as_a_sentence_and_a_figure(path: Path):
+    """Before a kernel runs (GitHub, nbviewer, the site), an explorer's stored output
+    says to run the notebook and shows its first figure, never a widget repr."""
+    for cell in _code(_load(path)):
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            text = "".join(data.get("text/plain", "")) + "".join(out.get("text", ""))
+            assert not BROKEN_REPR.search(text), f"{path.name}: stored widget repr {text[:80]!r}"
+            if WIDGET_VIEW in data:
+                assert "run this notebook to explore" in text, f"{path.name}: {text[:80]!r}"
+                assert "image/png" in data, f"{path.name}: an explorer without its figure"

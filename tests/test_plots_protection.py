@@ -75,8 +75,10 @@ def test_book_fill_consumed_bars_add_up_to_the_order():
     fill = market_order_fill(book, "sell", 1.3)
     fig = plot_book_fill(book, fill)
     ax = fig.axes[0]
-    n = len(ax.patches) // 2
-    consumed = sum(p.get_width() for p in ax.patches[n:])
+    resting, taken = ax.collections[:2]
+    widths = [np.ptp(path.vertices[:, 0]) for path in taken.get_paths()]
+    assert len(widths) == len(resting.get_paths())
+    consumed = sum(widths)
     assert consumed == pytest.approx(1.3)
 
 

@@ -4,23 +4,32 @@ that show exactly what a fresh figure would, and a readable output before a kern
 from __future__ import annotations
 
 import base64
+from io import BytesIO
 
 import ipywidgets as w
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
 
-from perpmath.plots.style import new_figure
+from perpmath.plots import style
+from perpmath.plots.style import new_figure, prepare_figure
 from perpmath.widgets._common import Explorer, controls_of, explorer, named
+from perpmath.widgets._glyphs import SUPPORTED, GlyphCachingCanvas
+from perpmath.widgets._layers import png_of_canvas
 from perpmath.widgets._reuse import reuse
+from perpmath.widgets.case_study import case_study_explorer
 from perpmath.widgets.funding import funding_explorer
 from perpmath.widgets.leverage import leverage_explorer
 from perpmath.widgets.liquidation import liquidation_explorer
 from perpmath.widgets.margin import isolated_vs_cross_explorer
+from perpmath.widgets.negative_balance import liquidation_fill_explorer
+from perpmath.widgets.protection import protection_explorer
 from perpmath.widgets.risk import stop_gap_explorer, survival_explorer
 from perpmath.widgets.spot import spot_vs_perpetual_explorer
 
-# Explorers of sections 01-04, 07 and 08, with a control and the values a drag passes.
+# Every explorer, with a control and the values a drag passes.
 DRAGS = {
     "spot": (spot_vs_perpetual_explorer, "leverage", [11, 12, 20, 40]),
     "leverage": (leverage_explorer, "leverage", [50, 75, 100]),
@@ -29,6 +38,12 @@ DRAGS = {
     "funding": (funding_explorer, "rate_pct", [0.02, 0.05, -0.05, 0.3]),
     "survival": (survival_explorer, "leverage", [21, 30, 60]),
     "stop_gap": (stop_gap_explorer, "drop_pct", [2.0, 5.0, 12.0, 25.0]),
+    "liquidation_fill": (liquidation_fill_explorer, "gap", [50, 400, 1_000, 1_500]),
+    "liquidation_fill_depth": (liquidation_fill_explorer, "depth", [0.5, 0.1, 3.0, 10.0]),
+    "protection": (protection_explorer, "insurance_fund", [12_500, 30_000, 60_000, 0]),
+    "protection_crash": (protection_explorer, "drop", [0.07, 0.1, 0.15, 0.01]),
+    "case_study": (case_study_explorer, "drop", [0.35, 0.5, 0.05]),
+    "case_study_depth": (case_study_explorer, "depth", [0.5, 0.1, 10.0]),
 }
 
 
@@ -82,7 +97,65 @@ def test_figure_redrawn_in_place_shows_what_a_fresh_one_would(name):
     assert bytes(box.image.value).startswith(b"\x89PNG"), "the Image widget holds a PNG"
 
 
-@pytest.mark.parametrize("name", ["spot", "leverage", "margin", "liquidation", "stop_gap"])
+@pytest.mark.parametrize("name", sorted(DRAGS))
+def test_layered_redraw_shows_the_pixels_of_a_full_draw(name):
+    make, control, values = DRAGS[name]
+    box = make()
+    layered = 0
+    for value in values:
+        controls_of(box)[control].value = value
+        layered += box._view.layers.key is not None
+        shown = box._view.shown
+        sent = np.asarray(Image.open(BytesIO(bytes(box.image.value))).convert("RGB"))
+        canvas = shown.canvas
+        FigureCanvasAgg(shown).draw()  # everything again, the way matplotlib draws a figure
+        full = np.asarray(shown.canvas.buffer_rgba())[:, :, :3].copy()
+        shown.set_canvas(canvas)
+        assert sent.shape == full.shape
+        assert np.array_equal(sent, full), f"{name} at {control}={value}"
+    assert layered, f"{name}: no redraw used the static layer"
+
+
+def test_glyph_caching_canvas_draws_the_pixels_of_a_plain_canvas():
+    assert SUPPORTED, "the pinned matplotlib lacks what GlyphCachingCanvas overrides"
+    fig, ax = new_figure("Liquidation at $87,623 (穿仓)", "price (USDT)", "equity (USDT)")
+    ax.plot([0, 1], [0, 1], label="entry $96,000")
+    ax.text(0.5, 0.5, "rotated 30°", rotation=30)
+    ax.legend()
+    FigureCanvasAgg(fig).draw()
+    plain = np.asarray(fig.canvas.buffer_rgba()).copy()
+    GlyphCachingCanvas(fig)
+    for _ in range(2):  # the first draw fills the caches, the second reads them
+        fig.canvas.draw()
+        assert np.array_equal(np.asarray(fig.canvas.buffer_rgba()), plain)
+
+
+def test_a_spare_figure_draws_as_a_fresh_one():
+    def drawn() -> np.ndarray:
+        fig, (left, right) = new_figure("t", "x", "y", figsize=(9.0, 4.0), ncols=2)
+        left.plot([0, 1], [0, 1])
+        right.plot([0, 1], [1, 0])
+        fig.canvas.draw()
+        return np.asarray(fig.canvas.buffer_rgba()).copy()
+
+    fresh = drawn()
+    prepare_figure(((9.0, 4.0), 2, 1))
+    assert ((9.0, 4.0), 2, 1) in style._SPARES
+    assert np.array_equal(drawn(), fresh)
+    assert ((9.0, 4.0), 2, 1) not in style._SPARES  # a spare is used once
+
+
+def test_png_of_canvas_is_a_png_of_the_canvas():
+    fig, ax = new_figure("t", "x", "y")
+    ax.plot([0, 1], [0, 1])
+    fig.canvas.draw()
+    image = Image.open(BytesIO(png_of_canvas(fig)))
+    assert image.format == "PNG" and image.mode == "RGB"
+    assert np.array_equal(np.asarray(image), np.asarray(fig.canvas.buffer_rgba())[:, :, :3])
+
+
+# The funding and survival explorers scale with the leverage, which their drags leave alone.
+@pytest.mark.parametrize("name", sorted(set(DRAGS) - {"funding", "survival"}))
 def test_scales_stay_fixed_while_dragging(name):
     make, control, values = DRAGS[name]
     box = make()

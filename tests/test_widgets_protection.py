@@ -6,10 +6,19 @@ from __future__ import annotations
 import ipywidgets as w
 import pytest
 
+from perpmath.exchange import matched_population, simulate_exchange
+from perpmath.plots.protection import payers
+from perpmath.venue_rules import VENUE_RULES
 from perpmath.widgets._common import controls_of
-from perpmath.widgets.case_study import case_study_explorer, small_replay_inputs
+from perpmath.widgets.case_study import NOTIONAL_SCALE, case_study_explorer, small_replay_inputs
 from perpmath.widgets.negative_balance import liquidation_fill_explorer, liquidation_fill_summary
-from perpmath.widgets.protection import REGIMES, protection_crash, protection_explorer
+from perpmath.widgets.protection import (
+    _PAIRS,
+    LOSS_SCALE,
+    REGIMES,
+    protection_crash,
+    protection_explorer,
+)
 
 # name -> (factory, control to change and its new value)
 EXPLORERS = {
@@ -61,7 +70,7 @@ def test_negative_balance_explorer_reports_a_book_too_small(screen):
     box = liquidation_fill_explorer(quantity=5.0, profile="thinning")
     controls = controls_of(box)
     controls["depth"].value = controls["depth"].min
-    controls["gap"].value = 3_000
+    controls["gap"].value = controls["gap"].max
     screen.state()
     assert "Not possible with these settings" in screen.text
     assert "Choose a deeper book" in screen.text and "allow_partial" not in screen.text
@@ -101,6 +110,43 @@ def test_protection_explorer_text_changes_with_regime(screen):
 
 def test_small_replay_inputs_is_a_crash():
     population, path = small_replay_inputs(0.3)
-    assert len(population) == 400
-    assert path.size == 121
+    assert len(population) == 200
+    assert path.size == 61
     assert path.min() < 0.75 * path[0]
+
+
+def _regime_loss(regime: str, rules: str) -> float:
+    population = matched_population(
+        _PAIRS, entry_price=96_000.0, leverage=(5.0, 75.0), quantity=(0.05, 1.0), rng=11
+    )
+    crash = protection_crash(0.15)  # the crash slider's deepest setting
+    result = simulate_exchange(
+        population, crash, insurance_fund=0.0, book="thinning", rules=rules, **REGIMES[regime]
+    )
+    return float(payers(result).sum())
+
+
+def test_protection_scale_holds_the_deepest_crash_of_every_regime_and_venue():
+    losses = [_regime_loss(regime, rules) for regime in REGIMES for rules in VENUE_RULES]
+    assert max(losses) <= LOSS_SCALE
+    assert max(losses) > 0.8 * LOSS_SCALE  # not so tall that the bars are lost
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"drop": 0.5, "depth": 10.0},
+        {"drop": 0.5, "depth": 0.1},
+        {"drop": 0.5, "depth": 0.1, "delay": 10},
+        {"drop": 0.5, "depth": 0.1, "rules": "hyperliquid"},
+        {"drop": 0.5, "depth": 10.0, "rules": "hyperliquid"},
+    ],
+)
+def test_case_study_scales_hold_the_sliders_extremes(settings):
+    box = case_study_explorer(**settings)
+    history = box._view.shown.axes[0].lines[0].get_ydata()
+    low, high = box._view.shown.axes[0].get_ylim()
+    assert low <= min(history) and max(history) <= high
+    notional = box._view.shown.axes[1]
+    tallest = max(max(p.get_data().values) for p in notional.patches)
+    assert tallest <= notional.get_ylim()[1] == NOTIONAL_SCALE

@@ -10,6 +10,7 @@ somebody has to pay the difference.
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from numpy.typing import ArrayLike
@@ -19,6 +20,24 @@ from perpmath.orderbook import Fill, OrderBook
 from perpmath.plots.style import PALETTE, format_price_axis, mark_levels, new_figure
 
 __all__ = ["plot_book_fill", "plot_delayed_fill", "plot_fill_vs_bankruptcy"]
+
+
+def _ladder(
+    ax, prices: np.ndarray, sizes: np.ndarray, height: float, colour: str, label: str
+) -> PolyCollection:
+    """Horizontal bars from 0 to ``sizes`` centred on ``prices``, as one collection.
+
+    Drawn like ``barh`` (no edge, the x axis starting at 0) but as a single
+    artist: quick to build, to draw and for an explorer to update in place.
+    """
+    low, high = prices - height / 2, prices + height / 2
+    zero = np.zeros_like(prices)
+    corners = [(zero, low), (sizes, low), (sizes, high), (zero, high)]
+    verts = np.stack([np.column_stack(c) for c in corners], axis=1)
+    bars = PolyCollection(verts, facecolors=colour, edgecolors="none", linewidths=0, label=label)
+    bars.sticky_edges.x.append(0.0)
+    ax.add_collection(bars)
+    return bars
 
 
 def plot_book_fill(
@@ -36,9 +55,9 @@ def plot_book_fill(
     Price on the y axis, resting size (coin) on the x axis, one bar per level
     of ``book`` on the side ``fill`` traded against (bids for a sell, asks for a
     buy), at most ``max_levels`` levels from the best price (enough to show
-    every level touched). The consumed size is drawn in purple, the VWAP
-    as a black line, and entry, liquidation and bankruptcy prices with
-    ``mark_levels``. The top axis shows the cumulative size from the best
+    every level touched; bars of one colour are one collection). The consumed
+    size is drawn in purple, the VWAP as a black line, and entry, liquidation
+    and bankruptcy prices with ``mark_levels``. The top axis shows the cumulative size from the best
     price (a depth curve) and the order's size: the order fills down to the
     price where the curve crosses it.
     """
@@ -64,8 +83,8 @@ def plot_book_fill(
         taken[order[pos[hit]]] = fill.levels["size"].to_numpy()[hit]
     height = float(np.min(np.abs(np.diff(prices)))) * 0.8 if n > 1 else prices[0] * 1e-4
     fig, ax = new_figure(title, f"resting size on the {side} side (BTC)", "price (USDT)")
-    ax.barh(prices, sizes, height=height, color=PALETTE["sky"], label=f"{side}s resting")
-    ax.barh(prices, taken, height=height, color=PALETTE["purple"], label="consumed by the order")
+    _ladder(ax, prices, sizes, height, PALETTE["sky"], f"{side}s resting")
+    _ladder(ax, prices, taken, height, PALETTE["purple"], "consumed by the order")
     ax.axhline(
         fill.vwap,
         color=PALETTE["black"],

@@ -91,8 +91,9 @@ def plot_loss_waterfall(
     for i, (label, colour) in enumerate(PAYERS.values(), start=1):
         value = float(paid[label])
         ax.bar(i, value, bottom=top - value, color=colour, width=0.6)
-        if value > 0:
-            ax.text(i, top, f"{value:,.0f}", ha="center", va="bottom", fontsize=8)
+        # an empty label where a layer paid nothing: every run has the same artists
+        label = f"{value:,.0f}" if value > 0 else ""
+        ax.text(i, top, label, ha="center", va="bottom", fontsize=8)
         top -= value
     ax.text(0, total, f"{total:,.0f}", ha="center", va="bottom", fontsize=8)
     ax.set_xticks(range(len(labels)), labels, rotation=20, ha="right", fontsize=8)

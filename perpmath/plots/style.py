@@ -112,6 +112,39 @@ def format_price_axis(ax: Axes, axis: str = "y", unit: str = "$", decimals: int 
     target.set_major_formatter(price_formatter(unit, decimals))
 
 
+#: Blank figures built ahead of need, by (figsize, ncols, nrows): see ``prepare_figure``.
+_SPARES: dict[tuple, Figure] = {}
+
+
+def _blank_figure(figsize: tuple[float, float], ncols: int, nrows: int) -> Figure:
+    """A figure with the course's panels, grid and palette, before any title or label."""
+    fig = CourseFigure(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(fig)
+    if nrows > 1:
+        axes = fig.subplots(nrows, 1, sharex=True, squeeze=False)[:, 0]
+    else:
+        axes = fig.subplots(1, ncols, squeeze=False)[0]
+    for ax in axes:
+        ax.set_prop_cycle(color=CYCLE)
+        ax.grid(True, alpha=0.3)
+        ax.spines[["top", "right"]].set_visible(False)
+    fig.perpmath_shape = (tuple(figsize), ncols, nrows)
+    return fig
+
+
+def prepare_figure(shape: tuple) -> None:
+    """Build one blank figure of ``shape`` (from a figure's ``perpmath_shape``) for the
+    next ``new_figure`` call that asks for it.
+
+    Creating axes is most of the cost of a simple figure; an explorer calls this
+    while it waits for the next move of a control, so its next redraw starts
+    from a ready figure. The spare is the same blank figure ``new_figure``
+    would build, so what is drawn does not change.
+    """
+    if shape not in _SPARES:
+        _SPARES[shape] = _blank_figure(*shape)
+
+
 def new_figure(
     title: str,
     xlabel: str,
@@ -129,16 +162,10 @@ def new_figure(
     """
     if ncols > 1 and nrows > 1:
         raise ValueError(f"panels go in one row or one column, got {nrows} x {ncols}")
-    fig = CourseFigure(figsize=figsize, layout="constrained")
-    FigureCanvasAgg(fig)
-    if nrows > 1:
-        axes = fig.subplots(nrows, 1, sharex=True, squeeze=False)[:, 0]
-    else:
-        axes = fig.subplots(1, ncols, squeeze=False)[0]
+    shape = (tuple(figsize), ncols, nrows)
+    fig = _SPARES.pop(shape, None) or _blank_figure(*shape)
+    axes = fig.axes
     for ax in axes:
-        ax.set_prop_cycle(color=CYCLE)
-        ax.grid(True, alpha=0.3)
-        ax.spines[["top", "right"]].set_visible(False)
         ax.set_ylabel(ylabel)
     for ax in axes[-1:] if nrows > 1 else axes:
         ax.set_xlabel(xlabel)

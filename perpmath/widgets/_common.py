@@ -13,10 +13,14 @@ How the figure keeps up with a drag:
   intermediate positions instead of queueing them;
 - the figure is sent as PNG bytes into an ``Image`` (one message), not
   re-displayed into an output area (clear, display, several messages); the
-  PNG is written with light compression at ``EXPLORER_DPI``;
+  PNG is drawn at ``EXPLORER_DPI`` and written unfiltered at zlib level 1
+  (``perpmath.widgets._layers.png_of_canvas``);
 - the figure on screen is redrawn in place (``perpmath.widgets._reuse``): the
   new figure's data, labels and limits are copied into the old one, whose
   ticks and layout already exist, whenever the two have the same structure;
+- only what a control can change is drawn again (``perpmath.widgets._layers``):
+  the frame, ticks and labels are kept as a cached static layer while the
+  axes stay fixed;
 - explorers fix their axes (``fixed_axes``), so a change moves the lines, not
   the scale.
 
@@ -31,8 +35,11 @@ first figure as ``image/png`` for viewers without widgets (GitHub, nbviewer).
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import functools
 import html
+import time
 from collections.abc import Callable, Iterable, Mapping
 from io import BytesIO
 
@@ -40,6 +47,9 @@ import ipywidgets as w
 from IPython.display import display
 from matplotlib.figure import Figure
 
+from perpmath.plots.style import prepare_figure
+from perpmath.widgets._glyphs import GlyphCachingCanvas
+from perpmath.widgets._layers import Layers, png_of_canvas
 from perpmath.widgets._reuse import reuse
 
 __all__ = [
@@ -50,6 +60,7 @@ __all__ = [
     "figure_png",
     "fixed_axes",
     "leverage_slider",
+    "memo",
     "named",
     "side_toggle",
     "usdt_amount",
@@ -58,8 +69,15 @@ __all__ = [
 EXPLORER_DPI = 90
 """Resolution of explorer figures (pixels per inch): an 8 x 4.5 in figure is 720 x 405 px."""
 
+MEMO_SIZE = 128
+"""How many results an explorer's :func:`memo` keeps (0 keeps none: every change recomputes)."""
+
 #: Called with the tuple of items each redraw shows (tests read explorers through it).
 SHOWN_LISTENERS: list[Callable[[tuple], None]] = []
+
+#: When a list, each redraw appends its (start, rendered, drawn, sent) times in
+#: epoch milliseconds (``benchmarks/explorer_latency.py --split`` reads them).
+REDRAW_TIMES: list[tuple[float, float, float, float]] | None = None
 
 _FROZEN_NOTE = "run this notebook to explore (the controls need a running kernel)"
 
@@ -69,6 +87,15 @@ def figure_png(fig: Figure, dpi: float = EXPLORER_DPI) -> bytes:
     buffer = BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
+
+
+def memo(compute: Callable[..., object]) -> Callable[..., object]:
+    """``compute`` remembering its last ``MEMO_SIZE`` results, by (hashable) arguments.
+
+    Explorers whose redraw runs a simulation wrap it so that a control dragged
+    back over positions it has passed shows them at once.
+    """
+    return functools.lru_cache(maxsize=MEMO_SIZE)(compute) if MEMO_SIZE else compute
 
 
 def fixed_axes(fig: Figure, limits: Mapping[int, Mapping[str, tuple[float, float]]]) -> Figure:
@@ -85,23 +112,41 @@ def fixed_axes(fig: Figure, limits: Mapping[int, Mapping[str, tuple[float, float
     return fig
 
 
+def _prepare_next(fig: Figure) -> None:
+    """Once the kernel is free, build a blank figure like ``fig`` for the next redraw."""
+    shape = getattr(fig, "perpmath_shape", None)
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # no event loop (a script, a test): nothing waits for the kernel
+        return
+    if shape is not None:
+        loop.call_soon(prepare_figure, shape)
+
+
 class _FigureView:
     """The figure on screen: redrawn in place when a new one has the same structure.
 
     The first figure of a structure is laid out by its constrained layout
-    engine once; the engine is then switched off so later draws keep those
-    positions (explorers fix their axes, so labels keep their size).
+    engine once, at ``EXPLORER_DPI``; the engine is then switched off so later
+    draws keep those positions (explorers fix their axes, so labels keep their
+    size), and :class:`~perpmath.widgets._layers.Layers` redraws only what a
+    control can change over the cached frame, ticks and labels.
     """
 
     def __init__(self) -> None:
         self.shown: Figure | None = None
+        self.layers: Layers | None = None
 
     def png(self, fig: Figure) -> bytes:
-        if reuse(self.shown, fig):
-            return figure_png(self.shown)
-        data = figure_png(fig)
+        if self.layers is not None and reuse(self.shown, fig):
+            self.layers.draw()
+            return png_of_canvas(self.shown)
+        GlyphCachingCanvas(fig)
+        fig.set_dpi(EXPLORER_DPI)
+        fig.canvas.draw()
+        data = png_of_canvas(fig)
         fig.set_layout_engine(None)
-        self.shown = fig
+        self.shown, self.layers = fig, Layers(fig)
         return data
 
 
@@ -153,10 +198,12 @@ class Explorer(w.VBox):
 
     def redraw(self, _change: object = None) -> None:
         """Call ``render`` with the current values and show the result."""
+        started = time.time()
         try:
             shown = self.render(**self.values())
         except ValueError as err:
             shown = f"Not possible with these settings: {err}"
+        rendered = drawn = time.time()
         items = shown if isinstance(shown, tuple) else (shown,)
         for listener in SHOWN_LISTENERS:
             listener(items)
@@ -164,6 +211,7 @@ class Explorer(w.VBox):
         others = [i for i in items if not isinstance(i, (Figure, str))]
         if figures:
             png = self._view.png(figures[0])
+            drawn = time.time()
             self._first_png = self._first_png or png
             width = str(int.from_bytes(png[16:20], "big"))  # from the PNG header
             if self.image.width != width:  # a fixed width: a new PNG needs no new layout
@@ -178,6 +226,10 @@ class Explorer(w.VBox):
                 self.output.clear_output(wait=True)
                 for item in [*figures[1:], *others]:
                     display(item)
+        if figures:
+            _prepare_next(figures[0])
+        if REDRAW_TIMES is not None:
+            REDRAW_TIMES.append((started * 1e3, rendered * 1e3, drawn * 1e3, time.time() * 1e3))
 
     def _repr_mimebundle_(self, **kwargs) -> dict:
         """The widget view, plus a one-line text and the first figure for static viewers."""

@@ -68,7 +68,6 @@ def structure(fig: Figure) -> tuple:
     return (
         supported,
         tuple(fig.get_size_inches()),
-        fig.dpi,
         fig._suptitle is not None,
         tuple(_axes_structure(ax) for ax in fig.axes),
     )

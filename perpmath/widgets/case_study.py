@@ -10,19 +10,28 @@ from perpmath.exchange import WATERFALLS, matched_population, simulate_exchange
 from perpmath.paths import flash_crash_path, gbm_paths
 from perpmath.plots.case_study import plot_cascade
 from perpmath.venue_rules import VENUE_RULES
-from perpmath.widgets._common import explorer, named
+from perpmath.widgets._common import explorer, fixed_axes, memo, named
 
 __all__ = ["case_study_explorer", "small_replay_inputs"]
 
 
+#: Fixed scales of the explorer: the mark from 40% to 105% of the entry (the
+#: deepest crash, 50%, with the thinnest book and feedback bottoms near 49%),
+#: and up to 1.6 million USDT liquidated in one step (the most seen over the
+#: sliders' extremes is about 1.47 million; ``tests/test_widgets_protection.py``).
+PRICE_SCALE = (0.40, 1.05)
+NOTIONAL_SCALE = 1_600_000.0
+
+
 def small_replay_inputs(
-    drop: float = 0.3, *, entry_price: float = 43_000.0, n_pairs: int = 200, n_steps: int = 120
+    drop: float = 0.3, *, entry_price: float = 43_000.0, n_pairs: int = 100, n_steps: int = 60
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """A small population and a simulated crash path for the explorer.
+    """A small population and a simulated crash path for the explorer: small
+    enough that one run of the exchange engine takes a few tens of milliseconds.
 
     ``n_pairs`` long/short pairs (seed 9, leverage 2x-100x, 0.01-1 BTC each)
     opened at ``entry_price``; the path is a seeded random walk (annual
-    volatility 80%, half a day, seed 5) with a fall of ``drop`` over the
+    volatility 80%, half a day in ``n_steps`` steps, seed 5) with a fall of ``drop`` over the
     middle of the path and 40% of it won back. Simulated, not historical.
     """
     population = matched_population(
@@ -55,7 +64,7 @@ def _replay_controls(
                 step=0.05,
                 description="crash",
                 readout_format=".0%",
-                continuous_update=False,
+                continuous_update=True,
             ),
             "drop",
         ),
@@ -67,7 +76,7 @@ def _replay_controls(
                 max=1,
                 step=0.1,
                 description="BTC / level",
-                continuous_update=False,
+                continuous_update=True,
             ),
             "depth",
         ),
@@ -78,7 +87,7 @@ def _replay_controls(
                 max=10,
                 step=1,
                 description="delay (steps)",
-                continuous_update=False,
+                continuous_update=True,
             ),
             "delay",
         ),
@@ -103,15 +112,27 @@ def case_study_explorer(
     """Crash depth, book depth (BTC per level), engine delay, waterfall, venue
     rules and price feedback -> the cascade.
 
-    400 accounts ride ``small_replay_inputs(drop)`` (the outside price) in a
-    book that thins as the price falls; with feedback their liquidations move
-    the mark. The text reports liquidations, fills beyond bankruptcy, the
-    fund's low point, the lowest mark against the lowest outside price, and ADL.
+    200 accounts ride ``small_replay_inputs(drop)`` (the outside price, 60
+    steps) in a book that thins as the price falls; with feedback their
+    liquidations move the mark. Each new setting runs ``simulate_exchange``
+    once and is remembered (``memo``); the sliders redraw while they move,
+    over fixed scales (``PRICE_SCALE``, ``NOTIONAL_SCALE``). The text reports
+    liquidations, fills beyond bankruptcy, the fund's low point, the lowest
+    mark against the lowest outside price, and ADL.
     """
     controls = _replay_controls(drop, depth, delay, waterfall, rules, feedback)
+    inputs = memo(small_replay_inputs)
+    population, _ = inputs(drop)
+    note = w.HTML(
+        f"<i>Simulated: {len(population)} accounts ({len(population) // 2} long/short pairs, "
+        "2x-100x, seed 9) on a seeded random walk of half a day in 60 steps (12 minutes "
+        "each) with the chosen fall; each new setting runs the exchange engine once, and "
+        "settings already seen are shown from memory.</i>"
+    )
 
-    def render(drop: float, depth: float, delay: int, waterfall: str, rules: str, feedback: bool):
-        population, path = small_replay_inputs(drop)
+    @memo
+    def run(drop: float, depth: float, delay: int, waterfall: str, rules: str, feedback: bool):
+        population, path = inputs(drop)
         result = simulate_exchange(
             population,
             path,
@@ -130,8 +151,17 @@ def case_study_explorer(
             rules=rules,
             feedback=feedback,
         )
+        return result, float(path[0])
+
+    def render(drop: float, depth: float, delay: int, waterfall: str, rules: str, feedback: bool):
+        result, start = run(round(drop, 4), round(depth, 6), delay, waterfall, rules, feedback)
         e, h = result.events, result.history
         fig = plot_cascade(result, title=f"Simulated {drop:.0%} crash, {rules} rules, {waterfall}")
+        low_price, high_price = PRICE_SCALE
+        fixed_axes(
+            fig,
+            {0: {"y": (low_price * start, high_price * start)}, 1: {"y": (0.0, NOTIONAL_SCALE)}},
+        )
         low, final = max(float(h["fund"].min()), 0.0), max(float(h["fund"].iloc[-1]), 0.0)
         text = (
             f"{len(e)} liquidations, {int((e['equity_at_fill'] < 0).sum())} filled beyond "
@@ -141,4 +171,4 @@ def case_study_explorer(
         )
         return fig, text
 
-    return explorer(controls, render, title="Replay a crash: cascade, fund and ADL")
+    return explorer(controls, render, title="Replay a crash: cascade, fund and ADL", status=[note])

@@ -12,7 +12,7 @@ from perpmath.exchange import SimulationResult, matched_population, simulate_exc
 from perpmath.paths import flash_crash_path
 from perpmath.plots.protection import plot_loss_waterfall
 from perpmath.venue_rules import VENUE_RULES
-from perpmath.widgets._common import explorer, named
+from perpmath.widgets._common import explorer, fixed_axes, memo, named
 
 __all__ = ["REGIMES", "protection_crash", "protection_explorer"]
 
@@ -50,10 +50,51 @@ def protection_crash(
     )[0]
 
 
+#: Top of the explorer's USDT axis: above the loss to cover under every regime
+#: and venue at the deepest crash of the slider (at most 255,569 USDT, with
+#: Hyperliquid's rules and ADL; ``tests/test_widgets_protection.py`` checks it).
+LOSS_SCALE = 280_000.0
+
+_PAIRS = 150
+
+
 def _population(entry_price: float) -> pd.DataFrame:
     return matched_population(
-        150, entry_price=entry_price, leverage=(5.0, 75.0), quantity=(0.05, 1.0), rng=11
+        _PAIRS, entry_price=entry_price, leverage=(5.0, 75.0), quantity=(0.05, 1.0), rng=11
     )
+
+
+def _protection_controls(
+    insurance_fund: float, drop: float, regime: str, rules: str
+) -> list[w.Widget]:
+    """The explorer's controls, each named after the keyword render receives."""
+    return [
+        named(
+            w.IntSlider(
+                value=int(insurance_fund),
+                min=0,
+                max=60_000,
+                step=2_500,
+                description="fund USDT",
+                continuous_update=True,
+            ),
+            "insurance_fund",
+        ),
+        named(
+            w.FloatSlider(
+                value=drop,
+                min=0.01,
+                max=0.15,
+                step=0.01,
+                description="crash",
+                readout_format=".0%",
+                continuous_update=True,
+            ),
+            "drop",
+        ),
+        named(w.Dropdown(options=list(REGIMES), value=regime, description="regime"), "regime"),
+        named(w.Dropdown(options=list(VENUE_RULES), value=rules, description="venue"), "rules"),
+    ]
 
 
 def protection_explorer(
@@ -67,40 +108,22 @@ def protection_explorer(
     -> the loss waterfall.
 
     300 accounts in long/short pairs (``matched_population``, seed 11, leverage
-    5x-75x) ride ``protection_crash(drop)`` in a thinning book; each redraw
-    runs ``simulate_exchange`` once (a few tens of milliseconds).
+    5x-75x) ride ``protection_crash(drop)`` in a thinning book; each new
+    setting runs ``simulate_exchange`` once (a few tens of milliseconds) and
+    is remembered (``memo``), so a slider dragged back shows its runs at once.
+    The sliders redraw while they move, over one USDT scale (``LOSS_SCALE``).
     """
     population = _population(entry_price)
-    controls = [
-        named(
-            w.IntSlider(
-                value=int(insurance_fund),
-                min=0,
-                max=60_000,
-                step=2_500,
-                description="fund USDT",
-                continuous_update=False,
-            ),
-            "insurance_fund",
-        ),
-        named(
-            w.FloatSlider(
-                value=drop,
-                min=0.01,
-                max=0.15,
-                step=0.01,
-                description="crash",
-                readout_format=".0%",
-                continuous_update=False,
-            ),
-            "drop",
-        ),
-        named(w.Dropdown(options=list(REGIMES), value=regime, description="regime"), "regime"),
-        named(w.Dropdown(options=list(VENUE_RULES), value=rules, description="venue"), "rules"),
-    ]
+    controls = _protection_controls(insurance_fund, drop, regime, rules)
+    note = w.HTML(
+        f"<i>Simulated: the section's {2 * _PAIRS} accounts ({_PAIRS} long/short pairs, "
+        "5x-75x, seed 11) ride its scripted crash in a thinning book; each new setting "
+        "runs the exchange engine once, and settings already seen are shown from memory.</i>"
+    )
 
-    def render(insurance_fund: int, drop: float, regime: str, rules: str):
-        result: SimulationResult = simulate_exchange(
+    @memo
+    def run(insurance_fund: int, drop: float, regime: str, rules: str) -> SimulationResult:
+        return simulate_exchange(
             population,
             protection_crash(drop, entry_price=entry_price),
             insurance_fund=float(insurance_fund),
@@ -108,9 +131,15 @@ def protection_explorer(
             rules=rules,
             **REGIMES[regime],
         )
+
+    def render(insurance_fund: int, drop: float, regime: str, rules: str):
+        result = run(insurance_fund, round(drop, 4), regime, rules)
         fig = plot_loss_waterfall(
             result, title=f"Who pays: {regime}, {rules}-style rules, {drop:.0%} crash"
         )
+        # One scale for every setting: a deeper crash makes the bars taller,
+        # a larger fund moves the loss from the later layers to the fund.
+        fixed_axes(fig, {0: {"y": (0.0, LOSS_SCALE)}})
         e, h = result.events, result.history
         beyond = int((e["equity_at_fill"] < 0).sum())
         text = (
@@ -123,4 +152,4 @@ def protection_explorer(
         )
         return fig, text
 
-    return explorer(controls, render, title="The same crash, different safety nets")
+    return explorer(controls, render, title="The same crash, different safety nets", status=[note])
