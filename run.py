@@ -200,18 +200,6 @@ def _merge_json(target: Path, update: dict) -> None:
     target.write_text(json.dumps(_merge(current, update), indent=2) + "\n")
 
 
-DEBUGGER_EXTENSION = "@jupyterlab/debugger-extension"
-
-
-def has_debugpy(prefix: Path) -> bool:
-    """Whether the environment under PREFIX holds debugpy, the backend of ipykernel's debugger."""
-    prefix = Path(prefix)
-    return (
-        any(prefix.glob("lib/python3*/site-packages/debugpy"))
-        or (prefix / "Lib" / "site-packages" / "debugpy").exists()
-    )
-
-
 def install_server_config(prefix: Path) -> None:
     """Merge jupyter-config/ into the Jupyter configuration under PREFIX.
 
@@ -220,11 +208,7 @@ def install_server_config(prefix: Path) -> None:
     ``lab-overrides.json`` to PREFIX/share/jupyter/lab/settings/overrides.json
     (JupyterLab asks no question about news or updates), and Voila's offline
     page template ``perpmath`` (``voila-template/``) to
-    PREFIX/share/jupyter/voila/templates. Where PREFIX has no debugpy (run.py's
-    .venv: it is "Binder only"), JupyterLab's debugger extension is switched off
-    in PREFIX/etc/jupyter/labconfig/page_config.json: ipykernel then offers no
-    debugger, and the extension would log two console errors ("Could not restore
-    the debugger state") for every notebook opened. Keys already there are
+    PREFIX/share/jupyter/voila/templates. Keys already there are
     kept unless these files set them; running it again changes nothing.
     binder/postBuild runs it for Binder's environment.
     """
@@ -236,10 +220,6 @@ def install_server_config(prefix: Path) -> None:
     _merge_json(
         prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json",
         json.loads(LAB_OVERRIDES.read_text()),
-    )
-    _merge_json(
-        prefix / "etc" / "jupyter" / "labconfig" / "page_config.json",
-        {"disabledExtensions": {DEBUGGER_EXTENSION: not has_debugpy(prefix)}},
     )
     template = prefix / "share" / "jupyter" / "voila" / "templates" / "perpmath"
     template.mkdir(parents=True, exist_ok=True)
