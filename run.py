@@ -200,6 +200,18 @@ def _merge_json(target: Path, update: dict) -> None:
     target.write_text(json.dumps(_merge(current, update), indent=2) + "\n")
 
 
+DEBUGGER_EXTENSION = "@jupyterlab/debugger-extension"
+
+
+def has_debugpy(prefix: Path) -> bool:
+    """Whether the environment under PREFIX holds debugpy, the backend of ipykernel's debugger."""
+    prefix = Path(prefix)
+    return (
+        any(prefix.glob("lib/python3*/site-packages/debugpy"))
+        or (prefix / "Lib" / "site-packages" / "debugpy").exists()
+    )
+
+
 def install_server_config(prefix: Path) -> None:
     """Merge jupyter-config/ into the Jupyter configuration under PREFIX.
 
@@ -220,6 +232,10 @@ def install_server_config(prefix: Path) -> None:
     _merge_json(
         prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json",
         json.loads(LAB_OVERRIDES.read_text()),
+    )
+    _merge_json(
+        prefix / "etc" / "jupyter" / "labconfig" / "page_config.json",
+        {"disabledExtensions": {DEBUGGER_EXTENSION: not has_debugpy(prefix)}},
     )
     template = prefix / "share" / "jupyter" / "voila" / "templates" / "perpmath"
     template.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -51,6 +52,27 @@ def test_lab_passes_extra_arguments_to_jupyterlab_and_asks_nothing_about_news():
     overrides = json.loads((ROOT / "jupyter-config" / "lab-overrides.json").read_text())
     notification = overrides["@jupyterlab/apputils-extension:notification"]
     assert notification == {"fetchNews": "false", "checkForUpdates": False}
+
+
+def test_jupyterlab_leaves_its_debugger_off_where_debugpy_is_missing(tmp_path: Path):
+    """Without debugpy the debugger extension logs two console errors per notebook opened."""
+    run_py = _run_py()
+    run_py.install_server_config(tmp_path)
+    probe = (
+        "from jupyterlab_server.config import get_page_config\n"
+        "print('@jupyterlab/debugger-extension' in get_page_config([])['disabledExtensions'])"
+    )
+    env = {**os.environ, "JUPYTER_CONFIG_PATH": str(tmp_path / "etc" / "jupyter")}
+    env["JUPYTER_CONFIG_DIR"] = str(tmp_path / "user-config")
+    seen = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
+    assert seen.returncode == 0, seen.stderr[-2000:]
+    assert seen.stdout.split()[-1] == "True", "JupyterLab reads the switch"
+    (tmp_path / "lib" / "python3.11" / "site-packages" / "debugpy").mkdir(parents=True)
+    run_py.install_server_config(tmp_path)  # Binder and hub environments have debugpy
+    page = json.loads((tmp_path / "etc" / "jupyter" / "labconfig" / "page_config.json").read_text())
+    assert page["disabledExtensions"] == {"@jupyterlab/debugger-extension": False}
 
 
 def test_the_working_copy_is_made_once_and_never_overwrites_a_learners_work(tmp_path: Path):
