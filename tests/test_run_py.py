@@ -103,13 +103,14 @@ def _published_copy(tmp_path: Path) -> Path:
     return copy
 
 
-@pytest.mark.parametrize("ref", ["v1.2", None])
+@pytest.mark.parametrize(("ref", "branch"), [("v1.2", None), (None, "spring-course")])
 def test_publish_points_every_link_at_the_repository_and_leaves_no_placeholder(
-    tmp_path: Path, ref: str | None
+    tmp_path: Path, ref: str | None, branch: str | None
 ):
     copy = _published_copy(tmp_path)
     args = [sys.executable, "run.py", "publish", "alice/perp-course"]
     args += ["--ref", ref] if ref else []
+    args += ["--branch", branch] if branch else []
     result = subprocess.run(args, cwd=copy, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     texts = {rel: (copy / rel).read_text(encoding="utf-8") for rel in _run_py(copy).PUBLISHED_FILES}
@@ -126,10 +127,15 @@ def test_publish_points_every_link_at_the_repository_and_leaves_no_placeholder(
     pullers = re.findall(r"git-pull\?[^\s`)]+", every)
     assert pullers, "no nbgitpuller link"
     for link in pullers:
-        assert "repo=https://github.com/alice/perp-course" in link, link
-        assert ("&branch=v1.2" in link) == bool(ref), link
-        assert "urlpath=lab/tree/perp-course/course/" in link, link
-    assert "voila/render/perp-course/course/dashboard.ipynb" in texts["workshop/jupyterhub.md"]
+        # nbgitpuller's form: repo, then the branch it merges on later clicks (never a
+        # tag: it runs `git merge origin/BRANCH`), then urlpath under the clone's folder.
+        query = dict(part.split("=", 1) for part in link.split("?", 1)[1].split("&"))
+        assert query["repo"] == "https://github.com/alice/perp-course", link
+        assert query["branch"] == (branch or "main"), link
+        assert query["urlpath"].startswith("lab/tree/perp-course/course/exercises/"), link
+    hub_guide = texts["workshop/jupyterhub.md"]
+    assert "/hub/user-redirect/voila/render/perp-course/course/dashboard.ipynb" in hub_guide
+    assert "/user/NAME/" not in hub_guide, "one link for every learner: user-redirect"
     assert "git clone https://github.com/alice/perp-course" in texts["workshop/jupyterhub.md"]
     again = subprocess.run(
         [sys.executable, "run.py", "publish", "bob/other", "--ref", "v2"],
@@ -144,7 +150,7 @@ def test_publish_points_every_link_at_the_repository_and_leaves_no_placeholder(
 
 def test_publish_refuses_a_malformed_name(tmp_path: Path):
     copy = _published_copy(tmp_path)
-    for args in (["alice"], ["alice/x", "--ref"], ["alice/x y"]):
+    for args in (["alice"], ["alice/x", "--ref"], ["alice/x y"], ["alice/x", "--branch", "a b"]):
         result = subprocess.run(
             [sys.executable, "run.py", "publish", *args], cwd=copy, capture_output=True, text=True
         )
@@ -166,3 +172,16 @@ def test_a_wheelhouse_makes_installs_use_no_network(tmp_path: Path, monkeypatch)
         tmp_path / "wheelhouse"
     )
     assert "--no-compile" in args
+
+
+def test_wheelhouse_passes_its_arguments_to_pip_download(tmp_path: Path, monkeypatch):
+    """Another platform's wheels go to the same folder: run.py wheelhouse --platform ..."""
+    run_py = _run_py()
+    calls: list[list[str]] = []
+    monkeypatch.setattr(run_py, "_run", lambda *args, **kwargs: calls.append(list(map(str, args))))
+    monkeypatch.setattr(run_py, "WHEELHOUSE", tmp_path / "wheelhouse")
+    extra = ["--platform", "win_amd64", "--python-version", "3.11", "--only-binary=:all:"]
+    run_py.wheelhouse(extra)
+    args = calls[-1]
+    assert args[args.index("download") :][:3] == ["download", "--quiet", "--no-deps"]
+    assert " ".join(extra) in " ".join(args) and args[-2] == "-r"
