@@ -499,8 +499,9 @@ def publish(extra: list[str]) -> None:
         after = published_links(before, owner, name, args.ref, args.branch)
         if after != before:
             path.write_text(after, encoding="utf-8")
-            _say(f"{rel}: Binder opens {owner}/{name} at {args.ref}, nbgitpuller {args.branch}")
-    _say("commit the change; Binder builds the image on the first click of a new ref")
+            _say(f"{rel}: links now name {owner}/{name}")
+    _say(f"Binder opens {args.ref}, nbgitpuller follows {args.branch}; commit the change")
+    _say("Binder builds the image on the first click of a new ref")
 
 
 def _kernel_env() -> dict[str, str]:
