@@ -170,10 +170,15 @@ def install_test_set(venv: Path = VENV) -> None:
     _pip_install(TEST_PINS.read_text().splitlines(), compile_=False, venv=venv)
 
 
-def ensure_environment(tests: bool = False) -> None:
-    """Create .venv with the learner set (and the test set when ``tests``) unless done."""
+def require_python() -> None:
+    """Stop with a message unless run.py runs on the course's Python, 3.11 or newer."""
     if sys.version_info < (3, 11):  # noqa: UP036 (run.py may be started by an older Python)
         sys.exit(f"perpmath needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+
+
+def ensure_environment(tests: bool = False) -> None:
+    """Create .venv with the learner set (and the test set when ``tests``) unless done."""
+    require_python()
     learner = _fingerprint(PINS, ROOT / "pyproject.toml", ROOT / "serving" / "pyproject.toml")
     if not (LEARNER_STAMP.exists() and LEARNER_STAMP.read_text() == learner and PYTHON.exists()):
         _say("installing the learner environment, binder/requirements.txt (first run: ~1 min)")
@@ -400,8 +405,17 @@ def wheelhouse(extra: list[str]) -> None:
     to ``pip download``, so that one folder can also serve the learners' laptops:
     ``--platform macosx_11_0_arm64 --python-version 3.11 --only-binary=:all:``
     adds their wheels beside these (pip installs the ones that fit).
-    ``--no-deps``: both sets are complete freezes.
+    ``--no-deps``: both sets are complete freezes. It needs no .venv: the pip of
+    the Python running run.py downloads for that Python, the one .venv is made
+    from, so it also refreshes a wheelhouse that lacks new pins (with .venv's own
+    pip only when that Python has none).
     """
+    require_python()
+    if _outer_pip_version():
+        pip = [sys.executable, "-m", "pip"]
+    else:
+        ensure_environment()
+        pip = [str(PYTHON), "-m", "pip"]
     WHEELHOUSE.mkdir(exist_ok=True)
     pins = [
         line
@@ -414,7 +428,7 @@ def wheelhouse(extra: list[str]) -> None:
         handle.write("\n".join(pins) + "\n")
     try:
         download = ["download", "--quiet", "--no-deps", "-d", str(WHEELHOUSE), *extra]
-        _run(*pip_command(), *download, "-r", handle.name)
+        _run(*pip, *download, "-r", handle.name)
     finally:
         os.unlink(handle.name)
     (WHEELHOUSE / "README.txt").write_text(
@@ -510,7 +524,7 @@ def _kernel_env() -> dict[str, str]:
 
 
 LEARNER_COMMANDS = {"lab": lab, "site": site}
-MAINTAINER_COMMANDS = {"execute": execute, "exercises": exercises, "wheelhouse": wheelhouse}
+MAINTAINER_COMMANDS = {"execute": execute, "exercises": exercises}
 
 
 def main(argv: list[str]) -> None:
@@ -522,6 +536,8 @@ def main(argv: list[str]) -> None:
         install_server_config(Path(sys.prefix))
     elif command == "publish":  # text only: needs no environment
         publish(rest)
+    elif command == "wheelhouse":  # downloads only: installs .venv only if it must
+        wheelhouse(rest)
     elif command == "test":
         ensure_environment(tests=True)
         test(rest)

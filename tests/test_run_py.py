@@ -180,8 +180,12 @@ def test_wheelhouse_passes_its_arguments_to_pip_download(tmp_path: Path, monkeyp
     calls: list[list[str]] = []
     monkeypatch.setattr(run_py, "_run", lambda *args, **kwargs: calls.append(list(map(str, args))))
     monkeypatch.setattr(run_py, "WHEELHOUSE", tmp_path / "wheelhouse")
+    monkeypatch.setattr(run_py, "_outer_pip_version", lambda: (23, 2))
+    monkeypatch.setattr(run_py, "ensure_environment", lambda **kw: calls.append(["installed"]))
     extra = ["--platform", "win_amd64", "--python-version", "3.11", "--only-binary=:all:"]
     run_py.wheelhouse(extra)
+    assert ["installed"] not in calls, "a download needs no .venv (nor a wheelhouse of new pins)"
     args = calls[-1]
+    assert args[:3] == [sys.executable, "-m", "pip"]
     assert args[args.index("download") :][:3] == ["download", "--quiet", "--no-deps"]
     assert " ".join(extra) in " ".join(args) and args[-2] == "-r"
