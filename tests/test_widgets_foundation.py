@@ -62,7 +62,7 @@ def test_impossible_combination_shows_a_message(name, screen):
 def test_spot_explorer_reports_liquidation(screen):
     box = spot_vs_perpetual_explorer()
     screen.state()
-    assert "liquidated at step" in screen.text  # 10x long on the scripted crash
+    assert "liquidated at hour" in screen.text  # 10x long on the scripted crash (hourly prices)
     controls_of(box)["side"].value = "short"
     screen.state()
     assert "never liquidated" in screen.text

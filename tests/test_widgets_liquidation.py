@@ -5,14 +5,37 @@ from __future__ import annotations
 import ipywidgets as w
 from matplotlib.figure import Figure
 
-from perpmath.example import TIER_DATE
+from perpmath.example import RUNNING_EXAMPLE, TIER_DATE
 from perpmath.liquidation import bankruptcy_price, liquidation_price
 from perpmath.widgets._common import controls_of
 from perpmath.widgets.liquidation import liquidation_explorer
 
+# A 50x long of 1 BTC priced with the plain formula's flat 0.4%, as the tests below assume.
+PLAIN_50X = {"leverage": 50, "size": 1.0, "tiers": "exchange default"}
+
+
+def test_opens_on_the_running_example_and_names_its_maintenance(shown, capsys):
+    liquidation_explorer()
+    out = capsys.readouterr().out
+    assert f"liquidation {RUNNING_EXAMPLE.liquidation_price():,.2f}" in out
+    assert f"bankruptcy {RUNNING_EXAMPLE.bankruptcy_price():,.2f}" in out
+    assert f"maintenance: {RUNNING_EXAMPLE.tier_label}" in out
+
+
+def test_a_venue_is_priced_with_its_own_rates_unless_a_table_overrides_them(shown, capsys):
+    box = liquidation_explorer(leverage=20, size=1.0)
+    c = controls_of(box)
+    c["exchange"].value = "hyperliquid"
+    out = capsys.readouterr().out
+    assert "in place of Hyperliquid's own" in out
+    c["tiers"].value = "exchange default"
+    out = capsys.readouterr().out
+    lp = liquidation_price("long", 96_000, 20, 1.0, convention="hyperliquid")
+    assert f"liquidation {lp:,.2f}" in out and "Hyperliquid's own" in out
+
 
 def test_builds_and_shows_a_figure_and_the_prices(shown, capsys):
-    box = liquidation_explorer()
+    box = liquidation_explorer(**PLAIN_50X)
     assert isinstance(box, w.VBox)
     assert any(isinstance(x, Figure) for x in shown)
     out = capsys.readouterr().out
@@ -23,7 +46,7 @@ def test_builds_and_shows_a_figure_and_the_prices(shown, capsys):
 
 
 def test_controls_change_the_result(shown, capsys):
-    box = liquidation_explorer()
+    box = liquidation_explorer(**PLAIN_50X)
     c = controls_of(box)
     capsys.readouterr()
     c["exchange"].value = "binance_usdm"
@@ -63,7 +86,7 @@ def test_impossible_settings_give_a_message(shown, capsys):
 
 
 def test_inverse_convention_converts_size_to_contracts(shown, capsys):
-    box = liquidation_explorer()
+    box = liquidation_explorer(**PLAIN_50X)
     c = controls_of(box)
     capsys.readouterr()
     c["exchange"].value = "binance_coinm"

@@ -11,7 +11,9 @@ from perpmath.widgets.risk import stop_gap_explorer, survival_explorer
 
 
 def test_funding_explorer_reacts(shown, capsys):
-    box = funding_explorer()
+    funding_explorer()  # the running example: 10x, 10,000 USDT of notional
+    assert "A 10x long of 0.104167 BTC pays 1.00 USDT per settlement" in capsys.readouterr().out
+    box = funding_explorer(leverage=20, quantity=1.0, maintenance=0.004)
     assert any(isinstance(x, Figure) for x in shown)
     out = capsys.readouterr().out
     assert "pays 9.60 USDT per settlement" in out and "18.0%" in out

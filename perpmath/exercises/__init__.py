@@ -501,6 +501,12 @@ def reveal(key: str) -> CheckResult:
         )
     right, _ = _judge_number(ex, guess, expected)
     g = float(guess)  # type: ignore[arg-type]
+    if g == float(expected):  # type: ignore[arg-type]
+        return CheckResult(
+            key,
+            True,
+            f"[{key}] You predicted {_num(g)}; the answer is {truth}: exactly right.{tail}",
+        )
     off = _distance(g, float(expected)).replace("the expected value", "the answer")  # type: ignore[arg-type]
     verdict = "close" if right else f"further than {ex.rtol:.0%}, worth remembering"
     return CheckResult(

@@ -95,6 +95,8 @@ def _funding_3() -> float:
         "c": "Funding passes between traders; the exchange is not a party to it.",
         "d": "Funding applies in both directions: a negative rate pays the longs.",
     },
+    explanation="Below the index the premium is negative and so is the rate: the shorts, "
+    "whose selling keeps the contract cheap, pay the longs.",
 )
 def _funding_4() -> str:
     below = premium_index(95_700, 95_760, 96_000)

@@ -29,7 +29,7 @@ def _liquidation_predict_1() -> str:
 @exercise(
     "liquidation-1",
     "The running example as a 20x short: 1,000 USDT of isolated margin, short from 96,000, "
-    "its tier table, no fees. At what price is it liquidated?",
+    "its tier table, no fees. At what price is it liquidated (four significant figures)?",
     [
         "The size is 1,000 x 20 / 96,000 BTC, and its notional falls in the first tier.",
         "A short is liquidated above its entry, where margin + PnL = maintenance margin: "
@@ -37,6 +37,9 @@ def _liquidation_predict_1() -> str:
         "Solve that line for P with the first tier's rate (its maintenance amount is 0).",
     ],
     unit="USDT",
+    sig_figs=4,  # three would accept the bankruptcy price, 100,800, as the liquidation price
+    explanation="Below the bankruptcy price of 96,000 x 1.05 = 100,800: the engine acts while "
+    "the maintenance margin is still left.",
 )
 def _liquidation_1() -> float:
     short20 = RUNNING_EXAMPLE.with_changes(side="short", leverage=20)
@@ -62,7 +65,8 @@ def _liquidation_2() -> float:
 @exercise(
     "liquidation-3",
     "Binance-style mark price: index 96,000, last funding rate 0.01% with 4 of 8 hours to go, "
-    "moving-average basis -30 USDT, last traded price 94,000. What is the mark price?",
+    "moving-average basis -30 USDT, last traded price 94,000. What is the mark price (four "
+    "significant figures)?",
     [
         "Binance's mark price is the median of three prices.",
         "Price 1: the index carried forward by the funding rate for the time left, "
@@ -70,6 +74,9 @@ def _liquidation_2() -> float:
         "Take the middle one of the three.",
     ],
     unit="USDT",
+    sig_figs=4,  # three would accept the index itself, 96,000
+    explanation="The three prices are 96,004.80, 95,970 and 94,000; the median is the index plus "
+    "the basis, and the last trade, far below, does not move it.",
 )
 def _liquidation_3() -> float:
     return float(
@@ -105,6 +112,8 @@ def _liquidation_3() -> float:
         "nothing is left of the margin.",
         "d": "Closing the rest would take more than needed: the requirement is already met.",
     },
+    explanation="The engine cuts only until the margin balance is back above the requirement "
+    "of what is left, as the 30 BTC trace of the section shows.",
 )
 def _liquidation_4() -> str:
     return "b"

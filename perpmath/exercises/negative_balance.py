@@ -75,8 +75,8 @@ def _negative_balance_2() -> float:
         "Which choices move the fill itself, and which only take money out of what is left?",
     ],
     feedback={
-        "a": "Exchanges cap a liquidation fee at the margin left: it can take the rest of the "
-        "margin but never creates debt.",
+        "a": "The venues of the course cap a liquidation fee at the margin left: it can take "
+        "the rest of the margin but never creates debt.",
         "c": "A deep book fills half a bitcoin within a dollar of the trigger.",
         "d": "About 25 USDT on 49,200 USDT of notional, far less than the roughly 197 USDT "
         "left at the trigger.",

@@ -89,6 +89,8 @@ def _risk_3() -> float:
         "c": "A tighter stop fires even more easily on the wick.",
         "d": "The liquidation engine closes the position with its margin lost; it is no stop.",
     },
+    explanation="The mark price follows an index of several venues, so a wick on one of them "
+    "barely moves it; on Binance a stop watches the last price unless the trader picks the mark.",
 )
 def _risk_4() -> str:
     return "b"

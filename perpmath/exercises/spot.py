@@ -95,6 +95,8 @@ def _spot_3() -> str:
         "b": "The path's high is 101,000, about 5% above the entry: far from the short's 19.7%.",
         "c": "Neither move is large enough; look at the path's low and high.",
     },
+    explanation="At 5x each side has about 19.7% of room; the path moves 12.5% down and about "
+    "5% up from the entry, so neither position is liquidated.",
 )
 def _spot_4a() -> str:
     tiers = RUNNING_EXAMPLE.tiers

@@ -73,14 +73,23 @@ def plot_cascade(
     result: SimulationResult,
     *,
     title: str = "The liquidation cascade (simulated)",
+    step_minutes: float | None = None,
 ) -> Figure:
     """Mark price (line, left axis) and the notional liquidated at each step,
     valued at the mark (bars, right axis: longs in vermillion, shorts in
-    green), from the simulation's history and events."""
+    green), from the simulation's history and events. ``step_minutes`` gives
+    the time axis in minutes (the length a scenario gives one step); without
+    it the axis counts steps."""
     r = _result(result)
     h, e = r.history, r.events
-    fig, ax = new_figure(title, "step", "mark price (USDT)", figsize=(10.0, 4.5))
-    ax.plot(h["step"], h["mark"], color=PALETTE["black"], linewidth=1.3, label="mark price")
+    unit = "step" if step_minutes is None else "time (minutes)"
+    scale = (
+        1.0
+        if step_minutes is None
+        else float(v.scalar("step_minutes", v.positive("step_minutes", step_minutes)))
+    )
+    fig, ax = new_figure(title, unit, "mark price (USDT)", figsize=(10.0, 4.5))
+    ax.plot(h["step"] * scale, h["mark"], color=PALETTE["black"], linewidth=1.3, label="mark price")
     format_price_axis(ax, "y", "$")
     ax2 = ax.twinx()
     ax2.spines[["top"]].set_visible(False)
@@ -93,7 +102,7 @@ def plot_cascade(
             else pd.Series(dtype=float)
         )
         values = per_step.reindex(steps, fill_value=0.0).to_numpy()
-        edges = np.append(steps - 0.5, steps[-1] + 0.5) if steps.size else np.array([0.0])
+        edges = np.append(steps - 0.5, steps[-1] + 0.5) * scale if steps.size else np.array([0.0])
         ax2.stairs(values, edges, fill=True, alpha=0.55, color=colour, label=f"{side}s liquidated")
     ax2.set_ylabel("notional liquidated per step (USDT)")
     format_price_axis(ax2, "y", "")
@@ -212,8 +221,12 @@ def plot_feedback_comparison(
     mark; right: coin sold into the book by liquidations per step, one line
     per run. ``step_minutes`` labels the time axis in minutes."""
     runs = _runs(results)
-    unit = "step" if step_minutes is None else "minutes"
-    scale = 1.0 if step_minutes is None else float(v.positive("step_minutes", step_minutes))
+    unit = "step" if step_minutes is None else "time (minutes)"
+    scale = (
+        1.0
+        if step_minutes is None
+        else float(v.scalar("step_minutes", v.positive("step_minutes", step_minutes)))
+    )
     fig, (ax_p, ax_v) = new_figure(title, unit, "price (USDT)", figsize=(11.0, 4.3), ncols=2)
     first = next(iter(runs.values())).history
     ax_p.plot(first["step"] * scale, first["shock"], color=PALETTE["grey"], linestyle="--",
@@ -258,7 +271,8 @@ def plot_real_replay(
     ax_p.plot(t, h["mark"], color=PALETTE["vermillion"], linestyle="--", linewidth=1.2,
               label="simulated venue's mark (real path + its own liquidations)")  # fmt: skip
     format_price_axis(ax_p, "y", "$")
-    ax_p.legend(fontsize=7, loc="lower left")
+    # upper right: the day's low (late in the window's first half) stays in sight
+    ax_p.legend(fontsize=7, loc="upper right")
     ax_p.set_title("prices")
     ax_f.plot(
         t, h["fund"], color=PALETTE["blue"], linewidth=1.5, label="insurance fund (simulated)"
@@ -272,7 +286,7 @@ def plot_real_replay(
     ax_a.set_ylabel("closed by ADL (BTC per bar)")
     lines, labels = ax_f.get_legend_handles_labels()
     more, more_labels = ax_a.get_legend_handles_labels()
-    ax_f.legend(lines + more, labels + more_labels, fontsize=7, loc="upper left")
+    ax_f.legend(lines + more, labels + more_labels, fontsize=7, loc="upper right")
     ax_f.set_title("fund and ADL")
     for ax in (ax_p, ax_f):
         ax.tick_params(axis="x", labelrotation=30, labelsize=7)

@@ -182,9 +182,11 @@ def plot_delayed_fill(
     bankruptcy: float,
     entry: float | None = None,
     title: str = "The engine acts late: the market keeps falling",
+    xlabel: str = "step",
 ) -> Figure:
     """A price path with the step where the mark crossed the liquidation price
-    and the later step where the engine met the market."""
+    and the later step where the engine met the market. ``xlabel`` names what
+    a step is (a scripted path's mark updates, say)."""
     p = np.atleast_1d(v.positive("path", path))
     if p.ndim != 1:
         raise ValueError(f"path must be one-dimensional, got shape {p.shape}")
@@ -192,7 +194,7 @@ def plot_delayed_fill(
         if int(k) != k or not 0 <= k < p.size:
             raise ValueError(f"{name} must be a whole number in [0, {p.size - 1}], got {k!r}")
     t, e = int(trigger_step), int(execution_step)
-    fig, ax = new_figure(title, "step", "mark price (USDT)")
+    fig, ax = new_figure(title, v.text("xlabel", xlabel), "mark price (USDT)")
     ax.plot(np.arange(p.size), p, color=PALETTE["black"], linewidth=1.3, label="mark price")
     mark_levels(ax, entry=entry, liquidation=liquidation, bankruptcy=bankruptcy)
     ax.plot(

@@ -169,25 +169,32 @@ def plot_fund_balance(
 ) -> Figure:
     """Mark price (left) and the insurance fund after each step (right), one
     line per regime (distinct line styles, since regimes agree until the
-    fund is first drawn on). ``step_minutes`` gives the time axis in minutes
-    (the length a scenario gives one step); without it the axis counts steps."""
+    fund is first drawn on). The mark is one black line when every run saw
+    the same one; runs whose marks differ (with and without price feedback)
+    get one mark line each, styled like their fund line. ``step_minutes``
+    gives the time axis in minutes (the length a scenario gives one step);
+    without it the axis counts steps."""
     runs = _as_results(results)
     unit, scale = _time_axis(step_minutes)
     fig, (ax_m, ax_f) = new_figure(title, unit, "mark price (USDT)", figsize=(11.0, 4.3), ncols=2)
-    first = next(iter(runs.values())).history
-    ax_m.plot(first["step"] * scale, first["mark"], color=PALETTE["black"], linewidth=1.3)
+    histories = [r.history for r in runs.values()]
+    one_mark = all(np.array_equal(h["mark"], histories[0]["mark"]) for h in histories)
+    if one_mark:
+        first = histories[0]
+        ax_m.plot(first["step"] * scale, first["mark"], color=PALETTE["black"], linewidth=1.3)
     format_price_axis(ax_m, "y", "$")
     ax_m.set_title("mark price")
     styles = ["-", "--", ":", "-.", (0, (5, 1, 1, 1))]
     for i, (name, r) in enumerate(runs.items()):
         h = r.history
-        ax_f.plot(
-            h["step"] * scale,
-            h["fund"].clip(lower=0.0),
-            linewidth=2.6 - 0.4 * (i % 4),
-            linestyle=styles[i % len(styles)],
-            label=name or "fund",
+        style = {"linewidth": 2.6 - 0.4 * (i % 4), "linestyle": styles[i % len(styles)]}
+        line = ax_f.plot(
+            h["step"] * scale, h["fund"].clip(lower=0.0), label=name or "fund", **style
         )
+        if not one_mark:
+            ax_m.plot(h["step"] * scale, h["mark"], color=line[0].get_color(), label=name, **style)
+    if not one_mark:
+        ax_m.legend(fontsize=8, loc="best")
     ax_f.set_ylabel("insurance fund (USDT)")
     ax_f.set_title("insurance fund balance")
     format_price_axis(ax_f, "y", "")

@@ -22,9 +22,19 @@ __all__ = ["case_study_explorer", "small_replay_inputs"]
 PRICE_SCALE = (0.40, 1.05)
 NOTIONAL_SCALE = 1_600_000.0
 
+_ENTRY = 43_000.0  # the price the explorer's small venue opens at
+_MAINTENANCE = 0.004  # one flat maintenance rate for every account (simulate_exchange's default)
+_STEP_MINUTES = 12.0  # half a day in 60 steps
+_WATERFALL_WORDS = {
+    "fund_then_adl": "fund, then ADL",
+    "fund_then_socialized": "fund, then socialized loss",
+    "fund_only": "insurance fund only",
+    "none": "no protection",
+}
+
 
 def small_replay_inputs(
-    drop: float = 0.3, *, entry_price: float = 43_000.0, n_pairs: int = 100, n_steps: int = 60
+    drop: float = 0.3, *, entry_price: float = _ENTRY, n_pairs: int = 100, n_steps: int = 60
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """A small population and a simulated crash path for the explorer: small
     enough that one run of the exchange engine takes a few tens of milliseconds.
@@ -92,7 +102,11 @@ def _replay_controls(
             "delay",
         ),
         named(
-            w.Dropdown(options=list(WATERFALLS), value=waterfall, description="waterfall"),
+            w.Dropdown(
+                options=[(_WATERFALL_WORDS[k], k) for k in WATERFALLS],
+                value=waterfall,
+                description="waterfall",
+            ),
             "waterfall",
         ),
         named(w.Dropdown(options=list(VENUE_RULES), value=rules, description="rules"), "rules"),
@@ -125,9 +139,11 @@ def case_study_explorer(
     population, _ = inputs(drop)
     note = w.HTML(
         f"<i>Simulated: {len(population)} accounts ({len(population) // 2} long/short pairs, "
-        "2x-100x, seed 9) on a seeded random walk of half a day in 60 steps (12 minutes "
-        "each) with the chosen fall; each new setting runs the exchange engine once, and "
-        "settings already seen are shown from memory.</i>"
+        f"2x-100x, seed 9, opened at {_ENTRY:,.0f} USDT, one flat maintenance rate of "
+        f"{_MAINTENANCE:.1%}, an insurance fund of {insurance_fund:,.0f} USDT) on a seeded "
+        "random walk of half a day in 60 steps (12 minutes each) with the chosen fall; each "
+        "new setting runs the exchange engine once, and settings already seen are shown from "
+        "memory.</i>"
     )
 
     @memo
@@ -150,13 +166,18 @@ def case_study_explorer(
             delay=delay,
             rules=rules,
             feedback=feedback,
+            maintenance=_MAINTENANCE,
         )
         return result, float(path[0])
 
     def render(drop: float, depth: float, delay: int, waterfall: str, rules: str, feedback: bool):
         result, start = run(round(drop, 4), round(depth, 6), delay, waterfall, rules, feedback)
         e, h = result.events, result.history
-        fig = plot_cascade(result, title=f"Simulated {drop:.0%} crash, {rules} rules, {waterfall}")
+        fig = plot_cascade(
+            result,
+            title=f"Simulated {drop:.0%} crash, {rules}-style rules, {_WATERFALL_WORDS[waterfall]}",
+            step_minutes=_STEP_MINUTES,
+        )
         low_price, high_price = PRICE_SCALE
         fixed_axes(
             fig,

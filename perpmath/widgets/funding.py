@@ -5,8 +5,10 @@ from __future__ import annotations
 import ipywidgets as w
 import numpy as np
 
+from perpmath.example import RUNNING_EXAMPLE
 from perpmath.funding import funding_over_time, funding_payment, funding_settlements
 from perpmath.plots.funding import plot_liquidation_drift
+from perpmath.tiers import TierTable
 from perpmath.widgets._common import explorer, fixed_axes, leverage_slider, named, side_toggle
 
 __all__ = ["funding_explorer"]
@@ -15,18 +17,22 @@ __all__ = ["funding_explorer"]
 def funding_explorer(
     rate: float = 0.0001,
     interval_hours: int = 8,
-    leverage: int = 20,
+    leverage: int = int(RUNNING_EXAMPLE.leverage),
     days: int = 30,
-    side: str = "long",
-    entry_price: float = 96_000.0,
-    quantity: float = 1.0,
+    side: str = RUNNING_EXAMPLE.side,
+    entry_price: float = RUNNING_EXAMPLE.entry_price,
+    quantity: float = RUNNING_EXAMPLE.quantity,
+    maintenance: TierTable | float = RUNNING_EXAMPLE.tiers,
 ) -> w.VBox:
     """Rate, interval, leverage, holding period and side over :func:`funding_over_time`.
 
     Shows the isolated margin draining (or growing) settlement by settlement
     and the liquidation price drifting, with a one-line summary of the
     total paid and its share of the margin. The price is held at the entry
-    so that only funding moves.
+    so that only funding moves. It opens on the running example
+    (``perpmath.example``): its size, side, leverage and dated tier table
+    (``maintenance``, a TierTable or a flat rate); the leverage slider
+    changes the margin behind the same size.
     """
     controls = [
         side_toggle(side),
@@ -64,6 +70,7 @@ def funding_explorer(
             np.full(n, r),
             quantity=quantity,
             interval_hours=interval_hours,
+            maintenance=maintenance,
         )
         per = funding_payment(side, quantity, entry_price, r)
         total = float(frame["cumulative_funding"].iloc[-1])

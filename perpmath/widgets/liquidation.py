@@ -21,9 +21,10 @@ from perpmath.widgets._common import (
 __all__ = ["liquidation_explorer"]
 
 _PLAIN = "plain formula (no fees)"
+_RUNNING_TABLE = f"Binance BTCUSDT tiers dated {RUNNING_EXAMPLE.tier_table_date}"
 _TABLES = {
     "exchange default": None,
-    f"Binance BTCUSDT tiers dated {RUNNING_EXAMPLE.tier_table_date}": "binance_usdm_btcusdt",
+    _RUNNING_TABLE: "binance_usdm_btcusdt",
     "flat 0.4%": 0.004,
     "flat 1%": 0.01,
     "flat 2.5%": 0.025,
@@ -31,21 +32,29 @@ _TABLES = {
 
 
 def liquidation_explorer(
-    side: str = "long",
-    leverage: int = 50,
-    size: float = 1.0,
-    entry_price: float = 96_000.0,
+    side: str = RUNNING_EXAMPLE.side,
+    leverage: int = int(RUNNING_EXAMPLE.leverage),
+    size: float = round(RUNNING_EXAMPLE.quantity, 6),
+    entry_price: float = RUNNING_EXAMPLE.entry_price,
+    tiers: str = _RUNNING_TABLE,
 ) -> w.VBox:
     """Side, leverage, size, tier table, margin mode and exchange -> the two prices on a chart.
 
-    Prices come from ``perpmath.liquidation.liquidation_price`` and
-    ``bankruptcy_price`` with the chosen convention (``perpmath.conventions``).
-    ``size`` is in BTC; for an inverse convention it is converted to
-    contracts of the convention's contract size at the entry price. Under
-    cross margin the wallet balance (USDT) backs the position. A combination
-    the exchange would refuse (leverage over the tier's maximum) is reported
-    instead of drawn.
+    It opens on the running example (``perpmath.example``: a 10x long of
+    1,000 USDT from 96,000, Binance's formula without fees and its dated
+    BTCUSDT tier table). Prices come from
+    ``perpmath.liquidation.liquidation_price`` and ``bankruptcy_price`` with
+    the chosen convention (``perpmath.conventions``); ``tiers`` (a label of
+    the explorer's table menu) overrides the convention's own maintenance
+    rates unless it is "exchange default", and the line under the figure
+    names the maintenance model used. ``size`` is in BTC; for an inverse
+    convention it is converted to contracts of the convention's contract
+    size at the entry price. Under cross margin the wallet balance (USDT)
+    backs the position. A combination the exchange would refuse (leverage
+    over the tier's maximum) is reported instead of drawn.
     """
+    if tiers not in _TABLES:
+        raise ValueError(f"tiers must be one of {', '.join(map(repr, _TABLES))}, got {tiers!r}")
     table_cache: dict[str, TierTable] = {}
     controls = [
         side_toggle(side),
@@ -57,7 +66,7 @@ def liquidation_explorer(
             "size",
         ),
         named(
-            w.Dropdown(options=list(_TABLES), value="exchange default", description="tiers"),
+            w.Dropdown(options=list(_TABLES), value=tiers, description="tiers"),
             "tiers",
         ),
         named(
@@ -120,6 +129,17 @@ def liquidation_explorer(
         )
         if conv is not None:
             text += f"; {conv.exchange} triggers on the {conv.trigger} price"
+        text += f"\nmaintenance: {_maintenance_used(tiers, conv)}"
         return fig, text
 
     return explorer(controls, render, title="Liquidation and bankruptcy prices of one position")
+
+
+def _maintenance_used(tiers: str, conv: object) -> str:
+    """The maintenance model behind the prices, in words (the table menu's choice wins)."""
+    if _TABLES[tiers] is not None:
+        owner = f", in place of {conv.exchange}'s own" if conv is not None else ""
+        return f"{tiers}{owner}"
+    if conv is None:
+        return "flat 0.4% (the plain formula's default)"
+    return f"{conv.exchange}'s own ({conv.name} convention)"

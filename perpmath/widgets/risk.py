@@ -67,7 +67,8 @@ def survival_explorer(
         mc = 1.0 - float(curve[col].iloc[-1])
         closed = float(liquidation_probability_closed_form(side, leverage, sigma, days))
         fig = plot_survival(
-            curve, title=f"{side} positions not yet liquidated, {volatility_pct}% volatility"
+            curve,
+            title=f"{side} positions not yet liquidated, {volatility_pct}% volatility (simulated)",
         )
         fixed_axes(fig, {0: {"y": (0.0, 1.02)}})
         text = (
@@ -118,7 +119,9 @@ def stop_gap_explorer(
         qty = float(position_size(capital, risk_pct / 100.0, entry, stop, side="long"))
         liq = float(liquidation_price("long", entry, leverage, qty))
         res = simulate_exit("long", entry, path, quantity=qty, stop=stop, liquidation=liq)
-        fig = plot_stop_in_gap(path, res, entry=entry, stop=stop, liquidation=liq)
+        fig = plot_stop_in_gap(
+            path, res, entry=entry, stop=stop, liquidation=liq, time_unit="minutes, scripted path"
+        )
         fixed_axes(fig, {0: {"y": (0.66 * entry, 1.03 * entry)}})  # gaps up to the slider's 30%
         loss = -float(res.pnl[0])
         planned = capital * risk_pct / 100

@@ -70,7 +70,7 @@ def spot_vs_perpetual_explorer(
             )
         else:
             text = (
-                f"{col}: liquidated at step {at} (price {frame['price'].loc[at]:,.0f}); "
+                f"{col}: liquidated at hour {at} (price {frame['price'].loc[at]:,.0f}); "
                 f"the spot holding ends at {frame['spot'].iloc[-1]:,.2f} USDT."
             )
         return fig, text
