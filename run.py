@@ -17,10 +17,14 @@ For maintainers and instructors:
         are installed when missing)
   python3 run.py execute [NOTEBOOK ...]    re-execute course notebooks in place
   python3 run.py exercises                 regenerate course/exercises/
-  python3 run.py publish OWNER/NAME [--ref TAG]
+  python3 run.py publish OWNER/NAME [--ref TAG] [--branch BRANCH]
         rewrite every Binder, nbgitpuller and Voila link to the published repository
-  python3 run.py wheelhouse   download every pinned wheel into wheelhouse/; later
-        installs then use it and need no network (for a room without one)
+        (Binder opens TAG, default HEAD; nbgitpuller follows BRANCH, default main)
+  python3 run.py wheelhouse [PIP DOWNLOAD ARGS ...]
+        download every pinned wheel into wheelhouse/; later installs then use it
+        and need no network (for a room without one). The wheels fit this machine;
+        add another platform's with e.g. --platform macosx_11_0_arm64
+        --python-version 3.11 --only-binary=:all:
   python3 run.py server-config
         merge jupyter-config/ into the Jupyter configuration of the Python running
         it (binder/postBuild; .venv gets it on every run)
@@ -32,6 +36,7 @@ are reused while their pins are unchanged. Python 3.11 or newer is needed.
 
 from __future__ import annotations
 
+import argparse
 import functools
 import hashlib
 import json
@@ -165,10 +170,15 @@ def install_test_set(venv: Path = VENV) -> None:
     _pip_install(TEST_PINS.read_text().splitlines(), compile_=False, venv=venv)
 
 
-def ensure_environment(tests: bool = False) -> None:
-    """Create .venv with the learner set (and the test set when ``tests``) unless done."""
+def require_python() -> None:
+    """Stop with a message unless run.py runs on the course's Python, 3.11 or newer."""
     if sys.version_info < (3, 11):  # noqa: UP036 (run.py may be started by an older Python)
         sys.exit(f"perpmath needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+
+
+def ensure_environment(tests: bool = False) -> None:
+    """Create .venv with the learner set (and the test set when ``tests``) unless done."""
+    require_python()
     learner = _fingerprint(PINS, ROOT / "pyproject.toml", ROOT / "serving" / "pyproject.toml")
     if not (LEARNER_STAMP.exists() and LEARNER_STAMP.read_text() == learner and PYTHON.exists()):
         _say("installing the learner environment, binder/requirements.txt (first run: ~1 min)")
@@ -200,6 +210,18 @@ def _merge_json(target: Path, update: dict) -> None:
     target.write_text(json.dumps(_merge(current, update), indent=2) + "\n")
 
 
+DEBUGGER_EXTENSION = "@jupyterlab/debugger-extension"
+
+
+def has_debugpy(prefix: Path) -> bool:
+    """Whether the environment under PREFIX holds debugpy, the backend of ipykernel's debugger."""
+    prefix = Path(prefix)
+    return (
+        any(prefix.glob("lib/python3*/site-packages/debugpy"))
+        or (prefix / "Lib" / "site-packages" / "debugpy").exists()
+    )
+
+
 def install_server_config(prefix: Path) -> None:
     """Merge jupyter-config/ into the Jupyter configuration under PREFIX.
 
@@ -208,7 +230,11 @@ def install_server_config(prefix: Path) -> None:
     ``lab-overrides.json`` to PREFIX/share/jupyter/lab/settings/overrides.json
     (JupyterLab asks no question about news or updates), and Voila's offline
     page template ``perpmath`` (``voila-template/``) to
-    PREFIX/share/jupyter/voila/templates. Keys already there are
+    PREFIX/share/jupyter/voila/templates. Where PREFIX has no debugpy (run.py's
+    .venv: it is "Binder only"), JupyterLab's debugger extension is switched off
+    in PREFIX/etc/jupyter/labconfig/page_config.json: ipykernel then offers no
+    debugger, and the extension would log two console errors ("Could not restore
+    the debugger state") for every notebook opened. Keys already there are
     kept unless these files set them; running it again changes nothing.
     binder/postBuild runs it for Binder's environment.
     """
@@ -220,6 +246,10 @@ def install_server_config(prefix: Path) -> None:
     _merge_json(
         prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json",
         json.loads(LAB_OVERRIDES.read_text()),
+    )
+    _merge_json(
+        prefix / "etc" / "jupyter" / "labconfig" / "page_config.json",
+        {"disabledExtensions": {DEBUGGER_EXTENSION: not has_debugpy(prefix)}},
     )
     template = prefix / "share" / "jupyter" / "voila" / "templates" / "perpmath"
     template.mkdir(parents=True, exist_ok=True)
@@ -369,7 +399,23 @@ def exercises(extra: list[str]) -> None:
 
 
 def wheelhouse(extra: list[str]) -> None:
-    """Download every pinned wheel (learner and test sets) into wheelhouse/ for offline use."""
+    """Download every pinned wheel (learner and test sets) into wheelhouse/ for offline use.
+
+    The wheels are those of this machine's platform and Python. Extra arguments go
+    to ``pip download``, so that one folder can also serve the learners' laptops:
+    ``--platform macosx_11_0_arm64 --python-version 3.11 --only-binary=:all:``
+    adds their wheels beside these (pip installs the ones that fit).
+    ``--no-deps``: both sets are complete freezes. It needs no .venv: the pip of
+    the Python running run.py downloads for that Python, the one .venv is made
+    from, so it also refreshes a wheelhouse that lacks new pins (with .venv's own
+    pip only when that Python has none).
+    """
+    require_python()
+    if _outer_pip_version():
+        pip = [sys.executable, "-m", "pip"]
+    else:
+        ensure_environment()
+        pip = [str(PYTHON), "-m", "pip"]
     WHEELHOUSE.mkdir(exist_ok=True)
     pins = [
         line
@@ -381,7 +427,8 @@ def wheelhouse(extra: list[str]) -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as handle:
         handle.write("\n".join(pins) + "\n")
     try:
-        _run(*pip_command(), "download", "--quiet", "-d", WHEELHOUSE, "-r", handle.name)
+        download = ["download", "--quiet", "--no-deps", "-d", str(WHEELHOUSE), *extra]
+        _run(*pip, *download, "-r", handle.name)
     finally:
         os.unlink(handle.name)
     (WHEELHOUSE / "README.txt").write_text(
@@ -403,17 +450,20 @@ PUBLISHED_FILES = (
 _SLUG = r"[\w.-]+"
 
 
-def published_links(text: str, owner: str, name: str, ref: str) -> str:
-    """``text`` with every link to the repository pointed at OWNER/NAME at REF.
+def published_links(text: str, owner: str, name: str, ref: str, branch: str = "main") -> str:
+    """``text`` with every link to the repository pointed at OWNER/NAME.
 
-    Rewrites Binder launch links (``mybinder.org/v2/gh/O/N/REF?urlpath=...``),
-    nbgitpuller links (``repo=https://github.com/O/N&branch=REF&urlpath=lab/tree/N/...``;
-    without ``branch`` for ``HEAD``, the default branch), hub Voila links
-    (``voila/render/N/course/...``) and ``git clone`` / ``repo2docker`` lines
-    (``https://github.com/O/N``), whether they hold the placeholders
-    ``OWNER/REPO`` or an earlier publication.
+    Binder launch links (``mybinder.org/v2/gh/O/N/REF?urlpath=...``) open REF, a
+    tag or ``HEAD``. nbgitpuller links
+    (``repo=https://github.com/O/N&branch=BRANCH&urlpath=lab/tree/N/...``) name
+    BRANCH: nbgitpuller clones it on the first click and, on every later click,
+    merges ``origin/BRANCH`` into the learner's copy, which a tag does not have
+    (https://nbgitpuller.readthedocs.io/en/latest/topic/url-options.html; its
+    ``branch`` defaults to ``master`` in older releases, so it is always given).
+    Hub Voila links (``voila/render/N/course/...``) and ``git clone`` /
+    ``repo2docker`` lines (``https://github.com/O/N``) name the repository too.
+    Placeholders (``OWNER/REPO``) and an earlier publication are rewritten alike.
     """
-    branch = "" if ref == "HEAD" else f"&branch={ref}"
     text = re.sub(
         rf"(https://mybinder\.org/v2/gh/){_SLUG}/{_SLUG}/{_SLUG}\?",
         lambda m: f"{m.group(1)}{owner}/{name}/{ref}?",
@@ -422,7 +472,7 @@ def published_links(text: str, owner: str, name: str, ref: str) -> str:
     text = re.sub(
         rf"(repo=https://github\.com/){_SLUG}/{_SLUG}(?:&branch={_SLUG})?"
         rf"(&urlpath=(?:lab/tree|voila/render)/){_SLUG}/",
-        lambda m: f"{m.group(1)}{owner}/{name}{branch}{m.group(2)}{name}/",
+        lambda m: f"{m.group(1)}{owner}/{name}&branch={branch}{m.group(2)}{name}/",
         text,
     )
     text = re.sub(
@@ -438,26 +488,34 @@ def published_links(text: str, owner: str, name: str, ref: str) -> str:
 
 
 def publish(extra: list[str]) -> None:
-    """Point every Binder, nbgitpuller and Voila link at OWNER/NAME (and --ref TAG)."""
-    usage = "usage: python3 run.py publish OWNER/NAME [--ref TAG]"
-    if not extra or not re.fullmatch(rf"{_SLUG}/{_SLUG}", extra[0]):
-        sys.exit(usage)
-    owner, name = extra[0].split("/")
-    ref = "HEAD"
-    if extra[1:2] == ["--ref"] and len(extra) == 3 and re.fullmatch(_SLUG, extra[2]):
-        ref = extra[2]
-    elif len(extra) != 1:
-        sys.exit(usage)
+    """Point every Binder, nbgitpuller and Voila link at OWNER/NAME (and --ref, --branch)."""
+    parser = argparse.ArgumentParser(
+        prog="python3 run.py publish",
+        description="Point every Binder, nbgitpuller and Voila link at OWNER/NAME.",
+    )
+    parser.add_argument("repository", help="OWNER/NAME on GitHub")
+    parser.add_argument("--ref", default="HEAD", help="what Binder opens: a tag (default HEAD)")
+    parser.add_argument(
+        "--branch", default="main", help="what nbgitpuller links follow (default main)"
+    )
+    args = parser.parse_args(extra)
+    if not re.fullmatch(rf"{_SLUG}/{_SLUG}", args.repository):
+        parser.error(f"repository must be OWNER/NAME, not {args.repository!r}")
+    for option in ("ref", "branch"):
+        if not re.fullmatch(_SLUG, getattr(args, option)):
+            parser.error(f"--{option} takes a name without spaces or slashes")
+    owner, name = args.repository.split("/")
     for rel in PUBLISHED_FILES:
         path = ROOT / rel
         if not path.exists():
             continue
         before = path.read_text(encoding="utf-8")
-        after = published_links(before, owner, name, ref)
+        after = published_links(before, owner, name, args.ref, args.branch)
         if after != before:
             path.write_text(after, encoding="utf-8")
-            _say(f"{rel}: links now open {owner}/{name} at {ref}")
-    _say("commit the change; Binder builds the image on the first click of a new ref")
+            _say(f"{rel}: links now name {owner}/{name}")
+    _say(f"Binder opens {args.ref}, nbgitpuller follows {args.branch}; commit the change")
+    _say("Binder builds the image on the first click of a new ref")
 
 
 def _kernel_env() -> dict[str, str]:
@@ -466,7 +524,7 @@ def _kernel_env() -> dict[str, str]:
 
 
 LEARNER_COMMANDS = {"lab": lab, "site": site}
-MAINTAINER_COMMANDS = {"execute": execute, "exercises": exercises, "wheelhouse": wheelhouse}
+MAINTAINER_COMMANDS = {"execute": execute, "exercises": exercises}
 
 
 def main(argv: list[str]) -> None:
@@ -478,6 +536,8 @@ def main(argv: list[str]) -> None:
         install_server_config(Path(sys.prefix))
     elif command == "publish":  # text only: needs no environment
         publish(rest)
+    elif command == "wheelhouse":  # downloads only: installs .venv only if it must
+        wheelhouse(rest)
     elif command == "test":
         ensure_environment(tests=True)
         test(rest)

@@ -196,6 +196,8 @@ def build(
         shutil.rmtree(out)
     shutil.copytree(SITE_SRC / "vendor", out / "vendor")
     shutil.copy(CJK_FONT, out / "vendor" / CJK_FONT.name)  # the Chinese terms, offline
+    # The SIL Open Font License asks that every copy of the font carries the licence.
+    shutil.copy(CJK_FONT.parent / "OFL.txt", out / "vendor" / "LICENSE.noto-cjk.txt")
 
     entries = [
         {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -53,6 +54,27 @@ def test_lab_passes_extra_arguments_to_jupyterlab_and_asks_nothing_about_news():
     assert notification == {"fetchNews": "false", "checkForUpdates": False}
 
 
+def test_jupyterlab_leaves_its_debugger_off_where_debugpy_is_missing(tmp_path: Path):
+    """Without debugpy the debugger extension logs two console errors per notebook opened."""
+    run_py = _run_py()
+    run_py.install_server_config(tmp_path)
+    probe = (
+        "from jupyterlab_server.config import get_page_config\n"
+        "print('@jupyterlab/debugger-extension' in get_page_config([])['disabledExtensions'])"
+    )
+    env = {**os.environ, "JUPYTER_CONFIG_PATH": str(tmp_path / "etc" / "jupyter")}
+    env["JUPYTER_CONFIG_DIR"] = str(tmp_path / "user-config")
+    seen = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
+    assert seen.returncode == 0, seen.stderr[-2000:]
+    assert seen.stdout.split()[-1] == "True", "JupyterLab reads the switch"
+    (tmp_path / "lib" / "python3.11" / "site-packages" / "debugpy").mkdir(parents=True)
+    run_py.install_server_config(tmp_path)  # Binder and hub environments have debugpy
+    page = json.loads((tmp_path / "etc" / "jupyter" / "labconfig" / "page_config.json").read_text())
+    assert page["disabledExtensions"] == {"@jupyterlab/debugger-extension": False}
+
+
 def test_the_working_copy_is_made_once_and_never_overwrites_a_learners_work(tmp_path: Path):
     run_py = _run_py()
     run_py.WORKDIR = tmp_path / "my-course"
@@ -81,13 +103,14 @@ def _published_copy(tmp_path: Path) -> Path:
     return copy
 
 
-@pytest.mark.parametrize("ref", ["v1.2", None])
+@pytest.mark.parametrize(("ref", "branch"), [("v1.2", None), (None, "spring-course")])
 def test_publish_points_every_link_at_the_repository_and_leaves_no_placeholder(
-    tmp_path: Path, ref: str | None
+    tmp_path: Path, ref: str | None, branch: str | None
 ):
     copy = _published_copy(tmp_path)
     args = [sys.executable, "run.py", "publish", "alice/perp-course"]
     args += ["--ref", ref] if ref else []
+    args += ["--branch", branch] if branch else []
     result = subprocess.run(args, cwd=copy, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     texts = {rel: (copy / rel).read_text(encoding="utf-8") for rel in _run_py(copy).PUBLISHED_FILES}
@@ -104,10 +127,15 @@ def test_publish_points_every_link_at_the_repository_and_leaves_no_placeholder(
     pullers = re.findall(r"git-pull\?[^\s`)]+", every)
     assert pullers, "no nbgitpuller link"
     for link in pullers:
-        assert "repo=https://github.com/alice/perp-course" in link, link
-        assert ("&branch=v1.2" in link) == bool(ref), link
-        assert "urlpath=lab/tree/perp-course/course/" in link, link
-    assert "voila/render/perp-course/course/dashboard.ipynb" in texts["workshop/jupyterhub.md"]
+        # nbgitpuller's form: repo, then the branch it merges on later clicks (never a
+        # tag: it runs `git merge origin/BRANCH`), then urlpath under the clone's folder.
+        query = dict(part.split("=", 1) for part in link.split("?", 1)[1].split("&"))
+        assert query["repo"] == "https://github.com/alice/perp-course", link
+        assert query["branch"] == (branch or "main"), link
+        assert query["urlpath"].startswith("lab/tree/perp-course/course/exercises/"), link
+    hub_guide = texts["workshop/jupyterhub.md"]
+    assert "/hub/user-redirect/voila/render/perp-course/course/dashboard.ipynb" in hub_guide
+    assert "/user/NAME/" not in hub_guide, "one link for every learner: user-redirect"
     assert "git clone https://github.com/alice/perp-course" in texts["workshop/jupyterhub.md"]
     again = subprocess.run(
         [sys.executable, "run.py", "publish", "bob/other", "--ref", "v2"],
@@ -122,7 +150,7 @@ def test_publish_points_every_link_at_the_repository_and_leaves_no_placeholder(
 
 def test_publish_refuses_a_malformed_name(tmp_path: Path):
     copy = _published_copy(tmp_path)
-    for args in (["alice"], ["alice/x", "--ref"], ["alice/x y"]):
+    for args in (["alice"], ["alice/x", "--ref"], ["alice/x y"], ["alice/x", "--branch", "a b"]):
         result = subprocess.run(
             [sys.executable, "run.py", "publish", *args], cwd=copy, capture_output=True, text=True
         )
@@ -144,3 +172,20 @@ def test_a_wheelhouse_makes_installs_use_no_network(tmp_path: Path, monkeypatch)
         tmp_path / "wheelhouse"
     )
     assert "--no-compile" in args
+
+
+def test_wheelhouse_passes_its_arguments_to_pip_download(tmp_path: Path, monkeypatch):
+    """Another platform's wheels go to the same folder: run.py wheelhouse --platform ..."""
+    run_py = _run_py()
+    calls: list[list[str]] = []
+    monkeypatch.setattr(run_py, "_run", lambda *args, **kwargs: calls.append(list(map(str, args))))
+    monkeypatch.setattr(run_py, "WHEELHOUSE", tmp_path / "wheelhouse")
+    monkeypatch.setattr(run_py, "_outer_pip_version", lambda: (23, 2))
+    monkeypatch.setattr(run_py, "ensure_environment", lambda **kw: calls.append(["installed"]))
+    extra = ["--platform", "win_amd64", "--python-version", "3.11", "--only-binary=:all:"]
+    run_py.wheelhouse(extra)
+    assert ["installed"] not in calls, "a download needs no .venv (nor a wheelhouse of new pins)"
+    args = calls[-1]
+    assert args[:3] == [sys.executable, "-m", "pip"]
+    assert args[args.index("download") :][:3] == ["download", "--quiet", "--no-deps"]
+    assert " ".join(extra) in " ".join(args) and args[-2] == "-r"

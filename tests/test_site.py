@@ -119,6 +119,13 @@ def test_pages_load_nothing_from_the_network(site: Path):
             assert (site / src).is_file(), f"{page.name}: script {src} is not in the site"
 
 
+def test_the_shipped_font_travels_with_its_licence(site: Path):
+    """The pages draw the Chinese terms with the course's font subset, an SIL OFL font."""
+    assert (site / "vendor" / build_site.CJK_FONT.name).is_file()
+    licence = (site / "vendor" / "LICENSE.noto-cjk.txt").read_text(encoding="utf-8")
+    assert "SIL OPEN FONT LICENSE Version 1.1" in licence
+
+
 def test_local_links_resolve(site: Path):
     for page in site.glob("*.html"):
         text = page.read_text(encoding="utf-8")
