@@ -85,7 +85,7 @@ def plot_loss_waterfall(
     frame = _waterfall_frame(result).set_index("item")["amount"]
     total = float(paid.sum())
     labels = ["loss to cover", *paid.index]
-    fig, ax = new_figure(title, "", "USDT", figsize=(9.0, 4.5))
+    fig, ax = new_figure(title, "", "amount of the loss (USDT)", figsize=(9.0, 4.5))
     ax.bar(0, total, color=PALETTE["grey"], width=0.6)
     top = total
     for i, (label, colour) in enumerate(PAYERS.values(), start=1):
