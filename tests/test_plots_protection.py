@@ -296,9 +296,11 @@ def test_time_axes_give_minutes_when_a_step_has_a_length():
         plot_ledger_check(result, step_minutes=5.0),
     ):
         _labelled(fig)
-        assert fig.axes[0].get_xlabel() == "time (minutes)"
+        assert fig.axes[0].get_xlabel() == "time (minutes, simulated 5-minute steps)"
         assert fig.axes[0].lines[0].get_xdata()[-1] == pytest.approx(5.0 * (len(path) - 1))
-    assert plot_fund_balance(result).axes[0].get_xlabel() == "step"
+    assert plot_fund_balance(result).axes[0].get_xlabel() == (
+        "simulation step (steps in order, not a time)"
+    )
     for bad in (0.0, -1.0, float("nan")):
         with pytest.raises(ValueError, match="step_minutes"):
             plot_fund_balance(result, step_minutes=bad)

@@ -40,7 +40,7 @@ def _labelled(fig: Figure) -> None:
 def test_funding_clamp_puts_hourly_and_8_hour_venues_on_one_8_hour_scale():
     fig = plot_funding_clamp(conventions=("binance", "hyperliquid"))
     _labelled(fig)
-    assert fig.axes[0].get_ylabel() == "funding rate over 8 hours"
+    assert fig.axes[0].get_ylabel() == "funding rate over 8 hours (%)"
     binance, hyperliquid = fig.axes[0].lines[:2]
     # inside the clamp both pay the 0.01 % interest rate over 8 hours
     np.testing.assert_allclose(binance.get_ydata()[200], 0.0001)

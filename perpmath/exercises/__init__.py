@@ -18,6 +18,10 @@ function that returns the expected answer):
   the cell that computes the result; ``check`` records the guess without
   grading it and ``reveal`` grades it once the learner has seen the result.
 
+Every number a hint, choice, feedback or explanation quotes is the answer, a
+number given in the question, or one of the exercise's ``quotes`` (values
+computed by perpmath when asked); ``tests/test_exercise_texts.py`` checks it.
+
 Hints come in steps, most general first, and never name the perpmath call:
 a wrong answer shows the next step, ``hint(key)`` shows the next one on
 request, and ``solution(key)`` prints the worked solution (the very code
@@ -74,7 +78,10 @@ class Exercise:
     significant figures. ``choices`` maps letters to option texts for
     multiple-choice and predict questions, ``feedback`` letters to what an
     option shows when chosen, ``explanation`` what the solution and
-    ``reveal`` say after the answer.
+    ``reveal`` say after the answer. ``quotes`` computes, with perpmath, every
+    number the texts quote that is neither the answer nor given in the
+    question (a tier's cap, an intermediate price); a test finds each number
+    of the texts among them, so a typed number cannot drift from the code.
     """
 
     key: str
@@ -90,6 +97,7 @@ class Exercise:
     explanation: str = ""
     sig_figs: int = DEFAULT_SIG_FIGS
     unit: str = ""
+    quotes: Callable[[], Mapping[str, object]] | None = None
 
 
 _REGISTRY: dict[str, Exercise] = {}
@@ -102,6 +110,14 @@ def _hint_steps(hint: str | Sequence[str], key: str) -> tuple[str, ...]:
     if not steps or not all(isinstance(h, str) and h.strip() for h in steps):
         raise ValueError(f"exercise {key!r}: hint must be a text or a list of texts, got {hint!r}")
     return steps
+
+
+def _quotes(
+    key: str, quotes: Callable[[], Mapping[str, object]] | None
+) -> Callable[[], Mapping[str, object]] | None:
+    if quotes is not None and not callable(quotes):
+        raise ValueError(f"exercise {key!r}: quotes must be a function or None, got {quotes!r}")
+    return quotes
 
 
 def _register(ex: Exercise) -> None:
@@ -133,12 +149,14 @@ def exercise(
     sig_figs: int = DEFAULT_SIG_FIGS,
     unit: str = "",
     explanation: str = "",
+    quotes: Callable[[], Mapping[str, object]] | None = None,
 ) -> Callable[[Callable[[], object]], Callable[[], object]]:
     """Register the decorated zero-argument function as the solver of exercise ``key``.
 
     ``hint`` is one text or a list of steps. Without ``rtol`` a number is
     right to ``sig_figs`` significant figures; with it, within ``rtol``
     (relative) or ``atol`` (absolute). ``unit`` is shown with numbers.
+    ``quotes`` returns the computed values the texts quote (see ``Exercise``).
     """
     steps = _hint_steps(hint, key)
     if rtol is not None and not (isinstance(rtol, int | float) and 0 <= rtol < 1):
@@ -162,6 +180,7 @@ def exercise(
                 explanation=explanation,
                 sig_figs=sig_figs,
                 unit=unit,
+                quotes=_quotes(key, quotes),
             )
         )
         return solve
@@ -177,6 +196,7 @@ def multiple_choice(
     *,
     feedback: Mapping[str, str] | None = None,
     explanation: str = "",
+    quotes: Callable[[], Mapping[str, object]] | None = None,
 ) -> Callable[[Callable[[], object]], Callable[[], object]]:
     """Register a multiple-choice question; the solver returns the right letter.
 
@@ -203,6 +223,7 @@ def multiple_choice(
                 choices=opts,
                 feedback=notes,
                 explanation=explanation,
+                quotes=_quotes(key, quotes),
             )
         )
         return solve
@@ -218,6 +239,7 @@ def predict(
     rtol: float = 0.1,
     explanation: str = "",
     unit: str = "",
+    quotes: Callable[[], Mapping[str, object]] | None = None,
 ) -> Callable[[Callable[[], object]], Callable[[], object]]:
     """Register a prediction: ``check`` records the guess, ``reveal`` grades it.
 
@@ -242,6 +264,7 @@ def predict(
                 choices=opts,
                 explanation=explanation,
                 unit=unit,
+                quotes=_quotes(key, quotes),
             )
         )
         return solve

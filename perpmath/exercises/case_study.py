@@ -51,6 +51,12 @@ def run(rules: str, feedback: bool, fund_to_open_interest: float = 0.01) -> Simu
     return simulate_exchange(population, shock, rules=rules, feedback=feedback, **settings)
 
 
+def _first_empty_step(result: SimulationResult) -> int:
+    """The first step at which the run's insurance fund is below 1 USDT (as the section finds)."""
+    fund = result.fund
+    return int(fund.index[fund < 1.0][0])
+
+
 @predict(
     "case-study-predict-1",
     "With feedback and Binance-style rules, the venue's insurance fund is raised from 1% to "
@@ -150,6 +156,7 @@ def _case_study_3() -> float:
     explanation="The fund is empty from step 69, so the venue's rules hand what is left to "
     "ADL: no coin is sold, the mark follows the outside price again, and the cascade ends, at "
     "the cost of the shorts ADL closes.",
+    quotes=lambda: {"fund empty from step": _first_empty_step(run("binance", True))},
 )
 def _case_study_4() -> str:
     return "b"
@@ -206,7 +213,8 @@ def _case_study_5b() -> float:
         "a": "With feedback the liquidations sell into the book and push the mark below the "
         "real close, not above it.",
         "c": "The population is built once, with the same seed, for both runs.",
-        "d": "With feedback the fund was empty from 13:45, hours before the fall.",
+        "d": "With feedback the fund was empty in the early afternoon, hours before the "
+        "fall (the section's replay gives the time).",
     },
     explanation="Feedback turned a small upward move into a squeeze of the venue's own "
     "making; the ADL that covered it closed the profitable longs, which then could not be "

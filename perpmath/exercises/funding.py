@@ -23,6 +23,17 @@ from perpmath.funding_schedule import funding_over_period
     "share of the entry price does its liquidation price rise?",
     explanation="It pays 2 USDT per settlement, 360 USDT over 180 settlements, and its "
     "liquidation price rises by about 3.6% of the entry price, more than a third of its room.",
+    quotes=lambda: {
+        "per settlement (USDT)": float(
+            funding_payment("long", RUNNING_EXAMPLE.quantity, 96_000, 0.0002)
+        ),
+        "settlements in 60 days": int(funding_settlements(60 * 24, 8)),
+        "paid in 60 days (USDT)": float(
+            accumulated_funding("long", RUNNING_EXAMPLE.quantity, np.full(180, 96_000.0), 0.0002)[
+                -1
+            ]
+        ),
+    },
 )
 def _funding_predict_1() -> float:
     ex = RUNNING_EXAMPLE
@@ -112,6 +123,7 @@ def _funding_4() -> str:
         "Count the settlements in 30 days.",
     ],
     unit="USDT",
+    quotes=lambda: {"notional (USDT)": RUNNING_EXAMPLE.notional},
 )
 def _funding_5a() -> float:
     ex = RUNNING_EXAMPLE
@@ -156,6 +168,7 @@ def _funding_5b() -> float:
     unit="USDT",
     explanation="Three settlements: at 16:00 on 19 May the rate was -0.0897%, so the short "
     "paid 8.97 USDT; at 00:00 and 08:00 on 20 May it received 1.00 USDT each (0.01%).",
+    quotes=lambda: _funding_6_quotes(),
 )
 def _funding_6() -> float:
     # Binance USDⓈ-M BTCUSDT funding rates at those times (course/data, Binance Vision)
@@ -165,3 +178,20 @@ def _funding_6() -> float:
         "short", 1_000 * 10 / 96_000, "2021-05-19T10:00Z", "2021-05-20T10:00Z", times, rates, 96_000
     )
     return float(short.attrs["total"])
+
+
+def _funding_6_quotes() -> dict[str, object]:
+    """Each settlement of exercise funding-6: its time, rate and payment, and the interval."""
+    times = ["2021-05-19T16:00:00.018Z", "2021-05-20T00:00:00.005Z", "2021-05-20T08:00:00.000Z"]
+    rates = [-0.00089697, 0.0001, 0.0001]
+    short = funding_over_period(
+        "short", 1_000 * 10 / 96_000, "2021-05-19T10:00Z", "2021-05-20T10:00Z", times, rates, 96_000
+    )
+    quotes: dict[str, object] = {
+        "hours between settlements": float(short["time"].diff().max().total_seconds() / 3600),
+    }
+    for i, row in short.iterrows():
+        quotes[f"time {i}"] = f"{row['time']:%H:%M}"
+        quotes[f"rate {i}"] = float(row["rate"])
+        quotes[f"payment {i}"] = float(row["payment"])
+    return quotes

@@ -17,6 +17,9 @@ from perpmath.liquidation import distance_to_bankruptcy, distance_to_liquidation
     "room to bankruptcy does the maintenance margin take away?",
     explanation="About a fifth: the maintenance margin is 0.4% of the notional, a fifth of "
     "the 2% initial margin, and it is all lost room.",
+    quotes=lambda: {
+        "maintenance margin rate": float(RUNNING_EXAMPLE.tiers.maintenance_rate_at(1_000 * 50.0)),
+    },
 )
 def _leverage_predict_1() -> float:
     tiers = RUNNING_EXAMPLE.tiers
@@ -48,6 +51,7 @@ def _leverage_1() -> float:
         "After the loss, 0.6 of the equity is left.",
         "The gain needed is the return that takes 0.6 back to 1.",
     ],
+    quotes=lambda: {"equity left": 1 - 0.40},
 )
 def _leverage_2() -> float:
     return price_return(1 - 0.40, 1.0)
@@ -92,6 +96,9 @@ def _leverage_3() -> str:
         "for each leverage from 1x to 30x, keeping the margin at 1,000 USDT.",
         "Keep the leverages whose distance exceeds 5% and take the largest.",
     ],
+    quotes=lambda: {
+        "leverage closed at bankruptcy": 1 / 0.05,
+    },
 )
 def _leverage_4a() -> int:
     tiers = RUNNING_EXAMPLE.tiers
@@ -112,6 +119,11 @@ def _leverage_4a() -> int:
     unit="USDT",
     explanation="100 USDT is left, above the maintenance margin of about 68 USDT: the "
     "position survives, with little to spare.",
+    quotes=lambda: {
+        "maintenance margin after the fall (USDT)": float(
+            RUNNING_EXAMPLE.tiers.maintenance_margin(1_000 * 18 / 96_000 * 96_000 * 0.95)
+        ),
+    },
 )
 def _leverage_4b() -> float:
     quantity = 1_000 * 18 / 96_000
@@ -124,6 +136,10 @@ def _leverage_4b() -> float:
     "way) at an unchanged price: what share of the margin do the two fees take?",
     explanation="A tenth: each fee is 0.05% of the 100,000 USDT notional, 50 USDT, and the "
     "margin is a hundredth of the notional; the share is (0.05% + 0.05%) x 100.",
+    quotes=lambda: {
+        "notional (USDT)": 1_000 * 100.0,
+        "one fee (USDT)": float(trading_fee(1_000 * 100 / 96_000, 96_000, 0.0005)),
+    },
 )
 def _leverage_predict_2() -> float:
     quantity = 1_000 * 100 / 96_000

@@ -17,6 +17,7 @@ from perpmath.stepwise import liquidation_trace
     explanation="With the running example's table (dated 2024-06-28) the position is in tier 3; "
     "one cut to the cap of tier 2 (600,000 USDT of notional, 6.54 BTC) is enough: the engine "
     "closes 23.46 BTC and stops.",
+    quotes=lambda: _thirty_btc_quotes(),
 )
 def _liquidation_predict_1() -> str:
     tiers = RUNNING_EXAMPLE.tiers
@@ -40,6 +41,15 @@ def _liquidation_predict_1() -> str:
     sig_figs=4,  # three would accept the bankruptcy price, 100,800, as the liquidation price
     explanation="Below the bankruptcy price of 96,000 x 1.05 = 100,800: the engine acts while "
     "the maintenance margin is still left.",
+    quotes=lambda: {
+        "bankruptcy factor": 1 + 1 / 20,
+        "bankruptcy price (USDT)": float(
+            RUNNING_EXAMPLE.with_changes(side="short", leverage=20).bankruptcy_price()
+        ),
+        "maintenance amount of the first tier (USDT)": float(
+            RUNNING_EXAMPLE.tiers.maintenance_amount_at(1_000 * 20.0)
+        ),
+    },
 )
 def _liquidation_1() -> float:
     short20 = RUNNING_EXAMPLE.with_changes(side="short", leverage=20)
@@ -77,6 +87,7 @@ def _liquidation_2() -> float:
     sig_figs=4,  # three would accept the index itself, 96,000
     explanation="The three prices are 96,004.80, 95,970 and 94,000; the median is the index plus "
     "the basis, and the last trade, far below, does not move it.",
+    quotes=lambda: {"price 1 (USDT)": 96_000 * (1 + 0.0001 * 4 / 8)},
 )
 def _liquidation_3() -> float:
     return float(
@@ -131,6 +142,7 @@ def _liquidation_4() -> str:
         "requirement; if it is, the engine stops there.",
     ],
     unit="BTC",
+    quotes=lambda: _thirty_btc_quotes(),
 )
 def _liquidation_5a() -> float:
     tiers = RUNNING_EXAMPLE.tiers
@@ -154,3 +166,19 @@ def _liquidation_5b() -> float:
     lp = liquidation_price("long", 96_000, 20, 30.0, maintenance=tiers)
     trace = liquidation_trace("long", 96_000, 30.0, lp, 144_000, tiers=tiers, fee_rate=0.005)
     return float(trace["margin_balance"].iloc[-1])
+
+
+def _thirty_btc_quotes() -> dict[str, object]:
+    """The 30 BTC long's tiers and trace, as the texts of the section's exercises quote them."""
+    tiers = RUNNING_EXAMPLE.tiers
+    lp = liquidation_price("long", 96_000, 20, 30.0, maintenance=tiers)
+    trace = liquidation_trace("long", 96_000, 30.0, lp, 144_000, tiers=tiers)
+    tier = int(tiers.tier_index(30.0 * lp))  # 0-based: the table's tiers count from 1
+    return {
+        "table date": RUNNING_EXAMPLE.tier_table_date,
+        "tier at liquidation": tier + 1,
+        "next lower tier": tier,
+        "cap of the next lower tier (USDT)": float(tiers.cap[tier - 1]),
+        "BTC left": float(trace["quantity"].iloc[-1]),
+        "BTC closed": float(trace["closed"].sum()),
+    }

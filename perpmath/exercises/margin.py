@@ -97,6 +97,7 @@ def _margin_3() -> float:
     },
     explanation="Ben's margin balance is 1.15 times his maintenance margin, Ana's 1 / 0.85 = "
     "1.18 times: Ben is closer.",
+    quotes=lambda: {"Ana's margin balance / maintenance margin": 1 / 0.85},
 )
 def _margin_4() -> str:
     ana = 1 / 0.85  # margin balance / maintenance margin
@@ -130,6 +131,7 @@ def _margin_5a() -> float:
         "Solve for M and subtract the initial margin.",
     ],
     unit="USDT",
+    quotes=lambda: {"notional at 85,000 (USDT)": 3 * 85_000.0},
 )
 def _margin_5b() -> float:
     tiers = RUNNING_EXAMPLE.tiers

@@ -10,7 +10,8 @@ from __future__ import annotations
 from perpmath.example import RUNNING_EXAMPLE as ex
 from perpmath.exchange import execute_liquidation
 from perpmath.exercises import exercise, multiple_choice, predict
-from perpmath.orderbook import market_order_fill, thin_book
+from perpmath.fees import trading_fee
+from perpmath.orderbook import make_book, market_order_fill, thin_book
 
 
 @predict(
@@ -22,6 +23,7 @@ from perpmath.orderbook import market_order_fill, thin_book
     explanation="375 USDT: 15 BTC takes 75 levels of 0.2 BTC, reaching 750 USDT down, and "
     "the average of evenly spaced levels is halfway. The same order loses 1.5 USDT in the deep "
     "book and about 20 in the thinning one: size costs most where the book is thin.",
+    quotes=lambda: _predict_1_quotes(),
 )
 def _negative_balance_predict_1() -> float:
     liq = ex.liquidation_price(50)
@@ -54,6 +56,10 @@ def _negative_balance_1() -> float:
         "The volume-weighted average of equal sizes is the plain average of the prices.",
     ],
     unit="USDT",
+    quotes=lambda: {
+        "levels taken": round(3 / float(thin_book(94_000).bid_sizes[0])),
+        "last price reached (USDT)": market_order_fill(thin_book(94_000), "sell", 3).worst_price,
+    },
 )
 def _negative_balance_2() -> float:
     return market_order_fill(thin_book(94_000), "sell", 3).vwap
@@ -78,11 +84,12 @@ def _negative_balance_2() -> float:
         "a": "The venues of the course cap a liquidation fee at the margin left: it can take "
         "the rest of the margin but never creates debt.",
         "c": "A deep book fills half a bitcoin within a dollar of the trigger.",
-        "d": "About 25 USDT on 49,200 USDT of notional, far less than the roughly 197 USDT "
+        "d": "About 25 USDT on 49,197 USDT of notional, far less than the roughly 197 USDT "
         "left at the trigger.",
     },
     explanation="A 500 USDT gap starts the sell below the bankruptcy price (the section "
     "finds that 400 USDT is already enough in its thin book).",
+    quotes=lambda: _negative_balance_3_quotes(),
 )
 def _negative_balance_3() -> str:
     return "b"
@@ -100,6 +107,12 @@ def _negative_balance_3() -> str:
         "levels of 0.2 BTC.",
     ],
     unit="USDT",
+    quotes=lambda: {
+        "quantity at 50x (BTC)": ex.quantity_at(50),
+        "size of a level (BTC)": float(
+            thin_book(ex.liquidation_price(50), levels=300).bid_sizes[0]
+        ),
+    },
 )
 def _negative_balance_4a() -> float:
     liq = ex.liquidation_price(50)
@@ -117,6 +130,7 @@ def _negative_balance_4a() -> float:
         "Without protection the shortfall stays with the trader: quantity x (fill - "
         "bankruptcy price).",
     ],
+    quotes=lambda: {"bankruptcy price at 50x (USDT)": ex.bankruptcy_price(50)},
     unit="USDT",
     explanation="About -123 USDT: the trader owes it. With protection on, the balance stops "
     "at zero and the same 123 USDT becomes the venue's deficit (section 06).",
@@ -128,3 +142,38 @@ def _negative_balance_4b() -> float:
         "long", ex.quantity_at(50), 96_000, gapped, leverage=50, negative_balance_protection=False
     )
     return outcome.trader_balance_after
+
+
+def _predict_1_quotes() -> dict[str, object]:
+    """What the predict-1 explanation quotes: levels and depth taken, the other books' cost."""
+    liq = ex.liquidation_price(50)
+    book = make_book("thin", liq)
+    size, step = float(book.bid_sizes[0]), float(book.bid_prices[0] - book.bid_prices[1])
+    levels = round(15 / size)
+    return {
+        "levels taken": levels,
+        "depth reached (USDT)": levels * step,
+        "deep book: below the liquidation price (USDT)": liq
+        - market_order_fill(make_book("deep", liq), "sell", 15).vwap,
+        "thinning book: below the liquidation price (USDT)": liq
+        - market_order_fill(make_book("thinning", liq), "sell", 15).vwap,
+    }
+
+
+def _negative_balance_3_quotes() -> dict[str, object]:
+    """What exercise negative-balance-3 quotes, computed on the section's thin book."""
+    liq, bank, qty = ex.liquidation_price(50), ex.bankruptcy_price(50), ex.quantity_at(50)
+    book = make_book("thin", liq)
+    gaps = range(0, 1_001, 100)  # the section's gaps
+    first = next(
+        g
+        for g in gaps
+        if market_order_fill(book.with_gap("bid", liq, liq - g), "sell", qty).vwap < bank
+    )
+    return {
+        "trigger to bankruptcy (USDT)": liq - bank,
+        "smallest gap with a deficit (USDT)": first,
+        "taker fee (USDT)": trading_fee(qty, liq, 0.0005),
+        "notional at the trigger (USDT)": qty * liq,
+        "margin left at the trigger (USDT)": qty * (liq - bank),
+    }

@@ -85,8 +85,8 @@ def _protection_2() -> int:
     feedback={
         "a": "It follows from the model, not from a law: in a book that refilled quickly the "
         "difference would shrink.",
-        "c": "Every regime starts with the same 10,000 USDT fund, and it pays the same amount "
-        "in every protected regime.",
+        "c": "Every regime starts with the same fund, and it pays the same amount in every "
+        "protected regime.",
         "d": "Binance-style ADL closes them at the bankruptcy price, not at the mark, and the "
         "difference is their cost.",
     },
@@ -125,6 +125,7 @@ def _protection_4a() -> float:
     unit="USDT",
     explanation="114 USDT, 60% of the 190 USDT left, because it holds 60% of the profit. "
     "Under an ADL queue the first winner would instead lose its whole position.",
+    quotes=lambda: {"largest winner's share of the profit": 6_000 / (1_000 + 3_000 + 6_000)},
 )
 def _protection_4b() -> float:
     uncovered = insurance_fund_cover(0.5 * (94_080 - 93_500), 100).uncovered

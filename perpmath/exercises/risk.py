@@ -104,6 +104,7 @@ def _risk_4() -> str:
         "The 2% rule gives the size: 200 USDT over a stop distance of 960 USDT.",
         "Leverage = notional / margin.",
     ],
+    quotes=lambda: {"risked (USDT)": 10_000 * 0.02, "stop distance (USDT)": 96_000 * 0.01},
 )
 def _risk_5a() -> float:
     q = position_size(10_000, 0.02, 96_000, 96_000 * 0.99, side="long")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from perpmath.contracts import unrealized_pnl
+from perpmath.contracts import price_return, unrealized_pnl
 from perpmath.example import RUNNING_EXAMPLE
 from perpmath.exercises import exercise, multiple_choice, predict
+from perpmath.liquidation import distance_to_liquidation
 from perpmath.spot import scripted_path, spot_vs_perpetual
 
 
@@ -15,6 +16,13 @@ from perpmath.spot import scripted_path, spot_vs_perpetual
     choices={"a": "more on the fall", "b": "the same", "c": "less on the fall"},
     explanation="Each contract is a fixed number of dollars, and a dollar buys more bitcoin "
     "when bitcoin is cheap: the fall costs 0.111 BTC, the rise earns 0.091 BTC.",
+    quotes=lambda: dict(
+        zip(
+            ("PnL of the fall (BTC)", "PnL of the rise (BTC)"),
+            unrealized_pnl("long", 96_000, 96_000, [86_400, 105_600], contract="inverse"),
+            strict=True,
+        )
+    ),
 )
 def _spot_predict_1() -> str:
     fall, rise = unrealized_pnl("long", 96_000, 96_000, [86_400, 105_600], contract="inverse")
@@ -92,11 +100,12 @@ def _spot_3() -> str:
     ],
     feedback={
         "a": "The path's low is 84,000, 12.5% below the entry: a 5x long has about 19.7%.",
-        "b": "The path's high is 101,000, about 5% above the entry: far from the short's 19.7%.",
+        "b": "The path's high is 101,124, about 5% above the entry: far from the short's 19.5%.",
         "c": "Neither move is large enough; look at the path's low and high.",
     },
-    explanation="At 5x each side has about 19.7% of room; the path moves 12.5% down and about "
-    "5% up from the entry, so neither position is liquidated.",
+    explanation="At 5x the long has about 19.7% of room and the short about 19.5%; the path "
+    "moves 12.5% down and about 5% up from the entry, so neither position is liquidated.",
+    quotes=lambda: _path_quotes(),
 )
 def _spot_4a() -> str:
     tiers = RUNNING_EXAMPLE.tiers
@@ -126,3 +135,23 @@ def _spot_4b() -> float:
         scripted_path(), 1_000, [5], sides=["long", "short"], maintenance=tiers
     )
     return float(pair["long 5x"].iloc[-1] + pair["short 5x"].iloc[-1])
+
+
+def _path_quotes() -> dict[str, object]:
+    """What exercise spot-4a's texts quote: the path's extremes and a 5x position's room."""
+    path = scripted_path()
+    entry = float(path[0])
+    quantity = 1_000 * 5 / entry
+    return {
+        "entry (USDT)": entry,
+        "low (USDT)": float(path.min()),
+        "high (USDT)": float(path.max()),
+        "fall to the low": price_return(entry, float(path.min())),
+        "rise to the high": price_return(entry, float(path.max())),
+        "room of a 5x long": float(
+            distance_to_liquidation("long", entry, 5, quantity, maintenance=RUNNING_EXAMPLE.tiers)
+        ),
+        "room of a 5x short": float(
+            distance_to_liquidation("short", entry, 5, quantity, maintenance=RUNNING_EXAMPLE.tiers)
+        ),
+    }

@@ -9,6 +9,7 @@ apply unchanged.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import cycle
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,44 @@ __all__ = [
     "plot_fills_vs_bankruptcy",
     "plot_real_replay",
 ]
+
+
+#: Style of a run's mark and selling lines by whether its liquidations move the price
+#: (``result.config["feedback"]``): the same in the comparison figures and the explorer.
+FEEDBACK_STYLES = {
+    False: {"color": PALETTE["blue"], "linestyle": "-"},
+    True: {"color": PALETTE["orange"], "linestyle": "--"},
+}
+_SPARE_STYLES = [
+    {"color": PALETTE["green"], "linestyle": ":"},
+    {"color": PALETTE["vermillion"], "linestyle": "-."},
+    {"color": PALETTE["purple"], "linestyle": "-"},
+    {"color": PALETTE["sky"], "linestyle": "--"},
+]
+
+
+def _clock(step_minutes: float | None) -> tuple[str, float, str]:
+    """(time axis label, minutes per step, "per step" in words) of a simulated run.
+
+    With ``step_minutes`` the axis is in minutes and says the step it assumes;
+    without, it counts steps and says plainly that a step is not a time.
+    """
+    if step_minutes is None:
+        return "simulation step (steps in order, not a time)", 1.0, "per step"
+    m = float(v.scalar("step_minutes", v.positive("step_minutes", step_minutes)))
+    return f"time (minutes, simulated {m:g}-minute steps)", m, f"per {m:g}-minute step"
+
+
+def _feedback_styles(runs: Mapping[str, SimulationResult]) -> dict[str, dict[str, str]]:
+    """Each run's line style: ``FEEDBACK_STYLES`` by its feedback, spare styles for repeats."""
+    seen: set[bool] = set()
+    spare = cycle(_SPARE_STYLES)
+    styles = {}
+    for name, r in runs.items():
+        feedback = bool(r.config.get("feedback"))
+        styles[name] = dict(FEEDBACK_STYLES[feedback] if feedback not in seen else next(spare))
+        seen.add(feedback)
+    return styles
 
 
 def _result(result: SimulationResult) -> SimulationResult:
@@ -79,17 +118,21 @@ def plot_cascade(
     valued at the mark (bars, right axis: longs in vermillion, shorts in
     green), from the simulation's history and events. ``step_minutes`` gives
     the time axis in minutes (the length a scenario gives one step); without
-    it the axis counts steps."""
+    it the axis counts steps and says a step is not a time. The mark is drawn
+    in the style of its run in ``plot_feedback_comparison`` (``FEEDBACK_STYLES``:
+    blue and solid without feedback, orange and dashed with it)."""
     r = _result(result)
     h, e = r.history, r.events
-    unit = "step" if step_minutes is None else "time (minutes)"
-    scale = (
-        1.0
-        if step_minutes is None
-        else float(v.scalar("step_minutes", v.positive("step_minutes", step_minutes)))
-    )
+    unit, scale, per = _clock(step_minutes)
+    feedback = bool(r.config.get("feedback"))
     fig, ax = new_figure(title, unit, "mark price (USDT)", figsize=(10.0, 4.5))
-    ax.plot(h["step"] * scale, h["mark"], color=PALETTE["black"], linewidth=1.3, label="mark price")
+    ax.plot(
+        h["step"] * scale,
+        h["mark"],
+        linewidth=1.3,
+        label=f"mark price ({'with' if feedback else 'without'} feedback)",
+        **FEEDBACK_STYLES[feedback],
+    )
     format_price_axis(ax, "y", "$")
     ax2 = ax.twinx()
     ax2.spines[["top"]].set_visible(False)
@@ -104,7 +147,7 @@ def plot_cascade(
         values = per_step.reindex(steps, fill_value=0.0).to_numpy()
         edges = np.append(steps - 0.5, steps[-1] + 0.5) * scale if steps.size else np.array([0.0])
         ax2.stairs(values, edges, fill=True, alpha=0.55, color=colour, label=f"{side}s liquidated")
-    ax2.set_ylabel("notional liquidated per step (USDT)")
+    ax2.set_ylabel(f"notional liquidated {per} (USDT)")
     format_price_axis(ax2, "y", "")
     lines, labels = ax.get_legend_handles_labels()
     bars, bar_labels = ax2.get_legend_handles_labels()
@@ -177,9 +220,11 @@ def plot_book_depth(
     *,
     within: float = 0.01,
     title: str = "The book thins as the price falls (simulated)",
+    step_minutes: float | None = None,
 ) -> Figure:
     """Bid depth within ``within`` (fraction) of the mid at each step (left
-    axis, BTC) with the mark price (right axis)."""
+    axis, BTC) with the mark price (right axis). ``step_minutes`` puts the
+    time axis in minutes; without it the axis counts steps, not time."""
     s = v.as_float_array("steps", steps)
     m = v.positive("marks", marks)
     d = v.non_negative("depth", depth)
@@ -189,7 +234,9 @@ def plot_book_depth(
             f"got shapes {s.shape}, {m.shape} and {d.shape}"
         )
     w = float(v.positive("within", within))
-    fig, ax = new_figure(title, "step", f"bids within {w:.1%} of the mid (BTC)")
+    unit, scale, _ = _clock(step_minutes)
+    s = s * scale
+    fig, ax = new_figure(title, unit, f"bids within {w:.1%} of the mid (BTC)")
     ax.fill_between(s, d, color=PALETTE["sky"], alpha=0.6, label="bid depth")
     ax.set_ylim(bottom=0)
     ax2 = ax.twinx()
@@ -219,28 +266,25 @@ def plot_feedback_comparison(
 ) -> Figure:
     """Left: the outside price (the shock) of the first run (dashed) and each run's
     mark; right: coin sold into the book by liquidations per step, one line
-    per run. ``step_minutes`` labels the time axis in minutes."""
+    per run, styled by its feedback (``FEEDBACK_STYLES``, as in the explorer).
+    ``step_minutes`` labels the time axis in minutes; without it the axis
+    counts steps and says a step is not a time."""
     runs = _runs(results)
-    unit = "step" if step_minutes is None else "time (minutes)"
-    scale = (
-        1.0
-        if step_minutes is None
-        else float(v.scalar("step_minutes", v.positive("step_minutes", step_minutes)))
-    )
+    unit, scale, per = _clock(step_minutes)
+    styles = _feedback_styles(runs)
     fig, (ax_p, ax_v) = new_figure(title, unit, "price (USDT)", figsize=(11.0, 4.3), ncols=2)
     first = next(iter(runs.values())).history
     ax_p.plot(first["step"] * scale, first["shock"], color=PALETTE["grey"], linestyle="--",
               linewidth=1.2, label="outside price (the shock)")  # fmt: skip
-    styles = ["-", "--", ":", "-."]
-    for i, (name, r) in enumerate(runs.items()):
+    for name, r in runs.items():
         h = r.history
-        ax_p.plot(h["step"] * scale, h["mark"], linewidth=1.6, linestyle=styles[i % 4],
-                  label=f"mark: {name}")  # fmt: skip
-        ax_v.plot(h["step"] * scale, h["sold"], linewidth=1.4, linestyle=styles[i % 4], label=name)
+        style = styles[name]
+        ax_p.plot(h["step"] * scale, h["mark"], linewidth=1.6, label=f"mark: {name}", **style)
+        ax_v.plot(h["step"] * scale, h["sold"], linewidth=1.4, label=name, **style)
     format_price_axis(ax_p, "y", "$")
     ax_p.set_title("prices")
     ax_p.legend(fontsize=8, loc="lower left")
-    ax_v.set_ylabel("sold into the book by liquidations (BTC per step)")
+    ax_v.set_ylabel(f"sold into the book by liquidations (BTC {per})")
     ax_v.set_title("liquidation selling")
     ax_v.legend(fontsize=8, loc="upper right")
     return fig

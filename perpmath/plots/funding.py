@@ -11,7 +11,13 @@ from numpy.typing import ArrayLike
 
 from perpmath import _validate as v
 from perpmath.funding import funding_rate, funding_settlements, funding_share_of_margin
-from perpmath.plots.style import PALETTE, format_price_axis, mark_levels, new_figure
+from perpmath.plots.style import (
+    PALETTE,
+    format_price_axis,
+    leverage_style,
+    mark_levels,
+    new_figure,
+)
 
 __all__ = [
     "plot_funding_clamp",
@@ -45,7 +51,7 @@ def plot_funding_clamp(
         if premiums is None
         else np.atleast_1d(v.as_float_array("premiums", premiums))
     )
-    fig, ax = new_figure(title, "premium index (8-hour)", "funding rate over 8 hours")
+    fig, ax = new_figure(title, "premium index over 8 hours (%)", "funding rate over 8 hours (%)")
     colours = [PALETTE[k] for k in ("blue", "orange", "green", "vermillion")]
     styles = ["-", "--", ":", "-."]
     for k, name in enumerate(conventions):
@@ -92,11 +98,18 @@ def plot_funding_cost(
     fig, ax = new_figure(
         title or f"Funding at {rate:.4%} every {interval_hours:g} h, as a share of margin",
         "holding period (days)",
-        "cumulative funding / initial margin",
+        "cumulative funding (% of the initial margin)",
     )
     for lev in levs:
         share = np.asarray(funding_share_of_margin(rate, lev, k))
-        ax.step(hours / 24.0, share, where="post", linewidth=1.6, label=f"{lev:g}x")
+        ax.step(
+            hours / 24.0,
+            share,
+            where="post",
+            linewidth=1.6,
+            label=f"{lev:g}x",
+            **leverage_style(lev),
+        )
     ax.axhline(0.0, color=PALETTE["black"], linewidth=0.6)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.legend(title="leverage", fontsize=8, loc="best")
@@ -173,7 +186,7 @@ def plot_funding_history(
     if r.size != len(t) or r.size == 0:
         raise ValueError(f"rates must hold one rate per settlement time ({len(t)}), got {r.size}")
     x = t.tz_localize(None).to_numpy()
-    fig, ax = new_figure(title, "settlement time (UTC)", "funding rate per settlement")
+    fig, ax = new_figure(title, "settlement time (UTC)", "funding rate per settlement (%)")
     gaps = np.diff(x).astype("timedelta64[s]").astype(float) / 86_400.0
     width = 0.6 * (float(np.min(gaps)) if gaps.size else 1.0 / 3.0)
     pays = np.where(r >= 0, PALETTE["vermillion"], PALETTE["blue"])

@@ -17,7 +17,13 @@ from perpmath.liquidation import (
     distance_to_liquidation,
     liquidation_price,
 )
-from perpmath.plots.style import PALETTE, format_price_axis, mark_levels, new_figure
+from perpmath.plots.style import (
+    PALETTE,
+    format_price_axis,
+    leverage_style,
+    mark_levels,
+    new_figure,
+)
 from perpmath.tiers import TierTable
 
 __all__ = [
@@ -55,11 +61,11 @@ def plot_roe_vs_price_move(
     e = float(v.positive("entry_price", entry_price))
     moves = np.linspace(-m, m, 401)
     prices = e * (1 + moves)
-    fig, ax = new_figure(title, "price move from entry", "ROE (return on the margin)")
+    fig, ax = new_figure(title, "price move from entry (%)", "ROE (return on the margin, %)")
     for L in lev:
         r = roe("long", 1.0, e, prices, L, basis="entry")
         r = np.where(r < -1, np.nan, r)
-        ax.plot(moves, r, label=f"{L:g}x")
+        ax.plot(moves, r, label=f"{L:g}x", **leverage_style(L))
     ax.axhline(-1.0, **_BANKRUPT)
     ax.axhline(0.0, color=PALETTE["grey"], linewidth=0.8)
     ax.axvline(0.0, color=PALETTE["grey"], linewidth=0.8)
@@ -86,7 +92,7 @@ def plot_loss_asymmetry(
         raise ValueError("max_loss must be greater than 0, got 0")
     loss = np.linspace(0.0, m, 181)
     needed = price_return(1.0 - loss, 1.0)
-    fig, ax = new_figure(title, "loss of equity", "gain needed to recover")
+    fig, ax = new_figure(title, "loss of equity (%)", "gain needed to recover (%)")
     ax.plot(loss, needed, color=PALETTE["vermillion"], linewidth=2, label="gain needed")
     ax.plot(loss, loss, color=PALETTE["grey"], linestyle="--", label="same size as the loss")
     for point in (0.1, 0.25, 0.5, 0.75):
@@ -150,7 +156,7 @@ def plot_liquidation_distance(
     ax.set_title(f"{side}, {mg:,.0f} USDT of margin at each leverage", fontsize=10)
     ax.legend(fontsize=8)
     ax_gap.plot(lev, 1 - liq / bank, color=PALETTE["orange"], linewidth=2)
-    ax_gap.set_ylabel("room lost to maintenance margin")
+    ax_gap.set_ylabel("room lost to maintenance margin\n(% of the room to bankruptcy)")
     ax_gap.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax_gap.set_ylim(bottom=0)
     ax_gap.set_title("how much earlier liquidation comes", fontsize=10)
@@ -193,7 +199,7 @@ def plot_position_roe(
     fig, ax = new_figure(
         title or f"{side} {lev:g}x with {mg:,.0f} USDT of margin",
         "BTC price (USDT)",
-        "ROE (PnL / initial margin)",
+        "ROE (PnL / initial margin, %)",
     )
     alive = prices >= lp if v.side_sign(side) > 0 else prices <= lp
     ax.plot(prices[alive], r[alive], color=PALETTE["black"], linewidth=1.6, label="ROE")

@@ -176,7 +176,7 @@ def plot_stepwise_trace(trace: pd.DataFrame, *, title: str | None = None) -> Fig
     format_price_axis(ax_n, "y", "")
     ax_n.set_title("notional left (green: margin recovered)", fontsize=10)
     ax_n.set_xticks(steps)
-    ax_m.set_ylabel("USDT")
+    ax_m.set_ylabel("margin balance and requirement (USDT)")
     ax_m.plot(
         steps,
         trace["margin_balance"],

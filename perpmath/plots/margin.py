@@ -142,7 +142,7 @@ def plot_margin_ratios(
     pv = qty * prices
     keep = mb > 0
     prices, mb, mm, pv = prices[keep], mb[keep], mm[keep], pv[keep]
-    fig, axes = new_figure(title, "mark price (USDT)", "ratio", figsize=(12.0, 4.0), ncols=3)
+    fig, axes = new_figure(title, "mark price (USDT)", "ratio (%)", figsize=(12.0, 4.0), ncols=3)
     colours = (PALETTE["blue"], PALETTE["purple"], PALETTE["green"])
     for ax, (name, d), colour in zip(axes, MARGIN_RATIO_DEFINITIONS.items(), colours, strict=False):
         r = np.asarray(margin_ratio(mb, mm, pv, name))
@@ -176,7 +176,7 @@ def plot_isolated_vs_cross(
     marks: Mapping[str, ArrayLike],
     *,
     x: ArrayLike | None = None,
-    xlabel: str = "step of the mark path",
+    xlabel: str = "step of the mark path (steps in order, not a time)",
     title: str = "The same two positions, isolated and cross",
 ) -> Figure:
     """Prices (left, relative to entry) and account equity (right) along a mark path.
@@ -185,7 +185,8 @@ def plot_isolated_vs_cross(
     modes; their equity comes from ``account_equity_path``. Crosses mark
     the step at which a position is liquidated in each account. ``x`` (one
     value per step, e.g. the price change of the falling coin, drawn as a
-    percentage) replaces the step number on the horizontal axes.
+    percentage) replaces the step number on the horizontal axes; ``xlabel``
+    then says what it is, with its unit.
     """
     iso = account_equity_path(isolated, marks)
     crs = account_equity_path(cross, marks)
@@ -194,7 +195,7 @@ def plot_isolated_vs_cross(
     if xs.shape != steps.shape:
         raise ValueError(f"x must give one value per step ({steps.size}), got shape {xs.shape}")
     fig, (ax_p, ax_e) = new_figure(
-        title, xlabel, "mark / entry price", figsize=(11.0, 4.3), ncols=2
+        title, xlabel, "mark / entry price (%)", figsize=(11.0, 4.3), ncols=2
     )
     for pos, colour in zip(isolated.positions, CYCLE, strict=False):
         path = np.asarray(marks[pos.symbol], dtype=float)
@@ -283,7 +284,7 @@ def plot_liquidation_price_changes(
     ax_r.plot(
         cut, released, color=PALETTE["sky"], linewidth=2, linestyle="--", label="margin released"
     )
-    ax_r.set_xlabel("share of the position closed at the entry price")
+    ax_r.set_xlabel("share of the position closed at the entry price (%)")
     ax_r.xaxis.set_major_formatter(PercentFormatter(1.0))
     for ax in (ax_a, ax_r):
         mark_levels(ax, entry=e)

@@ -182,11 +182,12 @@ def plot_delayed_fill(
     bankruptcy: float,
     entry: float | None = None,
     title: str = "The engine acts late: the market keeps falling",
-    xlabel: str = "step",
+    xlabel: str = "step of the path (steps in order, not a time)",
 ) -> Figure:
     """A price path with the step where the mark crossed the liquidation price
     and the later step where the engine met the market. ``xlabel`` names what
-    a step is (a scripted path's mark updates, say)."""
+    a step is: a time with its unit when the path has a clock, else say that
+    a step is not a time (a scripted path's mark updates, say)."""
     p = np.atleast_1d(v.positive("path", path))
     if p.ndim != 1:
         raise ValueError(f"path must be one-dimensional, got shape {p.shape}")

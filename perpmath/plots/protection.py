@@ -85,7 +85,7 @@ def plot_loss_waterfall(
     frame = _waterfall_frame(result).set_index("item")["amount"]
     total = float(paid.sum())
     labels = ["loss to cover", *paid.index]
-    fig, ax = new_figure(title, "", "USDT", figsize=(9.0, 4.5))
+    fig, ax = new_figure(title, "", "amount of the loss (USDT)", figsize=(9.0, 4.5))
     ax.bar(0, total, color=PALETTE["grey"], width=0.6)
     top = total
     for i, (label, colour) in enumerate(PAYERS.values(), start=1):
@@ -140,12 +140,15 @@ def plot_regime_comparison(
 
 
 def _time_axis(step_minutes: float | None) -> tuple[str, float]:
-    """The label of the time axis and the minutes per step (1 when steps have no length)."""
+    """The label of the time axis and the minutes per step (1 when steps have no length).
+
+    With ``step_minutes`` the label gives the unit and the step the run
+    assumed; without, it says that a step is not a time.
+    """
     if step_minutes is None:
-        return "step", 1.0
-    return "time (minutes)", float(
-        v.scalar("step_minutes", v.positive("step_minutes", step_minutes))
-    )
+        return "simulation step (steps in order, not a time)", 1.0
+    m = float(v.scalar("step_minutes", v.positive("step_minutes", step_minutes)))
+    return f"time (minutes, simulated {m:g}-minute steps)", m
 
 
 def _as_results(results: SimulationResult | Mapping[str, SimulationResult]) -> dict:

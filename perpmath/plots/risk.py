@@ -12,6 +12,7 @@ from perpmath import _validate as v
 from perpmath.plots.style import (
     PALETTE,
     format_price_axis,
+    leverage_style,
     mark_levels,
     new_figure,
     price_formatter,
@@ -44,12 +45,13 @@ def plot_stop_in_gap(
     ``result`` comes from :func:`perpmath.risk.simulate_exit` on the same
     ``prices``. The gap between the stop line and the fill marker is the
     slippage the stop could not prevent. ``times`` (one per price) are in
-    ``time_unit`` (default "days" with times, else the axis counts "steps").
+    ``time_unit`` (default "days" with times, else the axis counts steps and
+    says that a step is not a time).
     """
     p = np.atleast_2d(v.positive("prices", prices))[path]
     t = np.arange(p.size) if times is None else np.asarray(times, dtype=float)
     unit = time_unit or ("days" if times is not None else None)
-    xlabel = f"time ({unit})" if unit else "step"
+    xlabel = f"time ({unit})" if unit else "step of the path (steps in order, not a time)"
     fig, ax = new_figure(title, xlabel, "mark price (USDT)")
     ax.plot(t, p, color=PALETTE["black"], linewidth=1.3, marker=".", markersize=3, label="mark")
     mark_levels(ax, entry=entry, stop=stop, liquidation=liquidation)
@@ -109,13 +111,28 @@ def plot_paths_to_liquidation(
     return fig
 
 
+def _leverage_style_of(column: object) -> dict[str, object]:
+    """The course's style for a column named like ``"10x"`` (the cycle's next color otherwise)."""
+    text = str(column)
+    try:
+        return leverage_style(float(text[:-1])) if text.endswith("x") else {}
+    except ValueError:
+        return {}
+
+
 def plot_survival(curve: pd.DataFrame, *, title: str = "Share of positions still open") -> Figure:
-    """Survival curves from :func:`perpmath.montecarlo.survival_curve` (one line per column)."""
+    """Survival curves from :func:`perpmath.montecarlo.survival_curve` (one line per column).
+
+    Each leverage keeps its color (``leverage_style``) here and in the explorer.
+    """
     if curve.empty:
         raise ValueError("curve must have at least one column and one row")
-    fig, ax = new_figure(title, "time held (days)", "not yet liquidated")
+    fig, ax = new_figure(title, "time held (days)", "not yet liquidated (% of simulated paths)")
     for col in curve.columns:
-        ax.plot(curve.index.to_numpy(), curve[col].to_numpy(), linewidth=1.8, label=str(col))
+        style = _leverage_style_of(col)
+        ax.plot(
+            curve.index.to_numpy(), curve[col].to_numpy(), linewidth=1.8, label=str(col), **style
+        )
     ax.set_ylim(-0.02, 1.02)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.legend(title="leverage", fontsize=8, loc="best")
@@ -135,7 +152,7 @@ def plot_liquidation_probability(
     adds the continuous-monitoring closed form as dashed lines.
     """
     levs = np.array([float(str(x).rstrip("x")) for x in grid.index])
-    fig, ax = new_figure(title, "leverage (x)", "probability of liquidation")
+    fig, ax = new_figure(title, "leverage (x)", "probability of liquidation (%)")
     for k, col in enumerate(grid.columns):
         line = ax.plot(levs, grid[col].to_numpy(), marker="o", linewidth=1.8, label=f"{col} vol")
         if closed_form is not None:
@@ -165,7 +182,8 @@ def plot_leveraged_token(
     """Index (as a multiple of its start) and the NAV of each leveraged token on one path."""
     p = np.asarray(v.positive("prices", prices), dtype=float).ravel()
     t = np.arange(p.size) if times is None else np.asarray(times, dtype=float)
-    fig, ax = new_figure(title, "day" if times is None else "time (days)", "value / start value")
+    xlabel = "time (days: one price and one rebalance a day)" if times is None else "time (days)"
+    fig, ax = new_figure(title, xlabel, "value (multiple of the start value)")
     ax.plot(t, p / p[0], color=PALETTE["black"], linewidth=2.2, label="index (1x, held)")
     for name, nav in navs.items():
         ax.plot(t, np.asarray(nav, dtype=float).ravel(), linewidth=1.5, label=name)

@@ -17,11 +17,10 @@ from perpmath.plots.style import (
     mark_levels,
     new_figure,
     price_formatter,
+    trader_style,
 )
 
 __all__ = ["plot_linear_vs_inverse", "plot_spot_vs_perpetual"]
-
-_SERIES_COLOURS = [PALETTE[k] for k in ("orange", "green", "vermillion", "purple", "sky", "black")]
 
 
 def plot_spot_vs_perpetual(
@@ -36,7 +35,10 @@ def plot_spot_vs_perpetual(
     The entry price is drawn with ``mark_levels``; ``liquidation_prices``
     (column name -> price) adds each perpetual's liquidation price to the
     price panel, dashed like every liquidation level but in the color of
-    that position's equity line, so two positions' levels cannot be confused.
+    that position's equity line, and named at its right end, so two
+    positions' levels cannot be confused. Each trader keeps its color and
+    line style (``trader_style``: the leverage's color, a long solid, a
+    short dashed) here, in section 00's figure and in the explorer.
     A cross marks the step at which a position is liquidated (taken from
     ``frame.attrs["liquidated_at"]``). The time axis is in hours,
     ``hours_per_step`` per row of the frame.
@@ -55,13 +57,26 @@ def plot_spot_vs_perpetual(
     mark_levels(ax_p, entry=float(frame["price"].iloc[0]))
     fmt = price_formatter("$")
     perps = [c for c in frame.columns if c not in ("price", "spot")]
-    colour_of = dict(zip(perps, _SERIES_COLOURS * 3, strict=False))
+    style_of = {col: trader_style(col) for col in perps}
     for col, price in (liquidation_prices or {}).items():
-        if col not in colour_of:
+        if col not in style_of:
             raise ValueError(f"liquidation_prices names {col!r}, not a column of the frame {perps}")
-        style = dict(LEVEL_STYLES["liquidation"], color=colour_of[col])
+        style = dict(LEVEL_STYLES["liquidation"], color=style_of[col]["color"])
         style.pop("label")
         ax_p.axhline(float(price), label=f"liquidation {col}: {fmt(float(price))}", **style)
+        ax_p.annotate(
+            col,
+            (1.0, float(price)),
+            xycoords=("axes fraction", "data"),
+            xytext=(-4, 3),
+            textcoords="offset points",
+            ha="right",
+            va="bottom",
+            fontsize=8,
+            color=style_of[col]["color"],
+            annotation_clip=True,  # not drawn when an explorer's fixed axes leave it out
+            in_layout=False,
+        )
     format_price_axis(ax_p, "y", "$")
     ax_p.set_title("price")
     ax_p.legend(fontsize=8, loc="lower left")
@@ -70,12 +85,12 @@ def plot_spot_vs_perpetual(
     ax_e.plot(steps, frame["spot"], color=PALETTE["blue"], linewidth=4.0, alpha=0.45, label="spot")
     dead = frame.attrs.get("liquidated_at", {})
     for col in perps:
-        colour = colour_of[col]
-        ax_e.plot(steps, frame[col], color=colour, linewidth=1.4, label=f"perpetual {col}")
+        style = style_of[col]
+        ax_e.plot(steps, frame[col], linewidth=1.4, label=f"perpetual {col}", **style)
         at = dead.get(col)
         if at is not None:
             x = steps[frame.index.get_loc(at)]
-            ax_e.plot([x], [0.0], marker="X", markersize=10, color=colour, linestyle="none")
+            ax_e.plot([x], [0.0], marker="X", markersize=10, color=style["color"], linestyle="none")
     format_price_axis(ax_e, "y", "")
     ax_e.axhline(0.0, color=PALETTE["grey"], linewidth=0.8)
     ax_e.set_title("equity, same capital in each (X = liquidated)")

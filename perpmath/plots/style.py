@@ -11,6 +11,13 @@ liquidation    orange              dashed
 bankruptcy     vermillion          dotted
 mark / other   grey                dash-dot
 =============  ==================  ==========
+
+A series that stands for one leverage takes the same color in every figure
+and explorer (``leverage_style``): the running example's 10x is orange
+everywhere. A trader of sections 00 and 01 (``trader_style``) keeps its
+style in the figures and the explorer: a long the color of its leverage,
+solid; a short vermillion and dashed, whatever its leverage, so a long and a
+short of the same leverage (and their liquidation levels) never look alike.
 """
 
 from __future__ import annotations
@@ -56,6 +63,50 @@ LEVEL_STYLES = {
     "stop": {"color": PALETTE["purple"], "linestyle": "-.", "linewidth": 1.4, "label": "stop"},
     "other": {"color": PALETTE["grey"], "linestyle": "-.", "linewidth": 1.2, "label": None},
 }
+
+
+#: Color of each leverage the course draws (10x, the running example, is orange).
+LEVERAGE_COLOURS = {
+    1: PALETTE["sky"],
+    2: PALETTE["blue"],
+    5: PALETTE["green"],
+    10: PALETTE["orange"],
+    20: PALETTE["purple"],
+    25: PALETTE["purple"],
+    50: PALETTE["black"],
+    100: PALETTE["vermillion"],
+}
+
+
+def leverage_style(leverage: float) -> dict[str, object]:
+    """Color and line style of the series for one leverage, the same in every figure.
+
+    A leverage of ``LEVERAGE_COLOURS`` is solid in its color; one in between
+    (an explorer's slider at 7x) takes the color of the listed leverage below
+    it, dashed, so it never looks like a listed one.
+    """
+    lev = float(leverage)
+    if not lev > 0:
+        raise ValueError(f"leverage must be greater than 0, got {leverage!r}")
+    listed = sorted(LEVERAGE_COLOURS)
+    below = max([k for k in listed if k <= lev], default=listed[0])
+    return {"color": LEVERAGE_COLOURS[below], "linestyle": "-" if lev == below else "--"}
+
+
+def trader_style(name: str) -> dict[str, object]:
+    """Color and line style of a trader named like ``"long 10x"`` (``spot_vs_perpetual``'s columns).
+
+    A long takes its leverage's style (``leverage_style``); a short is
+    vermillion and dashed at any leverage, so that it differs from the long
+    of the same leverage in the same figure.
+    """
+    parts = str(name).split()
+    if len(parts) != 2 or parts[0] not in ("long", "short") or not parts[1].endswith("x"):
+        raise ValueError(f"name must read like 'long 10x' or 'short 5x', got {name!r}")
+    style = leverage_style(float(parts[1][:-1]))
+    if parts[0] == "short":
+        return {"color": PALETTE["vermillion"], "linestyle": "--"}
+    return style
 
 
 CJK_FONT = Path(__file__).with_name("fonts") / "NotoSansCJKsc-course.otf"

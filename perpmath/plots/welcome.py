@@ -8,7 +8,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from perpmath import _validate as v
-from perpmath.plots.style import PALETTE, format_price_axis, mark_levels, new_figure
+from perpmath.plots.style import (
+    PALETTE,
+    format_price_axis,
+    mark_levels,
+    new_figure,
+    trader_style,
+)
 
 __all__ = ["plot_life_of_a_trade"]
 
@@ -70,14 +76,9 @@ def plot_life_of_a_trade(
         alpha=0.45,
         label=f"the same {capital:,.0f} USDT held as spot bitcoin",
     )
-    ax_e.plot(
-        t[: k + 1],
-        equity[: k + 1],
-        color=PALETTE["orange"],
-        linewidth=1.8,
-        label=f"perpetual {column}",
-    )
-    ax_e.plot(t[k:], equity[k:], color=PALETTE["orange"], linewidth=1.8, linestyle=":")
+    style = trader_style(column)  # the trader's color and line style in section 01 too
+    ax_e.plot(t[: k + 1], equity[: k + 1], linewidth=1.8, label=f"perpetual {column}", **style)
+    ax_e.plot(t[k:], equity[k:], color=style["color"], linewidth=1.8, linestyle=":")
     ax_e.axhline(0.0, color=PALETTE["grey"], linewidth=0.8)
     format_price_axis(ax_e, "y", "")
     ax_e.legend(fontsize=8, loc="upper right")

@@ -13,6 +13,9 @@ from perpmath.widgets._common import explorer, fixed_axes, named, usdt_amount
 
 __all__ = ["isolated_vs_cross_explorer"]
 
+#: The horizontal axis: how much of the chosen straight-line moves is done (not a time).
+_XLABEL = "share of the chosen price moves done (a path, not a time)"
+
 
 def _accounts(
     wallet: float, btc_leverage: float, btc_entry: float, eth_entry: float, margin: float
@@ -59,7 +62,8 @@ def isolated_vs_cross_explorer(
     ``margin`` USDT, held in one account under isolated and under cross margin.
 
     The sliders set how far each price moves (in a straight line over
-    ``steps`` steps), the BTC leverage and the wallet balance. Both accounts
+    ``steps`` steps, drawn against the share of the move done: a path, not a
+    time), the BTC leverage and the wallet balance. Both accounts
     use the running example's dated Binance BTCUSDT tier table for
     simplicity. A wallet smaller than
     the isolated margins, or a leverage the table refuses, is reported as not
@@ -108,9 +112,16 @@ def isolated_vs_cross_explorer(
             "BTCUSDT": btc_entry * (1 + btc_move / 100 * t),
             "ETHUSDT": eth_entry * (1 + eth_move / 100 * t),
         }
-        fig = plot_isolated_vs_cross(isolated, cross, marks)
-        # Fixed scales: prices within the sliders' +-30%, equity 0 to 2x the wallet.
-        fixed_axes(fig, {0: {"y": (0.68, 1.32)}, 1: {"y": (-0.05 * wallet, 2 * wallet)}})
+        fig = plot_isolated_vs_cross(isolated, cross, marks, x=t, xlabel=_XLABEL)
+        # Fixed scales: the whole move, prices within the sliders' +-30%, equity 0 to
+        # 2x the wallet.
+        fixed_axes(
+            fig,
+            {
+                0: {"x": (0.0, 1.0), "y": (0.68, 1.32)},
+                1: {"x": (0.0, 1.0), "y": (-0.05 * wallet, 2 * wallet)},
+            },
+        )
         lines = []
         for name, account in (("isolated", isolated), ("cross", cross)):
             frame = account_equity_path(account, marks)
