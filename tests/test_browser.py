@@ -489,3 +489,34 @@ def test_dashboard_runs_as_a_voila_app(lab, browser, timings):
         timings["dashboard (Voila)"] = time.monotonic() - started
         context.close()
         lab.shut_down_kernels()
+
+
+@pytest.mark.skipif(
+    not (COURSE / "dashboard.ipynb").exists(), reason="course/dashboard.ipynb not written yet"
+)
+def test_render_with_voila_asks_nothing(lab, browser, timings):
+    """JupyterLab's "Render with Voilà" button on the dashboard, as the instructor guide
+    says to press it: no dialog (trust or other) opens, and the preview renders the
+    explorers beside the notebook."""
+    rel = "course/dashboard.ipynb"
+    started = time.monotonic()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(UI_TIMEOUT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)[:300]))
+    try:
+        _open_notebook(page, lab, rel)
+        page.locator('.jp-NotebookPanel:not(.lm-mod-hidden) [title="Render with Voilà"]').click()
+        preview = 'iframe[src*="voila/render/course/dashboard.ipynb"]'
+        page.wait_for_selector(preview)
+        page.frame_locator(preview).locator(".widget-image").first.wait_for(timeout=180_000)
+        dialogs = page.locator(".jp-Dialog")
+        assert dialogs.count() == 0, f"Render with Voilà asked: {dialogs.first.inner_text()}"
+        assert not errors, f"JupyterLab threw: {errors}"
+    finally:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "dashboard-render-with-voila.png"))
+        timings["dashboard (Render with Voilà)"] = time.monotonic() - started
+        context.close()
+        lab.shut_down_kernels()

@@ -174,6 +174,54 @@ def test_a_wheelhouse_makes_installs_use_no_network(tmp_path: Path, monkeypatch)
     assert "--no-compile" in args
 
 
+def _probe_wheel(folder: Path, version: str) -> None:
+    """A one-module wheel, pm_probe VERSION, written by hand (no build, no download)."""
+    import base64
+    import hashlib
+    import zipfile
+
+    info = f"pm_probe-{version}.dist-info"
+    files = {
+        "pm_probe.py": f"VERSION = {version!r}\n",
+        f"{info}/METADATA": f"Metadata-Version: 2.1\nName: pm-probe\nVersion: {version}\n",
+        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\n"
+        "Tag: py3-none-any\n",
+    }
+    record = []
+    for name, text in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=")
+        record.append(f"{name},sha256={digest.decode()},{len(text.encode())}")
+    files[f"{info}/RECORD"] = "\n".join([*record, f"{info}/RECORD,,"]) + "\n"
+    folder.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(folder / f"pm_probe-{version}-py3-none-any.whl", "w") as wheel:
+        for name, text in files.items():
+            wheel.writestr(name, text)
+
+
+def test_a_wheelhouse_installs_with_the_network_cut(tmp_path: Path, monkeypatch):
+    """run.py's own install steps, for real, from a wheelhouse with pip's network cut
+    (an unreachable proxy, no cache): the pinned wheel it holds installs; a pin it
+    lacks fails at once instead of reaching for the index."""
+    run_py = _run_py()
+    monkeypatch.setattr(run_py, "WHEELHOUSE", tmp_path / "wheelhouse")
+    _probe_wheel(tmp_path / "wheelhouse", "1.0")
+    (tmp_path / "wheelhouse" / "README.txt").write_text("wheels")
+    monkeypatch.setenv("PIP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("PIP_NO_CACHE_DIR", "1")
+    monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+    venv = tmp_path / "venv"
+    run_py.create_venv(venv)
+    run_py._pip_install(["pm-probe==1.0"], compile_=False, venv=venv)
+    found = subprocess.run(
+        [str(run_py._python(venv)), "-c", "import pm_probe; print(pm_probe.VERSION)"],
+        capture_output=True,
+        text=True,
+    )
+    assert found.stdout.strip() == "1.0", found.stderr
+    with pytest.raises(SystemExit):
+        run_py._pip_install(["pm-probe==2.0"], compile_=False, venv=venv)
+
+
 def test_wheelhouse_passes_its_arguments_to_pip_download(tmp_path: Path, monkeypatch):
     """Another platform's wheels go to the same folder: run.py wheelhouse --platform ..."""
     run_py = _run_py()

@@ -24,7 +24,9 @@ server is a process of the user running the hub, with its own home folder
 DIR/homes/NAME holding a copy of course/ made at its first start) and the
 course's welcome notebook as the landing page. ``rehearse`` plays N learners:
 each logs in through the REST API, starts a server, opens a notebook and runs
-it to its first explorer through a real kernel, and reports how long that took.
+it to its first explorer through a real kernel, and reports how long that took;
+it exits with status 1, saying what went wrong, unless every explorer came back
+with its figure and the dashboard rendered under Voila.
 
 The install and config steps use only the standard library (Python 3.10 or
 newer); ``rehearse`` needs tornado, which every hub environment has.
@@ -418,6 +420,28 @@ def summary(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def dashboard_explorers() -> int:
+    """How many explorers course/dashboard.ipynb shows (Voila must render as many)."""
+    nb = json.loads((ROOT / "course" / "dashboard.ipynb").read_text(encoding="utf-8"))
+    return sum(
+        "_explorer(" in "".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"
+    )
+
+
+def failures(results: list[dict]) -> list[str]:
+    """What a rehearsal saw go wrong: an explorer without its widget view or its figure,
+    a dashboard under Voila with fewer widget views than explorers."""
+    found = []
+    for result in results:
+        shown = result["explorer_shows"]
+        if "application/vnd.jupyter.widget-view+json" not in shown or "image/png" not in shown:
+            found.append(f"{result['user']}: the first explorer came back as {shown}")
+        views = result.get("voila_widget_views")
+        if views is not None and views < dashboard_explorers():
+            found.append(f"{result['user']}: Voila rendered {views} widget views of the dashboard")
+    return found
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -450,6 +474,10 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit("rehearse needs the hub's WORKSHOP_HUB_TOKEN (or --token)")
         results = rehearse(args.url, args.token, args.users, args.notebook)
         print(summary(results))
+        wrong = failures(results)
+        if wrong:
+            raise SystemExit("the rehearsal failed:\n" + "\n".join(wrong))
+        print("every learner saw the first explorer with its figure; Voila drew the dashboard")
 
 
 if __name__ == "__main__":
