@@ -497,8 +497,11 @@ def test_dashboard_runs_as_a_voila_app(lab, browser, timings):
 def test_render_with_voila_asks_nothing(lab, browser, timings):
     """JupyterLab's "Render with Voilà" button on the dashboard, as the instructor guide
     says to press it: no dialog (trust or other) opens, and the preview renders the
-    explorers beside the notebook."""
+    explorers beside the notebook. It is pressed in a copy ``run.py lab`` (and Binder's
+    postBuild) has trusted: the trust comes from them, not from a signature another
+    test or an earlier run left for the same content."""
     rel = "course/dashboard.ipynb"
+    _trust(lab.root / rel)
     started = time.monotonic()
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(UI_TIMEOUT_MS)
@@ -558,6 +561,12 @@ BEFORE_RUN = """
 """
 
 
+def _trust(path: Path) -> None:
+    """Sign a served notebook as ``run.py lab`` signs the learner's copies (jupyter trust)."""
+    jupyter = Path(sys.executable).parent / "jupyter"
+    subprocess.run([str(jupyter), "trust", str(path)], check=True, capture_output=True)
+
+
 def _served_copy(lab: Lab, name: str, trusted: bool) -> str:
     """A copy of course/NAME beside it, signed (trusted) or not: a learner's copy either way."""
     source = lab.root / "course" / name
@@ -567,8 +576,7 @@ def _served_copy(lab: Lab, name: str, trusted: bool) -> str:
     target = source.with_name(f"{kind}-{name}")
     target.write_text(json.dumps(nb, indent=1), encoding="utf-8")
     if trusted:
-        jupyter = Path(sys.executable).parent / "jupyter"
-        subprocess.run([str(jupyter), "trust", str(target)], check=True, capture_output=True)
+        _trust(target)
     return f"course/{target.name}"
 
 
