@@ -121,12 +121,12 @@ def _leverage_4a() -> int:
     "position survives, with little to spare.",
     quotes=lambda: {
         "maintenance margin after the fall (USDT)": float(
-            RUNNING_EXAMPLE.tiers.maintenance_margin(1_000 * 18 / 96_000 * 96_000 * 0.95)
+            RUNNING_EXAMPLE.tiers.maintenance_margin(1_000 * _leverage_4a() * 0.95)
         ),
     },
 )
 def _leverage_4b() -> float:
-    quantity = 1_000 * 18 / 96_000
+    quantity = 1_000 * _leverage_4a() / 96_000
     return 1_000 + unrealized_pnl("long", quantity, 96_000, 96_000 * 0.95)
 
 
