@@ -368,9 +368,14 @@ def test(extra: list[str]) -> None:
 
 
 def execute(notebooks: list[str]) -> None:
-    """Re-execute notebooks in place (maintainers: after changing perpmath or the pins)."""
+    """Re-execute notebooks in place (maintainers: after changing perpmath or the pins).
+
+    Each explorer is then stored in its before-run form (``scripts/static_explorers.py``):
+    its line and first figure, and a widget view JupyterLab hides until the cell runs.
+    """
     targets = notebooks or sorted(
-        str(p.relative_to(ROOT)) for p in ROOT.glob("course/[0-9]*.ipynb")
+        str(p.relative_to(ROOT))
+        for p in [*ROOT.glob("course/[0-9]*.ipynb"), ROOT / "course" / "dashboard.ipynb"]
     )
     _say(f"executing {len(targets)} notebook(s) in place")
     _run(
@@ -386,6 +391,7 @@ def execute(notebooks: list[str]) -> None:
         *targets,
         env={**os.environ, "PYTHONHASHSEED": "0"},
     )
+    _run(PYTHON, ROOT / "scripts" / "static_explorers.py", *targets)
 
 
 def site(extra: list[str]) -> None:

@@ -497,8 +497,11 @@ def test_dashboard_runs_as_a_voila_app(lab, browser, timings):
 def test_render_with_voila_asks_nothing(lab, browser, timings):
     """JupyterLab's "Render with Voilà" button on the dashboard, as the instructor guide
     says to press it: no dialog (trust or other) opens, and the preview renders the
-    explorers beside the notebook."""
+    explorers beside the notebook. It is pressed in a copy ``run.py lab`` (and Binder's
+    postBuild) has trusted: the trust comes from them, not from a signature another
+    test or an earlier run left for the same content."""
     rel = "course/dashboard.ipynb"
+    _trust(lab.root / rel)
     started = time.monotonic()
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(UI_TIMEOUT_MS)
@@ -518,5 +521,128 @@ def test_render_with_voila_asks_nothing(lab, browser, timings):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "dashboard-render-with-voila.png"))
         timings["dashboard (Render with Voilà)"] = time.monotonic() - started
+        context.close()
+        lab.shut_down_kernels()
+
+
+# What an explorer cell shows in JupyterLab before anything runs. The broken-link
+# mark ipywidgets draws on a view whose kernel is not connected is the ::before of
+# .jupyter-widgets-disconnected; a view of a model it cannot find says "Error
+# displaying widget"; one still waiting says "Loading widget...".
+BEFORE_RUN = """
+(path) => {
+  const panel = window.pmPanel(path);
+  const shown = (n) => n.getClientRects().length > 0 && getComputedStyle(n).visibility !== 'hidden';
+  const text = panel.content.node.innerText;
+  const cells = panel.content.widgets;
+  const explorers = [];
+  cells.forEach((cell, i) => {
+    if (cell.model.type !== 'code' ||
+        !cell.model.sharedModel.getSource().includes('_explorer(')) return;
+    cell.node.setAttribute('data-pm-index', String(i));
+    const area = cell.node.querySelector('.jp-OutputArea');
+    const figures = Array.from(area.querySelectorAll('.jp-RenderedImage img'))
+      .filter((img) => shown(img) && img.complete && img.naturalWidth > 200);
+    explorers.push({index: i, line: area.innerText.includes('run this notebook to explore'),
+                    figures: figures.length,
+                    views: Array.from(area.querySelectorAll('.widget-vbox')).filter(shown).length,
+                    outputs: cell.model.outputs.toJSON()
+                      .map((o) => Object.keys(o.data || {}).sort().join('+'))});
+  });
+  return {
+    trusted: cells.filter((c) => c.model.type === 'code').every((c) => c.model.trusted),
+    broken: Array.from(panel.content.node.querySelectorAll('.jupyter-widgets-disconnected'))
+      .filter(shown).length,
+    errors: (text.match(/Error displaying widget[^\\n]*/g) || []),
+    loading: (text.match(/Loading widget/g) || []).length,
+    explorers,
+  };
+}
+"""
+
+
+def _trust(path: Path) -> None:
+    """Sign a served notebook as ``run.py lab`` signs the learner's copies (jupyter trust)."""
+    jupyter = Path(sys.executable).parent / "jupyter"
+    subprocess.run([str(jupyter), "trust", str(path)], check=True, capture_output=True)
+
+
+def _served_copy(lab: Lab, name: str, trusted: bool) -> str:
+    """A copy of course/NAME beside it, signed (trusted) or not: a learner's copy either way."""
+    source = lab.root / "course" / name
+    nb = json.loads(source.read_text(encoding="utf-8"))
+    kind = "trusted" if trusted else "untrusted"
+    nb["metadata"]["perpmath_test"] = f"{kind} copy"  # its own digest: no shared signature
+    target = source.with_name(f"{kind}-{name}")
+    target.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+    if trusted:
+        _trust(target)
+    return f"course/{target.name}"
+
+
+@pytest.mark.parametrize("trusted", [True, False], ids=["trusted", "untrusted"])
+@pytest.mark.parametrize("name", ["02_leverage.ipynb", "dashboard.ipynb"])
+def test_explorers_read_before_a_kernel_runs_without_a_broken_widget(
+    lab, browser, timings, name: str, trusted: bool
+):
+    """Opened with stored outputs and nothing run: each explorer shows its saved figure
+    and the line saying to run the notebook, and no broken-link mark, "Error displaying
+    widget" or "Loading widget..." (scripts/static_explorers.py). Run, the live explorer
+    replaces them: the stale figure does not stay beside it."""
+    if not (COURSE / name).exists():
+        pytest.skip(f"course/{name} not written yet")
+    rel = _served_copy(lab, name, trusted)
+    started = time.monotonic()
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(UI_TIMEOUT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)[:300]))
+    shot = ARTIFACTS / f"before-run-{Path(rel).stem}.png"
+    try:
+        _open_notebook(page, lab, rel)
+        page.wait_for_timeout(3000)  # the widget manager restores once the kernel is ready
+        seen = page.evaluate(BEFORE_RUN, rel)
+        assert seen["trusted"] is trusted, f"{rel}: trusted is {seen['trusted']}"
+        assert seen["explorers"], f"{rel}: no explorer cell"
+        page.locator(
+            f'[data-pm-index="{seen["explorers"][0]["index"]}"]'
+        ).scroll_into_view_if_needed()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shot))
+        assert not seen["errors"], f"{rel} shows {seen['errors']}"
+        assert seen["broken"] == 0, f"{rel} shows {seen['broken']} broken-widget marks"
+        assert seen["loading"] == 0, f"{rel} still says 'Loading widget...'"
+        for explorer in seen["explorers"]:
+            where = f"{rel}, explorer in cell {explorer['index']}"
+            assert explorer["line"], f"{where}: no line saying to run the notebook"
+            assert explorer["figures"] == 1, f"{where}: {explorer['figures']} saved figures shown"
+            assert explorer["views"] == 0, f"{where}: a frozen widget view is shown"
+        assert not errors, f"JupyterLab threw: {errors}"
+        if not trusted or name != "02_leverage.ipynb":
+            return
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        index = seen["explorers"][0]["index"]
+        _wait(
+            page,
+            """([path, i]) => window.pmPanel(path).content.widgets[i].node
+                 .querySelectorAll('.jp-OutputArea .widget-vbox .widget-image').length > 0""",
+            [rel, index],
+            RUN_TIMEOUT_S,
+            f"{rel}: the live explorer",
+        )
+        _wait(page, STATE_IDLE, rel, 120, f"{rel}: the kernel to finish")
+        live = page.evaluate(BEFORE_RUN, rel)["explorers"][0]
+        assert live["views"] >= 1 and live["figures"] == 0 and not live["line"], live
+        assert live["outputs"] == [
+            "application/vnd.jupyter.widget-view+json+image/png+text/plain"
+        ], f"{rel}: after running, the explorer cell holds {live['outputs']}"
+        page.locator(f'[data-pm-index="{index}"]').scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"after-run-{Path(rel).stem}.png"))
+    finally:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        if not shot.exists():
+            page.screenshot(path=str(shot))
+        timings[f"before run: {Path(rel).name}"] = time.monotonic() - started
         context.close()
         lab.shut_down_kernels()

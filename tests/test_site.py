@@ -43,10 +43,12 @@ def _stored(path: Path) -> dict:
 
 
 def _figures(nb: dict) -> int:
-    """Figures stored as images; an explorer's PNG travels in its widget state instead."""
+    """Figures stored as images; an explorer's PNG travels in its widget state instead
+    (stored, it is an image marked as the explorer's before-run figure)."""
     return sum(
         "image/png" in out.get("data", {})
         and "application/vnd.jupyter.widget-view+json" not in out.get("data", {})
+        and out.get("metadata", {}).get("perpmath") != "explorer before run"
         for cell in nb["cells"]
         if cell["cell_type"] == "code"
         for out in cell.get("outputs", [])

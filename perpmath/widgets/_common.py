@@ -31,6 +31,9 @@ a real browser.
 Before a kernel runs, an explorer's stored output still reads well: its
 ``text/plain`` is one line saying to run the notebook, and it carries the
 first figure as ``image/png`` for viewers without widgets (GitHub, nbviewer).
+``run.py execute`` stores that line and figure as outputs of their own beside
+a widget view JupyterLab hides (``scripts/static_explorers.py``), so Lab
+shows them, not frozen controls with a broken-link mark, until the cell runs.
 """
 
 from __future__ import annotations
