@@ -15,7 +15,7 @@ found" instead.
 
 So the stored form splits that output in three, in this order:
 
-1. the line, ``text/plain`` only ("...: run this notebook to explore ...");
+1. the line, ``text/plain`` only ("... — run this notebook to explore ...");
 2. the first figure, ``image/png`` only;
 3. the widget view with an empty ``model_id``, which ``jupyterlab-manager``'s
    renderer hides without looking for a model, so nothing broken is drawn.

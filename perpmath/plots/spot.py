@@ -28,7 +28,7 @@ def plot_spot_vs_perpetual(
     *,
     liquidation_prices: dict[str, float] | None = None,
     hours_per_step: float = 1.0,
-    title: str = "One price path, seen by spot and by perpetuals",
+    title: str = "One simulated price path, seen by spot and by perpetuals",
 ) -> Figure:
     """Price path (left) and equity of each holding (right) from ``spot_vs_perpetual``.
 
@@ -41,7 +41,9 @@ def plot_spot_vs_perpetual(
     short dashed) here, in section 00's figure and in the explorer.
     A cross marks the step at which a position is liquidated (taken from
     ``frame.attrs["liquidated_at"]``). The time axis is in hours,
-    ``hours_per_step`` per row of the frame.
+    ``hours_per_step`` per row of the frame. The default title says the path
+    is simulated (the course draws ``scripted_path``); give a real path a
+    title that names its venue, instrument and bar.
     """
     if not isinstance(frame, pd.DataFrame) or not {"price", "spot"} <= set(frame.columns):
         raise ValueError(

@@ -237,7 +237,7 @@ class Explorer(w.VBox):
     def _repr_mimebundle_(self, **kwargs) -> dict:
         """The widget view, plus a one-line text and the first figure for static viewers."""
         bundle = super()._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = f"{self.title}: {_FROZEN_NOTE}."
+        bundle["text/plain"] = f"{self.title} \N{EM DASH} {_FROZEN_NOTE}."
         if self._first_png:
             bundle["image/png"] = base64.b64encode(self._first_png).decode("ascii")
         return bundle

@@ -75,4 +75,4 @@ def spot_vs_perpetual_explorer(
             )
         return fig, text
 
-    return explorer(controls, render, title="Spot vs perpetual on one price path")
+    return explorer(controls, render, title="Spot vs perpetual on one simulated price path")
