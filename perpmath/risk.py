@@ -303,17 +303,18 @@ def simulate_exit(
     order once the stop price is reached).
 
     ``stop_limit`` makes the stop a stop-limit order: once the stop is
-    reached it places a limit order at ``stop_limit`` (a long's sell limit at
-    or below the stop, a short's buy limit at or above it; Binance FAQ "What
-    Is a Stop Order": the stop price triggers a limit order placed at the
-    limit price; Bybit, "Order Types": a triggered conditional limit order
-    rests in the book). It fills at the first step, the trigger step
-    included, whose price is at or better than the limit, and at the limit
-    price (a marketable limit could fill better; the model does not credit
-    it). In a gap past the limit it rests unfilled and the position stays
-    open: it can recover, or be liquidated. Reason "stop_limit". Neither
-    venue page says how long the triggered order rests; here it rests to the
-    end of the path (good till cancelled).
+    reached it places a limit order at ``stop_limit``, a long's sell limit
+    at or below the stop, a short's buy limit at or above it (Binance FAQ
+    "What Is a Stop Order", binance.com/en/support/faq/360036351051: the
+    stop price triggers a limit order at the limit price; Bybit Help Center,
+    help.bybit.com article 360039749173: a triggered conditional limit order
+    waits in the order book). It fills at the first step, the trigger step
+    included, whose price is at or better than the limit, at the limit price
+    (a marketable limit could fill better; the model does not credit it). In
+    a gap past the limit it rests unfilled and the position stays open: it
+    can recover, or be liquidated. Reason "stop_limit". Neither page says
+    how long the triggered order rests; here it rests to the end of the path
+    (good till canceled).
 
     ``liquidation`` is the liquidation price: if the mark reaches it before
     the stop fills, the engine closes the position first (a stop placed
