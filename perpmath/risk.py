@@ -172,10 +172,11 @@ class ExitResult:
     """How each path's position ended (arrays with one entry per path).
 
     ``step``: column at which it ended (n = the last column when still open);
-    ``price``: fill price (the first price past the trigger; the last price if
-    open); ``reason``: "stop", "take_profit", "trailing", "liquidation" or
-    "open"; ``pnl``: quantity x s x (price - entry) in quote currency;
-    ``slippage``: quantity x how far the fill is beyond the trigger (>= 0).
+    ``price``: fill price (the first price past the trigger, the limit price
+    of a filled stop-limit; the last price if open); ``reason``: "stop",
+    "stop_limit", "take_profit", "trailing", "liquidation" or "open";
+    ``pnl``: quantity x s x (price - entry) in quote currency; ``slippage``:
+    quantity x how far the fill is beyond the trigger (>= 0).
     """
 
     step: NDArray[np.int64]
@@ -198,6 +199,86 @@ class ExitResult:
         )
 
 
+# (reason, first column 1..n or n + 1, trigger level, fill price) for each path
+_Trigger = tuple[str, NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]
+
+
+def _level(name: str, value: float | None) -> float | None:
+    return None if value is None else v.scalar(name, v.positive(name, value))
+
+
+def _past(s: float, prices: NDArray, level: ArrayLike, against: bool) -> NDArray[np.bool_]:
+    """Where the price has reached ``level``: against the position (long: <=) or in its favor."""
+    return (prices <= level) if (s > 0) == against else (prices >= level)
+
+
+def _at_first(p: NDArray, first: NDArray[np.int64]) -> NDArray[np.float64]:
+    return p[np.arange(p.shape[0]), np.minimum(first, p.shape[1] - 1)]
+
+
+def _stop_limit_fill(
+    s: float, p: NDArray, stop: float, limit: float
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """First column, from the stop's trigger on, whose price is at or better than the limit.
+
+    Long (a sell limit): price >= limit; short (a buy limit): price <= limit.
+    Before the trigger the limit order does not exist; after it, it rests.
+    """
+    later = p[:, 1:]
+    triggered = np.arange(1, p.shape[1])[None, :] >= _first(_past(s, later, stop, True))[:, None]
+    first = _first(triggered & _past(s, later, limit, False))
+    return first, np.full(p.shape[0], limit)
+
+
+def _triggers(
+    s: float, e: float, p: NDArray, side: str, levels: dict[str, float | None], trailing
+) -> list[_Trigger]:
+    """Every trigger given, in the order ties are resolved (the last one listed wins)."""
+    later, n_paths = p[:, 1:], p.shape[0]
+    out: list[_Trigger] = []
+    stop, limit = levels["stop"], levels["stop_limit"]
+    if stop is not None:
+        _check_stop_side(s, np.asarray(e), np.asarray(stop), "stop", below=True)
+        if limit is None:
+            first = _first(_past(s, later, stop, True))
+            out.append(("stop", first, np.full(n_paths, stop), _at_first(p, first)))
+        else:
+            first, fill = _stop_limit_fill(s, p, stop, limit)
+            out.append(("stop_limit", first, np.full(n_paths, stop), fill))
+    tp = levels["take_profit"]
+    if tp is not None:
+        _check_stop_side(s, np.asarray(e), np.asarray(tp), "take_profit", below=False)
+        first = _first(_past(s, later, tp, False))
+        out.append(("take_profit", first, np.full(n_paths, tp), _at_first(p, first)))
+    if trailing is not None:
+        lv = trailing_stop_levels(side, p, trailing)
+        first = _first(_past(s, later, lv, True))
+        trail_at = lv[np.arange(n_paths), np.minimum(first, p.shape[1] - 1) - 1]
+        out.append(("trailing", first, trail_at, _at_first(p, first)))
+    lq = levels["liquidation"]
+    if lq is not None:
+        _check_stop_side(s, np.asarray(e), np.asarray(lq), "liquidation", below=True)
+        first = _first(_past(s, later, lq, True))
+        out.append(("liquidation", first, np.full(n_paths, lq), _at_first(p, first)))
+    return out
+
+
+def _check_stop_limit(s: float, stop: float | None, limit: float | None) -> None:
+    """A long's stop-limit sells at or below its stop; a short's buys at or above it."""
+    if limit is None:
+        return
+    if stop is None:
+        v.unused(
+            "stop_limit", limit, None, applies="stop (the trigger that places the limit order)"
+        )
+    elif s * (limit - stop) > 0:
+        where, side = ("at or below", "long") if s > 0 else ("at or above", "short")
+        raise ValueError(
+            f"stop_limit of a {side} must lie {where} the stop {stop!r} (the worst price "
+            f"the closing order accepts), got {limit!r}"
+        )
+
+
 @v.no_overflow
 def simulate_exit(
     side: str,
@@ -209,6 +290,7 @@ def simulate_exit(
     take_profit: float | None = None,
     trailing: float | None = None,
     liquidation: float | None = None,
+    stop_limit: float | None = None,
 ) -> ExitResult:
     """Run stop-loss, take-profit, trailing-stop and liquidation triggers along price paths.
 
@@ -216,65 +298,60 @@ def simulate_exit(
     price <= stop; long take-profit: price >= take_profit; mirrored for a
     short); the earliest trigger wins. A stop or take-profit becomes a market
     order filled at that first price past the trigger, so in a gap the fill
-    is worse than the stop (Binance, "Types of Order on Binance Futures").
-    ``liquidation`` is the liquidation price: if the mark reaches
-    it before the stop, the engine closes the position first (a stop placed
+    is worse than the stop (Binance, "Types of Order on Binance Futures";
+    Binance FAQ "What Is a Stop Order": a stop-market order places a market
+    order once the stop price is reached).
+
+    ``stop_limit`` makes the stop a stop-limit order: once the stop is
+    reached it places a limit order at ``stop_limit``, a long's sell limit
+    at or below the stop, a short's buy limit at or above it (Binance FAQ
+    "What Is a Stop Order", binance.com/en/support/faq/360036351051: the
+    stop price triggers a limit order at the limit price; Bybit Help Center,
+    help.bybit.com article 360039749173: a triggered conditional limit order
+    waits in the order book). It fills at the first step, the trigger step
+    included, whose price is at or better than the limit, at the limit price
+    (a marketable limit could fill better; the model does not credit it). In
+    a gap past the limit it rests unfilled and the position stays open: it
+    can recover, or be liquidated. Reason "stop_limit". Neither page says
+    how long the triggered order rests; here it rests to the end of the path
+    (good till canceled).
+
+    ``liquidation`` is the liquidation price: if the mark reaches it before
+    the stop fills, the engine closes the position first (a stop placed
     beyond the liquidation price never acts); its ``price`` is the first mark
     past the liquidation price and its ``pnl`` the price loss, of which an
     isolated trader loses at most the margin (the rest is the negative-balance
     problem of section 05). Vectorized over paths.
     """
     s = _single_side(side)
-    e = v.positive("entry_price", entry_price)
-    v.scalar("entry_price", e)
+    e = v.scalar("entry_price", v.positive("entry_price", entry_price))
     q = v.scalar("quantity", v.positive("quantity", quantity))
     p = _paths(prices)
-    n_paths, n_cols = p.shape
-    n = n_cols - 1
-    later = p[:, 1:]
-    triggers: list[tuple[str, NDArray[np.int64], NDArray[np.float64]]] = []
-    for name, level in (("stop", stop), ("take_profit", take_profit), ("liquidation", liquidation)):
-        if level is not None:
-            v.scalar(name, v.positive(name, level))
+    names = ("stop", "take_profit", "liquidation", "stop_limit")
+    levels = {
+        name: _level(name, level)
+        for name, level in zip(names, (stop, take_profit, liquidation, stop_limit), strict=True)
+    }
     if trailing is not None:
         if v.scalar("trailing", v.in_range("trailing", trailing, 0.0, 1.0)) == 0:
             raise ValueError("trailing must be greater than 0 (a fraction of the best price)")
-    if stop is not None:
-        st = v.positive("stop", stop)
-        _check_stop_side(s, e, st, "stop", below=True)
-        hit = later <= st if s > 0 else later >= st
-        triggers.append(("stop", _first(hit), np.full(n_paths, float(st))))
-    if take_profit is not None:
-        tp = v.positive("take_profit", take_profit)
-        _check_stop_side(s, e, tp, "take_profit", below=False)
-        hit = later >= tp if s > 0 else later <= tp
-        triggers.append(("take_profit", _first(hit), np.full(n_paths, float(tp))))
-    if trailing is not None:
-        levels = trailing_stop_levels(side, p, trailing)
-        hit = later <= levels if s > 0 else later >= levels
-        first = _first(hit)
-        idx = np.minimum(first, n) - 1
-        triggers.append(("trailing", first, levels[np.arange(n_paths), idx]))
-    if liquidation is not None:
-        lq = v.positive("liquidation", liquidation)
-        _check_stop_side(s, e, lq, "liquidation", below=True)
-        hit = later <= lq if s > 0 else later >= lq
-        triggers.append(("liquidation", _first(hit), np.full(n_paths, float(lq))))
+    _check_stop_limit(s, levels["stop"], levels["stop_limit"])
+    n_paths, n = p.shape[0], p.shape[1] - 1
     step = np.full(n_paths, n + 1)
     reason = np.full(n_paths, "open", dtype="<U11")
     level = p[:, -1].copy()
+    fill = p[:, -1].copy()
     # liquidation is listed last so that on a tie the engine's action is reported
-    for name, first, lev in triggers:
+    for name, first, lev, price in _triggers(s, e, p, side, levels, trailing):
         take = (first <= n) & (first <= step)
         step = np.where(take, first, step)
         reason = np.where(take, name, reason)
         level = np.where(take, lev, level)
+        fill = np.where(take, price, fill)
     open_ = step > n
     step = np.where(open_, n, step)
-    fill = p[np.arange(n_paths), step]
     slip = np.where(open_, 0.0, q * np.maximum(0.0, s * (level - fill)))
-    pnl = q * s * (fill - float(e))
-    return ExitResult(step, fill, reason, pnl, slip)
+    return ExitResult(step, fill, reason, q * s * (fill - e), slip)
 
 
 @v.no_overflow

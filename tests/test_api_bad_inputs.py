@@ -557,6 +557,7 @@ CASES: dict[str, Case] = {
             take_profit=110.0,
             trailing=0.1,
             liquidation=85.0,
+            stop_limit=94.0,
         ),
     ),
     "trailing_stop_levels": Case(dict(side="long", prices=[100.0, 101.0, 99.0], trail=0.05)),

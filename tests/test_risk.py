@@ -65,6 +65,104 @@ def test_open_positions_are_marked_at_the_last_price():
     assert res.to_frame().shape == (20, 5)
 
 
+# --- stop-limit orders -----------------------------------------------------------------------
+# Binance FAQ "What Is a Stop Order" (binance.com/en/support/faq/360036351051): once the stop
+# price is reached a stop-limit places a limit order at its limit price, a stop-market a market
+# order. The page gives no numbers; the paths below are made by hand so each fill can be read off.
+GAP = np.array([96_000.0, 95_000.0, 86_400.0, 85_000.0, 81_000.0, 80_000.0])
+
+
+def test_stop_limit_rests_in_a_gap_and_the_engine_liquidates():
+    market = simulate_exit("long", 96_000.0, GAP, stop=93_000.0, liquidation=82_000.0)
+    assert market.reason[0] == "stop" and market.step[0] == 2
+    assert market.price[0] == 86_400.0 and market.slippage[0] == pytest.approx(6_600.0)
+    # the sell limit at 92,500 never meets a bid that high again: the position stays open
+    limit = simulate_exit(
+        "long", 96_000.0, GAP, stop=93_000.0, stop_limit=92_500.0, liquidation=82_000.0
+    )
+    assert limit.reason[0] == "liquidation" and limit.step[0] == 4
+    assert limit.price[0] == 81_000.0 and limit.pnl[0] == pytest.approx(-15_000.0)
+    alone = simulate_exit("long", 96_000.0, GAP, stop=93_000.0, stop_limit=92_500.0)
+    assert alone.reason[0] == "open" and alone.price[0] == 80_000.0 and alone.slippage[0] == 0
+
+
+def test_stop_limit_fills_at_its_limit_on_the_trigger_step():
+    path = np.array([96_000.0, 94_000.0, 92_800.0, 90_000.0])
+    res = simulate_exit("long", 96_000.0, path, stop=93_000.0, stop_limit=92_500.0, quantity=2.0)
+    assert res.reason[0] == "stop_limit" and res.step[0] == 2
+    assert res.price[0] == 92_500.0
+    assert res.pnl[0] == pytest.approx(2.0 * (92_500.0 - 96_000.0))
+    assert res.slippage[0] == pytest.approx(2.0 * 500.0)
+    same = simulate_exit("long", 96_000.0, path, stop=93_000.0, stop_limit=93_000.0)
+    assert same.reason[0] == "open", "92,800 is below a sell limit at 93,000: it rests"
+
+
+def test_stop_limit_fills_after_a_bounce():
+    path = np.array([96_000.0, 95_000.0, 86_400.0, 90_000.0, 94_000.0, 95_000.0])
+    res = simulate_exit("long", 96_000.0, path, stop=93_000.0, stop_limit=92_000.0)
+    assert res.reason[0] == "stop_limit" and res.step[0] == 4 and res.price[0] == 92_000.0
+    assert res.pnl[0] == pytest.approx(-4_000.0) and res.slippage[0] == pytest.approx(1_000.0)
+    # 95,000 at step 1 is above the limit, but before the trigger no limit order exists
+    assert res.step[0] != 1
+
+
+def test_short_stop_limit_is_mirrored():
+    up = 200_000.0 - GAP  # a short from 104,000 whose price gaps up through its stop
+    res = simulate_exit(
+        "short", 104_000.0, up, stop=107_000.0, stop_limit=107_500.0, liquidation=118_000.0
+    )
+    assert res.reason[0] == "liquidation" and res.price[0] == 119_000.0
+    bounce = np.array([104_000.0, 105_000.0, 113_600.0, 110_000.0, 106_000.0])
+    res = simulate_exit("short", 104_000.0, bounce, stop=107_000.0, stop_limit=108_000.0)
+    assert res.reason[0] == "stop_limit" and res.step[0] == 4 and res.price[0] == 108_000.0
+    assert res.pnl[0] == pytest.approx(-4_000.0) and res.slippage[0] == pytest.approx(1_000.0)
+
+
+def test_stop_limit_is_vectorized_over_paths():
+    paths = np.array(
+        [
+            GAP,
+            [96_000.0, 94_000.0, 92_800.0, 90_000.0, 90_000.0, 90_000.0],
+            [96_000.0, 95_000.0, 86_400.0, 90_000.0, 94_000.0, 95_000.0],
+            [96_000.0, 97_000.0, 98_000.0, 99_000.0, 100_000.0, 101_000.0],
+        ]
+    )
+    res = simulate_exit(
+        "long", 96_000.0, paths, stop=93_000.0, stop_limit=92_500.0, liquidation=82_000.0
+    )
+    assert list(res.reason) == ["liquidation", "stop_limit", "stop_limit", "open"]
+    np.testing.assert_array_equal(res.step, [4, 2, 4, 5])
+    np.testing.assert_allclose(res.price, [81_000.0, 92_500.0, 92_500.0, 101_000.0])
+    for i, path in enumerate(paths):
+        one = simulate_exit(
+            "long", 96_000.0, path, stop=93_000.0, stop_limit=92_500.0, liquidation=82_000.0
+        )
+        assert one.reason[0] == res.reason[i] and one.pnl[0] == pytest.approx(res.pnl[i])
+
+
+def test_stop_limit_bad_inputs():
+    with pytest.raises(ValueError, match=r"^stop_limit applies only with stop.*got 90000"):
+        simulate_exit("long", 96_000.0, GAP, stop_limit=90_000.0)
+    with pytest.raises(ValueError, match=r"^stop_limit of a long must lie at or below the stop"):
+        simulate_exit("long", 96_000.0, GAP, stop=93_000.0, stop_limit=94_000.0)
+    with pytest.raises(ValueError, match=r"^stop_limit of a short must lie at or above the stop"):
+        simulate_exit("short", 96_000.0, GAP, stop=97_000.0, stop_limit=96_500.0)
+    with pytest.raises(ValueError, match=r"^stop_limit must be"):
+        simulate_exit("long", 96_000.0, GAP, stop=93_000.0, stop_limit=-1.0)
+
+
+@given(st.floats(0.0, 0.6), st.floats(0.005, 0.1), st.floats(0.0, 0.05))
+def test_property_a_filled_stop_limit_fills_at_its_limit(drop, stop_dist, below):
+    stop = 100.0 * (1 - stop_dist)
+    limit = stop * (1 - below)
+    path = flash_crash_path(100.0, 10, crash_at=3, drop=drop, recovery=0.5).ravel()
+    res = simulate_exit("long", 100.0, path, stop=stop, stop_limit=limit)
+    if res.reason[0] == "stop_limit":
+        assert res.price[0] == limit and path[res.step[0]] >= limit
+    else:
+        assert res.reason[0] == "open"
+
+
 def test_fixed_fraction_sizing_identities():
     # quantity x |entry - stop| = capital x fraction; the leverage follows from the stop distance
     q = position_size(10_000.0, 0.02, 96_000.0, 94_080.0, side="long")

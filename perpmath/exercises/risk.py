@@ -127,3 +127,34 @@ def _risk_5b() -> float:
     tiers = RUNNING_EXAMPLE.tiers
     q = position_size(10_000, 0.02, 96_000, 96_000 * 0.99, side="long")
     return float(liquidation_price("long", 96_000, q * 96_000 / 1_000, q, maintenance=tiers))
+
+
+@multiple_choice(
+    "risk-6",
+    "A long from 96,000 has its stop at 93,000 and its liquidation price at 85,000. The price "
+    "gaps from 95,000 to 86,000 in one tick, then slides without coming back above 90,000. "
+    "Which order closes the position before the liquidation engine does?",
+    {
+        "a": "a stop-market order at 93,000",
+        "b": "a stop-limit order at 93,000 with its limit at 92,500",
+        "c": "either: both are triggered by the same stop price",
+        "d": "neither: the venue first gives a grace period to add margin",
+    },
+    [
+        "Once the stop is reached, what does each order send to the book?",
+        "After the gap, is any price at or above the limit?",
+    ],
+    feedback={
+        "b": "Its sell order accepts only the limit or better; after the gap no price is that "
+        "high, so it waits while the price slides to the liquidation price.",
+        "c": "Both are triggered, but a trigger only places an order; only the market order "
+        "is sure to fill.",
+        "d": "Binance's liquidation page describes no grace period: liquidation occurs when the "
+        "mark price hits the liquidation price.",
+    },
+    explanation="The stop-market sells at the first price on offer after the gap, a loss larger "
+    "than planned but an exit; the stop-limit's order rests unfilled, and the liquidation engine "
+    "closes the position instead.",
+)
+def _risk_6() -> str:
+    return "a"
