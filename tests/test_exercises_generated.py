@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
+from _scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "course"
 EXERCISES = COURSE / "exercises"
 
 
-def _load_generator():
-    path = ROOT / "scripts" / "make_exercises.py"
-    spec = importlib.util.spec_from_file_location("make_exercises", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_exercises"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-make_exercises = _load_generator()
+make_exercises = load_script("scripts/make_exercises.py", "make_exercises", register=True)
 SOLUTIONS = make_exercises.solution_notebooks(COURSE)
 
 

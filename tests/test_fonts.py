@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import warnings
 from pathlib import Path
 
+from _scripts import load_script
 from matplotlib.ft2font import FT2Font
 
 from perpmath.plots.style import CJK_FAMILY, CJK_FONT, new_figure
@@ -14,12 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _maker():
-    spec = importlib.util.spec_from_file_location(
-        "make_cjk_font", ROOT / "scripts/make_cjk_font.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("scripts/make_cjk_font.py", "make_cjk_font")
 
 
 def test_the_subset_has_every_chinese_character_the_course_uses():

@@ -28,7 +28,6 @@ with a warm pip cache, ten servers and kernels on two cores).
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import os
 import re
@@ -40,6 +39,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts" / "hub"
@@ -49,10 +49,7 @@ PYENV_310 = Path("/root/.pyenv/versions/3.10.13/bin/python")
 
 
 def _hub_module():
-    spec = importlib.util.spec_from_file_location("workshop_hub", ROOT / "workshop" / "hub.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("workshop/hub.py", "workshop_hub")
 
 
 hub = _hub_module()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -12,15 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from _scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _run_py(root: Path = ROOT):
-    spec = importlib.util.spec_from_file_location("run_py_under_test", root / "run.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("run.py", "run_py_under_test", root=root)
 
 
 def test_help_exits_0_and_lists_reader_commands_apart_from_maintainer_ones():

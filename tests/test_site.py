@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
-import sys
 from pathlib import Path
 
 import pytest
+from _scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 # PERPMATH_COURSE points the test at another folder of notebooks (e.g. a subset).
@@ -18,11 +17,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 
 def _load_builder():
-    spec = importlib.util.spec_from_file_location("build_site", ROOT / "scripts" / "build_site.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["build_site"] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("scripts/build_site.py", "build_site", register=True)
 
 
 build_site = _load_builder()

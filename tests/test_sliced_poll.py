@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import os
 import subprocess
@@ -13,6 +12,7 @@ from queue import Empty
 
 import pytest
 import sliced_poll as kernel_client
+from _scripts import load_script
 from jupyter_client.channels import AsyncZMQSocketChannel
 from jupyter_client.manager import AsyncKernelManager
 from sliced_poll import SlicedPollChannel, SlicedPollKernelClient
@@ -22,10 +22,7 @@ CONFIG = ROOT / "jupyter-config" / "jupyter_server_config.json"
 
 
 def _run_py():
-    spec = importlib.util.spec_from_file_location("run_py", ROOT / "run.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("run.py", "run_py")
 
 
 class _Scripted(AsyncZMQSocketChannel):

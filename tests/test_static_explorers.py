@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import base64
 import copy
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import nbformat
 import pytest
+from _scripts import load_script
 from nbval.plugin import IPyNbCell, nocolors
 
 from perpmath.widgets.leverage import leverage_explorer
@@ -22,16 +21,7 @@ COURSE = ROOT / "course"
 STORED = sorted(COURSE.glob("[0-9][0-9]_*.ipynb")) + sorted(COURSE.glob("dashboard.ipynb"))
 
 
-def _load_script():
-    path = ROOT / "scripts" / "static_explorers.py"
-    spec = importlib.util.spec_from_file_location("static_explorers", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["static_explorers"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-static = _load_script()
+static = load_script("scripts/static_explorers.py", "static_explorers", register=True)
 VIEW = static.WIDGET_VIEW
 
 

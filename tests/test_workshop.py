@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from pathlib import Path
 
 import pytest
+from _scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "course"
@@ -182,9 +182,7 @@ def test_paths_and_commands_named_in_the_kit_exist(doc: Path):
 
 
 def test_local_urls_in_the_kit_open_files_under_the_root_run_py_lab_serves():
-    spec = importlib.util.spec_from_file_location("run_py", ROOT / "run.py")
-    run_py = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(run_py)
+    run_py = load_script("run.py", "run_py")
     args = run_py.lab_command([])
     root = Path(next(a for a in args if a.startswith("--ServerApp.root_dir=")).split("=", 1)[1])
     assert root == ROOT, "run.py lab should serve the repository root, as Binder does"
